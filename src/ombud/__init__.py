@@ -1,0 +1,3 @@
+"""Ombud: confidential Code-of-Conduct incident reporting and response."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from ombud.cli import main
+
+main()

@@ -1,0 +1,63 @@
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+TOKEN_PREFIX = "ombud_"
+TOKEN_LIFETIME = timedelta(hours=12)
+
+
+class User(AbstractUser):
+    """A person who signs in: staff, responders, leads, admins, the desk.
+
+    Reporters never have accounts; they hold receipts.
+    """
+
+    class Meta:
+        verbose_name = _("user")
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+
+def _token_digest(token: str) -> str:
+    # Tokens carry 256 random bits; a fast hash is enough and keeps checks cheap.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(expires_at__gt=timezone.now(), user__is_active=True)
+
+    def for_token(self, token: str):
+        return self.live().filter(digest=_token_digest(token))
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API; only its digest is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API token")
+
+    def __str__(self):
+        return f"API token of {self.user_id}"
+
+    @classmethod
+    def issue(cls, user) -> tuple["ApiToken", str]:
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        now = timezone.now()
+        row = cls.objects.create(
+            user=user, digest=_token_digest(token), created_at=now, expires_at=now + TOKEN_LIFETIME
+        )
+        return row, token

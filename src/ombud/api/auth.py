@@ -1,0 +1,71 @@
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+from ninja.security import HttpBearer
+from pydantic import ConfigDict, Field
+
+from ombud.accounts.models import ApiToken
+from ombud.api.errors import ApiError
+
+router = Router(tags=["auth"])
+
+
+def user_for_token(token: str):
+    row = ApiToken.objects.for_token(token).select_related("user").first()
+    return row.user if row else None
+
+
+class BearerToken(HttpBearer):
+    """``Authorization: Bearer <token>`` from POST /auth/token."""
+
+    def authenticate(self, request, token):
+        user = user_for_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+def optional_user(request):
+    """The bearer's user if a valid token was sent; a bad token is an error, not anonymity."""
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return None
+    scheme, _sep, token = header.partition(" ")
+    user = user_for_token(token.strip()) if scheme.lower() == "bearer" else None
+    if user is None:
+        raise ApiError(401, _("The bearer token is invalid or has expired."))
+    return user
+
+
+class Credentials(Schema):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    username: str = Field(min_length=1, max_length=150)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class TokenOut(Schema):
+    token: str
+    token_type: str = "Bearer"
+    expires_at: str
+
+
+class Detail(Schema):
+    detail: str
+
+
+@router.post("/auth/token", response={200: TokenOut, 401: Detail}, auth=None)
+def issue_token(request, credentials: Credentials):
+    """Exchange a username and password for a bearer token (valid 12 hours)."""
+    user = authenticate(request, username=credentials.username, password=credentials.password)
+    if user is None:
+        return 401, {"detail": _("Wrong username or password.")}
+    row, token = ApiToken.issue(user)
+    return 200, {"token": token, "expires_at": row.expires_at.isoformat()}
+
+
+@router.delete("/auth/token", response={204: None}, auth=BearerToken())
+def revoke_token(request):
+    """Revoke the token used for this request."""
+    token = request.headers.get("Authorization", "").partition(" ")[2].strip()
+    ApiToken.objects.for_token(token).delete()
+    return 204, None

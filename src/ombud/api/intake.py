@@ -1,0 +1,165 @@
+from datetime import date
+from typing import Literal
+from uuid import UUID
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+from pydantic import ConfigDict, Field
+
+from ombud.api.auth import optional_user
+from ombud.api.errors import ApiError
+from ombud.api.schemas import text
+from ombud.cases.models import STAFF_CHANNELS, Channel
+from ombud.events.models import Event
+from ombud.intake.services import FIELD_LIMITS, MAX_EXCLUDED_STAFF, ReportInput, submit_report
+from ombud.staff.queries import membership_for, on_duty_publicly
+from ombud.vault import receipts
+from ombud.web import ratelimit
+
+router = Router(tags=["intake"])
+
+StaffChannel = Literal["in_person", "phone", "email", "written"]
+assert set(StaffChannel.__args__) == {c.value for c in STAFF_CHANNELS}
+
+
+class ReportIn(Schema):
+    """A report. Only ``what_happened`` is required; everything else can come later."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    what_happened: text(FIELD_LIMITS["what_happened"], required=True)
+    who: text(FIELD_LIMITS["who"]) | None = None
+    who_description: text(FIELD_LIMITS["who_description"]) | None = None
+    when: text(FIELD_LIMITS["when"]) | None = None
+    where: text(FIELD_LIMITS["where"]) | None = None
+    circumstances: text(FIELD_LIMITS["circumstances"]) | None = None
+    others_involved: text(FIELD_LIMITS["others_involved"]) | None = None
+    evidence_links: text(FIELD_LIMITS["evidence_links"]) | None = None
+    safety_concerns: text(FIELD_LIMITS["safety_concerns"]) | None = None
+    contact: text(FIELD_LIMITS["contact"]) | None = None
+    exclude_others: text(FIELD_LIMITS["exclude_others"]) | None = None
+    danger_now: bool = False
+    still_going_on: bool | None = None
+    reporter_relation: Literal["target", "witness", "on_behalf"] | None = None
+    law_enforcement: Literal["yes", "no", "not_now"] | None = None
+    exclude_staff: list[text(150)] = Field(default_factory=list, max_length=MAX_EXCLUDED_STAFF)
+    channel: StaffChannel | None = Field(
+        default=None, description="Only with a staff member's bearer token: how it reached them."
+    )
+
+
+class ReportCreated(Schema):
+    receipt: str = Field(description="Shown once; the reporter's only way back to the report.")
+    report_id: UUID
+    repeated: bool = Field(description="True when this was a resend of an identical report.")
+    follow_up_url: str
+
+
+class Detail(Schema):
+    detail: str
+
+
+class StaffOnDuty(Schema):
+    name: str
+    role: str
+    phone: str
+
+
+class EventOut(Schema):
+    slug: str
+    name: str
+    starts_on: date
+    ends_on: date
+    time_zone: str
+    venue: str
+    emergency_number: str
+    venue_security_contact: str
+    staff_recognition: str
+    code_of_conduct_url: str
+    report_url: str
+    on_duty: list[StaffOnDuty]
+
+
+def _event(slug: str) -> Event:
+    event = Event.objects.filter(slug=slug).first()
+    if event is None:
+        raise ApiError(404, _("Unknown event."))
+    return event
+
+
+@router.get("/events/{event}", response={200: EventOut, 404: Detail}, auth=None)
+def event_info(request, event: str):
+    """What an attendee needs: emergency numbers, how to recognise staff, who is on duty."""
+    found = _event(event)
+    return 200, {
+        **{
+            f: getattr(found, f)
+            for f in (
+                "slug",
+                "name",
+                "starts_on",
+                "ends_on",
+                "time_zone",
+                "venue",
+                "emergency_number",
+                "venue_security_contact",
+                "staff_recognition",
+                "code_of_conduct_url",
+            )
+        },
+        "report_url": settings.BASE_URL + reverse("intake:report", args=[found.slug]),
+        "on_duty": [
+            {"name": str(m.user), "role": m.role, "phone": m.phone} for m in on_duty_publicly(found)
+        ],
+    }
+
+
+@router.post(
+    "/events/{event}/reports",
+    response={201: ReportCreated, 401: Detail, 404: Detail, 422: Detail, 429: Detail, 503: Detail},
+    auth=None,
+)
+def submit(request, event: str, body: ReportIn):
+    """File a report. With an ``Idempotency-Key`` header, a resend of the same report
+    returns the first answer instead of filing it twice. With a staff member's bearer
+    token the report is recorded as taken by them."""
+    found = _event(event)
+    staff = optional_user(request)
+    channel, taken_by = Channel.API, None
+    if staff is not None:
+        membership = membership_for(staff, found)
+        if membership is None or not membership.is_acknowledged:
+            raise ApiError(404, _("Unknown event."))
+        channel, taken_by = body.channel or Channel.IN_PERSON, staff
+    elif body.channel:
+        raise ApiError(422, _("Only staff signed in with a token can set the channel."))
+    key = request.headers.get("Idempotency-Key", "")
+    if key and not (8 <= len(key) <= 128 and key.isascii() and key.isprintable()):
+        raise ApiError(422, _("Idempotency-Key must be 8 to 128 printable ASCII characters."))
+    if taken_by is None and ratelimit.exceeded("report", request):
+        raise ApiError(429, _("Too many reports from this address. Please ask a staff member."))
+    data = body.model_dump()
+    submission = submit_report(
+        found,
+        ReportInput(
+            content={name: data.get(name) or "" for name in FIELD_LIMITS},
+            danger_now=body.danger_now,
+            still_going_on=body.still_going_on,
+            reporter_relation=body.reporter_relation or "",
+            law_enforcement=body.law_enforcement or "",
+            exclude_staff=list(body.exclude_staff),
+            channel=channel,
+            taken_by=taken_by,
+        ),
+        submission_key=key,
+    )
+    if taken_by is None:
+        ratelimit.hit("report", request)
+    return 201, {
+        "receipt": receipts.display(submission.receipt),
+        "report_id": submission.report.pk,
+        "repeated": submission.repeated,
+        "follow_up_url": settings.BASE_URL + reverse("receipt:followup"),
+    }

@@ -1,0 +1,1 @@
+"""Use cases of the response team and of reporters following up."""

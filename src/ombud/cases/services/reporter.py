@@ -1,0 +1,101 @@
+"""The reporter's side: everything reached through a receipt, nothing else.
+
+A receipt opens the case key through its own wrap, so the reporter's view
+does not depend on the server key; it shows their own report, the case's
+status history and the messages addressed to them, never internal notes.
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from ombud.audit import services as audit
+from ombud.audit.services import Actor
+from ombud.cases.models import Case, Message, Recusal, Report, TimelineEntry
+from ombud.cases.services import alerts, recusal, timeline
+from ombud.vault import receipts
+from ombud.vault import services as vault
+
+MESSAGE_LIMIT = 20_000
+
+
+class UnknownReceipt(Exception):
+    """No report answers to this receipt (or it is not a receipt at all)."""
+
+
+@dataclass(frozen=True)
+class ThreadItem:
+    at: object
+    from_reporter: bool
+    text: str
+
+
+@dataclass(frozen=True)
+class ReporterView:
+    report: Report
+    case: Case
+    content: dict
+    thread: list
+    status_history: list
+
+
+def _find(receipt_text: str) -> tuple[Report, str]:
+    receipt = receipts.normalise(receipt_text)
+    if receipt is None:
+        raise UnknownReceipt
+    digest = receipts.digest(receipt)
+    report = Report.objects.select_related("case", "event").filter(receipt_digest=digest).first()
+    if report is None or not receipts.matches(report.receipt_digest, receipt):
+        raise UnknownReceipt
+    return report, receipt
+
+
+def _case_key(report, receipt):
+    return vault.open_keyring(report.case_id, vault.ReceiptRecipient(receipt, report.pk))
+
+
+def view(receipt_text: str) -> ReporterView:
+    report, receipt = _find(receipt_text)
+    case_key = _case_key(report, receipt)
+    content = recusal.report_content(report, case_key)
+    thread = [
+        ThreadItem(
+            m.created_at,
+            m.direction == Message.Direction.FROM_REPORTER,
+            recusal.message_content(m, case_key)["text"],
+        )
+        for m in report.messages.all()
+    ]
+    history = [
+        (entry.at, entry.detail.get("to"))
+        for entry in report.case.timeline.filter(kind=TimelineEntry.Kind.STATUS_CHANGED)
+    ]
+    with transaction.atomic():
+        audit.record(Actor.reporter(), "report.read_by_reporter", report, event_id=report.event_id)
+    return ReporterView(report, report.case, content, thread, history)
+
+
+def add_information(receipt_text: str, text: str) -> Message:
+    """The reporter adds to their report; named staff are recused before anyone is alerted."""
+    text = text.strip()
+    if not text:
+        raise ValueError("empty message")
+    report, receipt = _find(receipt_text)
+    case_key = _case_key(report, receipt)
+    case = report.case
+    now = timezone.now()
+    message = Message(
+        case=case, report=report, direction=Message.Direction.FROM_REPORTER, created_at=now
+    )
+    message.sealed = case_key.seal("message", message.pk, {"text": text})
+    with transaction.atomic():
+        message.save(force_insert=True)
+        reasons = recusal.reasons_for(case.event, {"what_happened": text})
+        recusal.recuse(case, case_key, reasons)
+        recused = set(Recusal.objects.filter(case=case).values_list("user_id", flat=True))
+        Case.objects.filter(pk=case.pk).update(updated_at=now)
+        timeline.add(case, TimelineEntry.Kind.MESSAGE_FROM_REPORTER, by_reporter=True, at=now)
+        alerts.alert_reporter_added(case, recused)
+        audit.record(Actor.reporter(), "message.created", message, event_id=case.event_id)
+    return message

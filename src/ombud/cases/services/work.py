@@ -1,0 +1,201 @@
+"""The response team's use cases on a case they can see: read, acknowledge,
+change status, write notes, message the reporter. Each is audited in its
+own transaction."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ombud.audit import services as audit
+from ombud.cases import rules
+from ombud.cases.models import Case, Message, Note, Status, TimelineEntry
+from ombud.cases.services import recusal, timeline
+from ombud.cases.services.access import server_case_key
+
+TEXT_LIMIT = 20_000
+
+# Where each status may go next; "closed" goes back to investigating (reopen).
+TRANSITIONS = {
+    Status.NEW: (Status.ACKNOWLEDGED,),
+    Status.ACKNOWLEDGED: (Status.INVESTIGATING, Status.DECIDED, Status.CLOSED),
+    Status.INVESTIGATING: (Status.DECIDED, Status.CLOSED),
+    Status.DECIDED: (Status.CLOSED, Status.INVESTIGATING),
+    Status.CLOSED: (Status.INVESTIGATING,),
+}
+
+
+_LABELS = dict(Status.choices)
+
+
+class CaseActionError(Exception):
+    """An action that cannot be taken; the message is shown to the person who tried."""
+
+
+class StaleCase(CaseActionError):
+    def __init__(self):
+        super().__init__(
+            gettext_lazy("Someone else changed this case meanwhile. Reload it and try again.")
+        )
+
+
+@dataclass(frozen=True)
+class ReportView:
+    report: object
+    content: dict
+
+    @property
+    def labelled(self):
+        return self.report.labelled(self.content)
+
+
+@dataclass(frozen=True)
+class NoteView:
+    note: Note
+    text: str
+
+
+@dataclass(frozen=True)
+class MessageView:
+    message: Message
+    text: str
+
+
+@dataclass(frozen=True)
+class RecusalView:
+    user: object
+    reason: str
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    """A case opened for one reader: decrypted for this request only."""
+
+    case: Case
+    reports: list
+    notes: list
+    messages: list
+    timeline: list
+    recusals: list
+    role: str | None
+
+    def allowed_statuses(self) -> list[str]:
+        return [
+            s
+            for s in TRANSITIONS[self.case.status]
+            if rules.may_set_status(self.role, self.case.status, s)
+        ]
+
+
+def open_case(case: Case, *, by) -> CaseFile:
+    """Decrypt a case the reader may see (the caller got it from ``cases_visible_to``)."""
+    case_key = server_case_key(case)
+    reports = [
+        ReportView(r, recusal.report_content(r, case_key))
+        for r in case.reports.select_related("taken_by").order_by("received_at")
+    ]
+    notes = [
+        NoteView(n, case_key.open("note", n.pk, n.sealed)["text"])
+        for n in case.notes.select_related("author")
+    ]
+    messages = [
+        MessageView(m, recusal.message_content(m, case_key)["text"])
+        for m in case.messages.select_related("author")
+    ]
+    recusals = [
+        RecusalView(r.user, recusal.reason_of(r, case_key))
+        for r in case.recusals.select_related("user")
+    ]
+    with transaction.atomic():
+        audit.record(by, "case.read", case, event_id=case.event_id)
+    return CaseFile(
+        case=case,
+        reports=reports,
+        notes=notes,
+        messages=messages,
+        timeline=list(case.timeline.select_related("actor")),
+        recusals=recusals,
+        role=rules.role_in(by, case.event),
+    )
+
+
+def _bump(case: Case, expected_version: int, **changes) -> None:
+    now = timezone.now()
+    updated = Case.objects.filter(pk=case.pk, version=expected_version).update(
+        version=F("version") + 1, updated_at=now, **changes
+    )
+    if not updated:
+        raise StaleCase
+    case.refresh_from_db(fields=["version", "updated_at", *changes])
+
+
+@transaction.atomic
+def change_status(case: Case, target: str, *, by, expected_version: int) -> Case:
+    current = case.status
+    if target not in TRANSITIONS.get(current, ()):
+        raise CaseActionError(
+            _("A case cannot go from “%(from)s” to “%(to)s”.")
+            % {"from": _LABELS[current], "to": _LABELS.get(target, target)}
+        )
+    if not rules.may_set_status(rules.role_in(by, case.event), current, target):
+        raise CaseActionError(_("Only an incident lead can do that."))
+    _bump(case, expected_version, status=target)
+    timeline.add(
+        case, TimelineEntry.Kind.STATUS_CHANGED, actor=by, **{"from": current, "to": target}
+    )
+    audit.record(by, "case.status_changed", case, event_id=case.event_id)
+    return case
+
+
+def acknowledge(case: Case, *, by, expected_version: int) -> Case:
+    return change_status(case, Status.ACKNOWLEDGED, by=by, expected_version=expected_version)
+
+
+def _clean_text(text: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise CaseActionError(_("Write something first."))
+    if len(text) > TEXT_LIMIT:
+        raise CaseActionError(
+            _("That is too long: at most %(limit)d characters.") % {"limit": TEXT_LIMIT}
+        )
+    return text
+
+
+@transaction.atomic
+def add_note(case: Case, text: str, *, by) -> Note:
+    text = _clean_text(text)
+    now = timezone.now()
+    note = Note(case=case, author=by, created_at=now)
+    note.sealed = server_case_key(case).seal("note", note.pk, {"text": text})
+    note.save(force_insert=True)
+    Case.objects.filter(pk=case.pk).update(updated_at=now)
+    timeline.add(case, TimelineEntry.Kind.NOTE_ADDED, actor=by, at=now)
+    audit.record(by, "note.created", note, event_id=case.event_id)
+    return note
+
+
+@transaction.atomic
+def message_reporter(case: Case, text: str, *, by, report=None) -> Message:
+    """A message the reporter reads through their receipt."""
+    text = _clean_text(text)
+    report = report or case.reports.order_by("received_at").first()
+    if report is None or report.case_id != case.pk:
+        raise CaseActionError(_("That report is not part of this case."))
+    now = timezone.now()
+    message = Message(
+        case=case,
+        report=report,
+        direction=Message.Direction.TO_REPORTER,
+        author=by,
+        created_at=now,
+    )
+    message.sealed = server_case_key(case).seal("message", message.pk, {"text": text})
+    message.save(force_insert=True)
+    Case.objects.filter(pk=case.pk).update(updated_at=now)
+    timeline.add(case, TimelineEntry.Kind.MESSAGE_TO_REPORTER, actor=by, at=now)
+    audit.record(by, "message.created", message, event_id=case.event_id)
+    return message

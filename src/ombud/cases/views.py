@@ -1,0 +1,125 @@
+"""The staff side: the dashboard and the case page. Thin: queries decide what
+may be seen, services do the work."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from ombud.cases.models import Status
+from ombud.cases.queries import cases_visible_to, dashboard_order, reports_taken_by
+from ombud.cases.services import work
+from ombud.events.services import events_managed_by
+from ombud.staff.queries import memberships_of
+
+DASHBOARD_LIMIT = 200
+
+
+@login_required
+def dashboard(request):
+    user = request.user
+    cases = dashboard_order(cases_visible_to(user).select_related("event"))
+    memberships = list(memberships_of(user))
+    return render(
+        request,
+        "cases/dashboard.html",
+        {
+            "cases": cases[:DASHBOARD_LIMIT],
+            "memberships": memberships,
+            "unacknowledged": [m for m in memberships if not m.is_acknowledged],
+            "taken": reports_taken_by(user)
+            .select_related("case", "event")
+            .order_by("-received_at")[:50],
+            "managed_events": events_managed_by(user),
+        },
+    )
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Status.choices)
+    version = forms.IntegerField(min_value=1)
+
+
+class TextForm(forms.Form):
+    text = forms.CharField(max_length=work.TEXT_LIMIT, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class NoteForm(TextForm):
+    text = forms.CharField(
+        label=gettext_lazy("Internal note"),
+        max_length=work.TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=gettext_lazy("Seen only by the response team, never by the reporter."),
+    )
+
+
+class MessageForm(TextForm):
+    text = forms.CharField(
+        label=gettext_lazy("Message to the reporter"),
+        max_length=work.TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=gettext_lazy("The reporter reads this with their receipt."),
+    )
+
+
+_ACTIONS = {"status": StatusForm, "note": NoteForm, "message": MessageForm}
+_DONE = {
+    "status": gettext_lazy("Status changed."),
+    "note": gettext_lazy("Note added."),
+    "message": gettext_lazy("Message sent to the reporter."),
+}
+
+
+def _act(case, action, form, user):
+    data = form.cleaned_data
+    if action == "status":
+        work.change_status(case, data["status"], by=user, expected_version=data["version"])
+    elif action == "note":
+        work.add_note(case, data["text"], by=user)
+    else:
+        work.message_reporter(case, data["text"], by=user)
+
+
+@login_required
+@sensitive_post_parameters()
+@require_http_methods(["GET", "POST"])
+def detail(request, case_id):
+    case = get_object_or_404(cases_visible_to(request.user).select_related("event"), pk=case_id)
+    forms_by_action = {"note": NoteForm(), "message": MessageForm()}
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        form_class = _ACTIONS.get(action)
+        if form_class is None:
+            messages.error(request, _("Unknown action."))
+            return redirect("cases:detail", case_id=case.pk)
+        form = form_class(request.POST)
+        if form.is_valid():
+            try:
+                _act(case, action, form, request.user)
+            except work.CaseActionError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, _DONE[action])
+                return redirect("cases:detail", case_id=case.pk)
+        forms_by_action[action] = form
+        status = 400
+        case.refresh_from_db()
+    case_file = work.open_case(case, by=request.user)
+    return render(
+        request,
+        "cases/detail.html",
+        {
+            "file": case_file,
+            "case": case,
+            "event": case.event,
+            "event_zone": case.event.zone,
+            "note_form": forms_by_action["note"],
+            "message_form": forms_by_action["message"],
+        },
+        status=status,
+    )

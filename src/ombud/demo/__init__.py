@@ -1,0 +1,1 @@
+"""The demo: a seeded organisation, a local mail sink and its mailbox page."""

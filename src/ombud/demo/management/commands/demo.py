@@ -1,0 +1,129 @@
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from ombud.demo import seed
+from ombud.vault import keys
+from ombud.web.server import serve
+
+
+def _free_port(preferred: int) -> int:
+    for port in (preferred, 0):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return probe.getsockname()[1]
+    raise CommandError("No free port on 127.0.0.1 for the demo mail server.")
+
+
+def _wait_for_port(port: int, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise CommandError("The demo mail server did not start.")
+
+
+class Command(BaseCommand):
+    help = "Migrate the embedded database, seed the demo organisation and serve it with its worker."
+    requires_system_checks = []
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="Delete the demo's database, keys and mailbox and start over.",
+        )
+        parser.add_argument("--workers", type=int, default=None)
+        parser.add_argument("--no-serve", action="store_true", help="Migrate and seed only.")
+
+    def handle(self, *args, **options):
+        if not settings.DEMO_MODE:
+            raise CommandError("`ombud demo` runs only with OMBUD_MODE=demo.")
+        if options["reset"]:
+            self._reset()
+        keys.ensure_for_demo()
+        call_command("migrate", interactive=False, verbosity=0)
+        password, generated = seed.demo_password(settings.DATA_DIR)
+        event = seed.seed(password)
+        if options["no_serve"]:
+            self._banner(event, password, generated, options, None)
+            return
+        children = []
+        env = dict(os.environ)
+        sink_port = None
+        if not os.environ.get("OMBUD_EMAIL_URL"):
+            sink_port = _free_port(settings.EMAIL_PORT)
+            env["OMBUD_DEMO_SMTP_PORT"] = str(sink_port)
+            children.append(self._spawn(["mailsink", "--port", str(sink_port)], env))
+            _wait_for_port(sink_port)
+        children.append(self._spawn(["worker", "--exit-with-parent"], env))
+        self._banner(event, password, generated, options, sink_port)
+        try:
+            serve(host=options["host"], port=options["port"], workers=options["workers"])
+        finally:
+            for child in children:
+                child.terminate()
+            for child in children:
+                try:
+                    child.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+
+    def _spawn(self, command, env):
+        # Our own interpreter and subcommands, no shell: nothing untrusted reaches argv.
+        return subprocess.Popen([sys.executable, "-m", "ombud", *command], env=env)  # noqa: S603
+
+    def _reset(self):
+        database = settings.DATABASES["default"]
+        if database["ENGINE"] != "django.db.backends.sqlite3":
+            raise CommandError(
+                "--reset only removes the embedded SQLite database; "
+                "drop a server database yourself."
+            )
+        for suffix in ("", "-wal", "-shm"):
+            path = f"{database['NAME']}{suffix}"
+            if os.path.exists(path):
+                os.remove(path)
+        if keys.exists():
+            os.remove(settings.VAULT_KEY_FILE)
+            keys.load.cache_clear()
+        for folder in ("demo-mailbox", "cache"):
+            shutil.rmtree(settings.DATA_DIR / folder, ignore_errors=True)
+        self.stdout.write("Demo data removed; starting over.")
+
+    def _banner(self, event, password, generated, options, sink_port):
+        base = f"http://{options['host']}:{options['port']}"
+        users = ", ".join([*seed.PEOPLE, seed.ADMIN[0]])
+        lines = [
+            "",
+            "Ombud demo is ready.",
+            f"  Event page:     {base}/e/{event.slug}/",
+            f"  Report form:    {base}/e/{event.slug}/report/",
+            f"  Follow-up:      {base}/receipt/",
+            f"  Staff sign-in:  {base}/staff/",
+            f"  Users:          {users}",
+            f"  Password:       {password}"
+            + ("  (generated; set OMBUD_DEMO_PASSWORD to choose)" if generated else ""),
+        ]
+        if sink_port:
+            lines.append(
+                f"  Alert e-mails:  {base}/demo/mailbox/  (demo SMTP on 127.0.0.1:{sink_port})"
+            )
+        lines.append(f"  Data:           {settings.DATA_DIR}")
+        lines.append("")
+        self.stdout.write("\n".join(lines))
+        self.stdout.flush()

@@ -1,0 +1,166 @@
+"""The demo organisation: an event running today, set up as a real one would be.
+
+Everyone on the roster has acknowledged the code of conduct and handling
+guide, attended the briefing and is on duty for the whole event, so the
+whole procedure can be walked at once.
+"""
+
+import os
+import secrets
+from datetime import datetime, time, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from ombud.events.models import Event, Organisation, OrganiserAdmin
+from ombud.events.services import save_event
+from ombud.staff.models import Briefing, BriefingAttendance, DutyShift, Membership, Role
+
+EVENT_SLUG = "pycon-demo"
+TIME_ZONE = "America/New_York"
+
+# username: (first name, last name, role, phone, badge)
+PEOPLE = {
+    "chair": ("Priya", "Raman", Role.LEAD, "+1 555 0101", "S-001"),
+    "coordinator": ("Tomás", "Ortega", Role.LEAD, "+1 555 0102", "S-002"),
+    "responder1": ("Amara", "Okafor", Role.RESPONDER, "+1 555 0103", "S-003"),
+    "responder2": ("Lin", "Wei", Role.RESPONDER, "+1 555 0104", "S-004"),
+    "staff1": ("Jonas", "Berg", Role.STAFF, "+1 555 0105", "S-005"),
+    "desk": ("Fatima", "Haddad", Role.DESK, "+1 555 0106", "S-006"),
+}
+ADMIN = ("admin", "Olivia", "Grant")
+
+CODE_OF_CONDUCT = """\
+PyCon Demo is a community conference intended for networking and collaboration in the \
+developer community. We value the participation of each member of the Python community and \
+want all attendees to have an enjoyable and fulfilling experience. Accordingly, all attendees \
+are expected to show respect and courtesy to other attendees throughout the conference and at \
+all conference events.
+
+Harassment includes offensive verbal comments related to gender, sexual orientation, \
+disability, physical appearance, body size, race or religion; sexual images in public spaces; \
+deliberate intimidation, stalking or following; harassing photography or recording; sustained \
+disruption of talks or other events; inappropriate physical contact; and unwelcome sexual \
+attention.
+
+Participants asked to stop any harassing behaviour are expected to comply immediately. If a \
+participant engages in harassing behaviour, the organisers may take any action they deem \
+appropriate, including warning the offender or expulsion from the conference."""
+
+HANDLING_GUIDE = """\
+1. Be calm and kind. Thank the person for telling you. Ask: is anyone in danger right now? \
+If so, call 911 first, or venue security.
+2. Help them write the report (Ombud, "Take a report"), in their words. Do not interview \
+other people, do not confront the person reported.
+3. Involve law enforcement or security only if the person harmed asks, unless someone is in \
+danger now.
+4. Everything is confidential. Do not discuss it with anyone outside the response team, and \
+never in public channels.
+5. The event coordinator and the chair receive every report; if you are named in one, Ombud \
+keeps it from you automatically."""
+
+
+def demo_password(data_dir) -> tuple[str, bool]:
+    """The demo users' password: from the environment, else generated once and kept."""
+    given = os.environ.get("OMBUD_DEMO_PASSWORD", "").strip()
+    if given:
+        return given, False
+    path = data_dir / "keys" / "demo-password"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip(), True
+    password = "-".join(secrets.token_urlsafe(4) for _ in range(3))
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(password)
+    return password, True
+
+
+@transaction.atomic
+def seed(password: str) -> Event:
+    organisation, _created = Organisation.objects.get_or_create(
+        slug="pycon-demo-org",
+        defaults={
+            "name": "PyCon Demo Organisers",
+            "fallback_contact_email": "organisers@pycon-demo.example",
+        },
+    )
+    event = Event.objects.filter(slug=EVENT_SLUG).first() or Event(
+        organisation=organisation,
+        slug=EVENT_SLUG,
+        name="PyCon Demo",
+        time_zone=TIME_ZONE,
+        venue="Demo Convention Center, Hall A",
+        emergency_number="911",
+        venue_security_contact="Venue security: +1 555 0199 (24 h), desk by the main entrance",
+        staff_recognition=(
+            "Staff wear bright orange T-shirts with STAFF on the front and back, "
+            "and orange lanyards."
+        ),
+        code_of_conduct_text=CODE_OF_CONDUCT,
+        handling_guide=HANDLING_GUIDE,
+    )
+    today = timezone.localdate(timezone=event.zone)
+    if event.pk is None or not (event.starts_on <= today <= event.ends_on):
+        event.starts_on = today - timedelta(days=1)
+        event.ends_on = today + timedelta(days=1)
+    save_event(event)
+
+    user_model = get_user_model()
+    for username, (first, last, role, phone, badge) in PEOPLE.items():
+        user = _user(user_model, username, first, last, password)
+        membership, _new = Membership.objects.get_or_create(
+            event=event,
+            user=user,
+            defaults={"role": role, "phone": phone, "badge_number": badge, "shown_publicly": True},
+        )
+        membership.coc_acknowledged_version = event.code_of_conduct_version
+        membership.guide_acknowledged_version = event.handling_guide_version
+        membership.acknowledged_at = membership.acknowledged_at or timezone.now()
+        membership.save(
+            update_fields=[
+                "coc_acknowledged_version",
+                "guide_acknowledged_version",
+                "acknowledged_at",
+            ]
+        )
+        _cover_with_shift(membership, event)
+
+    admin = _user(user_model, *ADMIN, password)
+    OrganiserAdmin.objects.get_or_create(organisation=organisation, user=admin)
+
+    briefing, _new = Briefing.objects.get_or_create(
+        event=event,
+        title="Onsite staff meeting: code of conduct and reporting procedure",
+        defaults={
+            "held_at": datetime.combine(event.starts_on, time(8, 30), tzinfo=event.zone),
+            "location": "Green room",
+        },
+    )
+    for membership in Membership.objects.filter(event=event):
+        BriefingAttendance.objects.get_or_create(briefing=briefing, membership=membership)
+    return event
+
+
+def _user(user_model, username, first, last, password):
+    user, _created = user_model.objects.get_or_create(
+        username=username,
+        defaults={
+            "first_name": first,
+            "last_name": last,
+            "email": f"{username}@pycon-demo.example",
+        },
+    )
+    if not user.check_password(password):
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    return user
+
+
+def _cover_with_shift(membership, event):
+    """One shift from the event's first morning to its last night, covering now."""
+    starts = event.starts_at()
+    ends = event.ends_at()
+    if not membership.shifts.filter(starts_at__lte=timezone.now(), ends_at__gt=timezone.now()):
+        DutyShift.objects.create(membership=membership, starts_at=starts, ends_at=ends)

@@ -1,0 +1,35 @@
+from django import forms
+
+from ombud.events.models import Event, Organisation
+
+
+class EventForm(forms.ModelForm):
+    class Meta:
+        model = Event
+        fields = [
+            "name",
+            "slug",
+            "starts_on",
+            "ends_on",
+            "time_zone",
+            "venue",
+            "emergency_number",
+            "venue_security_contact",
+            "staff_recognition",
+            "code_of_conduct_text",
+            "code_of_conduct_url",
+            "handling_guide",
+        ]
+        widgets = {
+            "starts_on": forms.DateInput(attrs={"type": "date"}),
+            "ends_on": forms.DateInput(attrs={"type": "date"}),
+            "staff_recognition": forms.Textarea(attrs={"rows": 2}),
+            "code_of_conduct_text": forms.Textarea(attrs={"rows": 8}),
+            "handling_guide": forms.Textarea(attrs={"rows": 8}),
+        }
+
+
+class OrganisationForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = ["name", "fallback_contact_email"]

@@ -1,0 +1,116 @@
+import zoneinfo
+from datetime import datetime, time
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+phone_validator = RegexValidator(
+    r"^\+?[0-9][0-9 ()./-]{1,30}$", _("Enter a phone number: digits, spaces and + ( ) - only.")
+)
+
+
+def validate_time_zone(value):
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("%(zone)s is not a known time zone."), params={"zone": value})
+
+
+class Organisation(models.Model):
+    """Who runs events: a conference series, a community, a meetup group."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    fallback_contact_email = models.EmailField(
+        _("fallback contact e-mail"),
+        blank=True,
+        help_text=_("Alerted when everyone who would be alerted is recused."),
+    )
+
+    class Meta:
+        verbose_name = _("organisation")
+
+    def __str__(self):
+        return self.name
+
+
+class OrganiserAdmin(models.Model):
+    """Manages an organisation's events, staff and settings; sees no report content."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="admins")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="organiser_admin_of"
+    )
+
+    class Meta:
+        verbose_name = _("organiser admin")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "user"], name="one_admin_per_org")
+        ]
+
+    def __str__(self):
+        return f"{self.user} @ {self.organisation}"
+
+
+class Event(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="events")
+    slug = models.SlugField(_("short name in links"), unique=True, max_length=60)
+    name = models.CharField(_("name"), max_length=200)
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"))
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="UTC", validators=[validate_time_zone]
+    )
+    venue = models.CharField(_("venue"), max_length=300, blank=True)
+    emergency_number = models.CharField(
+        _("emergency number"), max_length=32, default="911", validators=[phone_validator]
+    )
+    venue_security_contact = models.CharField(
+        _("venue security contact"),
+        max_length=300,
+        blank=True,
+        help_text=_("How to reach venue security, e.g. a phone number or a desk location."),
+    )
+    staff_recognition = models.TextField(
+        _("how to recognise staff"),
+        blank=True,
+        help_text=_("E.g. “Staff wear bright orange T-shirts with STAFF on the back.”"),
+    )
+    code_of_conduct_text = models.TextField(_("code of conduct"), blank=True)
+    code_of_conduct_url = models.URLField(_("code of conduct link"), blank=True)
+    code_of_conduct_version = models.PositiveIntegerField(default=1, editable=False)
+    handling_guide = models.TextField(
+        _("incident handling guide"),
+        blank=True,
+        help_text=_("What staff must know and do when someone reports to them."),
+    )
+    handling_guide_version = models.PositiveIntegerField(default=1, editable=False)
+    languages = models.CharField(_("languages"), max_length=100, default="en")
+
+    class Meta:
+        verbose_name = _("event")
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="event_ends_after_start",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("The last day cannot be before the first.")})
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def starts_at(self) -> datetime:
+        return datetime.combine(self.starts_on, time.min, tzinfo=self.zone)
+
+    def ends_at(self) -> datetime:
+        return datetime.combine(self.ends_on, time.max, tzinfo=self.zone)

@@ -1,0 +1,34 @@
+"""Event set-up use cases for organiser admins."""
+
+from django.db import transaction
+
+from ombud.events.models import Event, OrganiserAdmin
+
+
+def organisations_managed_by(user):
+    if not user.is_authenticated:
+        return OrganiserAdmin.objects.none()
+    return OrganiserAdmin.objects.filter(user=user).values_list("organisation_id", flat=True)
+
+
+def events_managed_by(user):
+    return Event.objects.filter(organisation_id__in=organisations_managed_by(user)).select_related(
+        "organisation"
+    )
+
+
+@transaction.atomic
+def save_event(event: Event) -> Event:
+    """Save settings; a changed code of conduct or guide must be acknowledged again."""
+    if event.pk:
+        before = Event.objects.select_for_update().get(pk=event.pk)
+        if (before.code_of_conduct_text, before.code_of_conduct_url) != (
+            event.code_of_conduct_text,
+            event.code_of_conduct_url,
+        ):
+            event.code_of_conduct_version = before.code_of_conduct_version + 1
+        if before.handling_guide != event.handling_guide:
+            event.handling_guide_version = before.handling_guide_version + 1
+    event.full_clean()
+    event.save()
+    return event

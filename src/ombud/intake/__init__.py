@@ -1,0 +1,1 @@
+"""Intake: how a report reaches the staff - the public form, the API, staff-assisted."""

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from ombud.intake import views
+
+app_name = "receipt"
+urlpatterns = [
+    path("", views.followup, name="followup"),
+]

@@ -1,0 +1,185 @@
+"""The reporter's pages: the form, the receipt, the follow-up behind a receipt."""
+
+import logging
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.urls import resolve
+from django.urls.exceptions import Resolver404
+from django.utils import timezone
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from ombud.cases.models import Channel, Report
+from ombud.cases.services import reporter
+from ombud.events.models import Event
+from ombud.intake import forms
+from ombud.intake.services import submit_report
+from ombud.staff.queries import membership_for
+from ombud.vault import receipts
+from ombud.vault.errors import VaultError
+from ombud.web import ratelimit
+
+log = logging.getLogger(__name__)
+
+
+def _event_context(event):
+    return {"event": event, "event_zone": event.zone}
+
+
+def _unavailable(request, event, status=503):
+    # The reporter must still learn how to reach a human.
+    return render(request, "intake/unavailable.html", _event_context(event), status=status)
+
+
+def _render_form(request, event, form, *, status=200):
+    context = {
+        **_event_context(event),
+        "form": form,
+        "danger_first": request.GET.get("danger") == "yes",
+    }
+    return render(request, "intake/report_form.html", context, status=status)
+
+
+def _render_receipt(request, event, submission, *, staff=False):
+    context = {
+        **_event_context(event),
+        "receipt": receipts.display(submission.receipt),
+        "report": submission.report,
+        "repeated": submission.repeated,
+        "staff_assisted": staff,
+    }
+    return render(request, "intake/receipt.html", context)
+
+
+@sensitive_post_parameters()
+@require_http_methods(["GET", "POST"])
+def report(request, slug):
+    event = get_object_or_404(Event, slug=slug)
+    if request.method == "GET":
+        initial = {"danger_now": "yes"} if request.GET.get("danger") == "yes" else {}
+        return _render_form(request, event, forms.ReportForm(event, initial=initial))
+    form = forms.ReportForm(event, request.POST)
+    if not form.is_valid():
+        return _render_form(request, event, form, status=400)
+    if ratelimit.exceeded("report", request):
+        return render(request, "intake/slow_down.html", _event_context(event), status=429)
+    try:
+        submission = submit_report(
+            event,
+            form.report_input(channel=Channel.WEB),
+            submission_key=form.cleaned_data["submission_key"],
+        )
+    except VaultError:
+        log.error("report could not be filed: the vault is unavailable")
+        return _unavailable(request, event)
+    ratelimit.hit("report", request)
+    return _render_receipt(request, event, submission)
+
+
+@login_required
+@sensitive_post_parameters()
+@require_http_methods(["GET", "POST"])
+def staff_report(request, slug):
+    """A staff member writes the report with or for the person reporting."""
+    event = get_object_or_404(Event, slug=slug)
+    membership = membership_for(request.user, event)
+    if membership is None or not membership.is_acknowledged:
+        raise Http404
+    if request.method == "GET":
+        form = forms.StaffReportForm(event)
+    else:
+        form = forms.StaffReportForm(event, request.POST)
+        if form.is_valid():
+            data = form.report_input(channel=form.cleaned_data["channel"], taken_by=request.user)
+            try:
+                submission = submit_report(
+                    event, data, submission_key=form.cleaned_data["submission_key"]
+                )
+            except VaultError:
+                log.error("report could not be filed: the vault is unavailable")
+                return _unavailable(request, event)
+            return _render_receipt(request, event, submission, staff=True)
+    return render(
+        request,
+        "intake/staff_report_form.html",
+        {**_event_context(event), "form": form},
+        status=400 if form.is_bound else 200,
+    )
+
+
+def _followup_page(request, view, receipt, *, add_form=None, sent=False):
+    event = view.report.event
+    return render(
+        request,
+        "intake/followup.html",
+        {
+            **_event_context(event),
+            "view": view,
+            "content": Report.labelled(view.content),
+            "receipt": receipt,
+            "add_form": add_form or forms.AddInformationForm(),
+            "sent": sent,
+        },
+    )
+
+
+@sensitive_post_parameters()
+@require_http_methods(["GET", "POST"])
+def followup(request):
+    """Receipts travel only in POST bodies and headers, never in URLs or sessions."""
+    if request.method == "GET":
+        return render(request, "intake/followup_start.html", {"form": forms.ReceiptForm()})
+    form = forms.ReceiptForm(request.POST)
+    if not form.is_valid():
+        return render(request, "intake/followup_start.html", {"form": form}, status=400)
+    if ratelimit.exceeded("receipt-miss", request):
+        return render(
+            request, "intake/followup_start.html", {"form": form, "slow_down": True}, status=429
+        )
+    receipt = form.cleaned_data["receipt"]
+    add_form = None
+    sent = False
+    try:
+        if request.POST.get("action") == "add":
+            add_form = forms.AddInformationForm(request.POST)
+            if add_form.is_valid():
+                reporter.add_information(receipt, add_form.cleaned_data["text"])
+                add_form, sent = None, True
+        view = reporter.view(receipt)
+    except reporter.UnknownReceipt:
+        ratelimit.hit("receipt-miss", request)
+        form.add_error("receipt", forms.ReceiptForm.unknown_message)
+        return render(request, "intake/followup_start.html", {"form": form}, status=404)
+    except VaultError:
+        log.error("receipt view failed: the vault is unavailable")
+        return render(request, "intake/followup_unavailable.html", status=503)
+    return _followup_page(
+        request, view, receipts.display(receipts.normalise(receipt)), add_form=add_form, sent=sent
+    )
+
+
+def csrf_failure(request, reason=""):
+    """A report must not be lost to an expired cookie: show it again, ready to resend."""
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        match = None
+    if match is not None and match.url_name == "report" and match.namespace == "intake":
+        event = Event.objects.filter(slug=match.kwargs.get("slug")).first()
+        if event is not None:
+            form = forms.ReportForm(event, request.POST)
+            form.is_valid()
+            return render(
+                request,
+                "intake/report_form.html",
+                {
+                    **_event_context(event),
+                    "form": form,
+                    "resend_needed": True,
+                    "now": timezone.now(),
+                },
+                status=403,
+            )
+    return render(request, "errors/csrf.html", status=403)

@@ -1,0 +1,1 @@
+"""Alerts: the transactional outbox and the worker that delivers it."""

@@ -1,0 +1,61 @@
+"""Queueing alerts (inside the causing transaction) and rendering them.
+
+Alerts are content-free by construction: a constant subject per kind, the
+event's name, a link. No report field ever reaches this module.
+"""
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import connection
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ombud.notify.models import OutboxMessage
+
+SUBJECTS = {
+    OutboxMessage.Kind.NEW_REPORT: _("Ombud: a new report needs attention"),
+    OutboxMessage.Kind.URGENT_REPORT: _("Ombud: URGENT report - someone may be in danger now"),
+    OutboxMessage.Kind.REPORTER_ADDED: _("Ombud: a reporter added information"),
+    OutboxMessage.Kind.STAFF_INVITE: _("Ombud: you were added to an event's staff"),
+    OutboxMessage.Kind.PASSWORD_LINK: _("Ombud: set your password"),
+}
+
+
+def queue(kind: str, recipients, *, event_name: str, path: str) -> list[OutboxMessage]:
+    """Write one outbox row per (user, address); must run in the causing transaction."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("alerts are queued inside the transaction that causes them")
+    now = timezone.now()
+    rows = [
+        OutboxMessage(
+            kind=kind,
+            recipient=user,
+            address=address,
+            context={"event_name": event_name, "url": settings.BASE_URL + path},
+            created_at=now,
+            next_attempt_at=now,
+        )
+        for user, address in recipients
+    ]
+    return OutboxMessage.objects.bulk_create(rows)
+
+
+def message_id(outbox_message: OutboxMessage) -> str:
+    domain = settings.BASE_URL.split("://", 1)[1].split("/", 1)[0].split(":", 1)[0]
+    return f"<{outbox_message.id}@{domain}>"
+
+
+def render_email(outbox_message: OutboxMessage) -> EmailMessage:
+    body = render_to_string(f"notify/{outbox_message.kind}.txt", outbox_message.context)
+    return EmailMessage(
+        subject=str(SUBJECTS[outbox_message.kind]),
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[outbox_message.address],
+        headers={"Message-ID": message_id(outbox_message), "Auto-Submitted": "auto-generated"},
+    )
+
+
+def pending_count() -> int:
+    return OutboxMessage.objects.filter(state=OutboxMessage.State.PENDING).count()

@@ -1,0 +1,247 @@
+"""Django settings for Ombud, read once from the environment (see ``ombud.conf``)."""
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from ombud import conf
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+MODE = conf.mode()
+DEMO_MODE = MODE == conf.DEMO
+DATA_DIR = conf.data_dir()
+BASE_URL, _base_host = conf.base_url()
+
+SECRET_KEY = conf.env_secret("OMBUD_SECRET_KEY")
+if not SECRET_KEY:
+    if not DEMO_MODE:
+        raise ImproperlyConfigured("OMBUD_SECRET_KEY is required in production mode.")
+    SECRET_KEY = conf.persistent_demo_secret(DATA_DIR, "django-secret-key")
+if not DEMO_MODE and (len(SECRET_KEY) < 40 or "demo" in SECRET_KEY.lower()):
+    raise ImproperlyConfigured(
+        "OMBUD_SECRET_KEY must be a random value of at least 40 characters in production mode."
+    )
+
+# Debug pages show request data; Ombud never renders them, in any mode.
+DEBUG = False
+
+ALLOWED_HOSTS = [_base_host]
+if DEMO_MODE:
+    ALLOWED_HOSTS += ["127.0.0.1", "localhost", "[::1]"]
+ALLOWED_HOSTS += [h for h in conf.env_str("OMBUD_ALLOWED_HOSTS").split(",") if h.strip()]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "ombud.web",
+    "ombud.accounts",
+    "ombud.audit",
+    "ombud.vault",
+    "ombud.events",
+    "ombud.staff",
+    "ombud.cases",
+    "ombud.intake",
+    "ombud.notify",
+    "ombud.api",
+    "ombud.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "ombud.web.middleware.SecurityHeadersMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+]
+
+ROOT_URLCONF = "ombud.urls"
+WSGI_APPLICATION = "ombud.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "ombud.web.context_processors.ombud",
+            ],
+        },
+    },
+]
+
+_database_url = conf.env_str("OMBUD_DATABASE_URL") or f"sqlite:///{DATA_DIR / 'ombud.sqlite3'}"
+try:
+    _database = dj_database_url.parse(_database_url, conn_max_age=600, conn_health_checks=True)
+except ValueError as exc:
+    raise ImproperlyConfigured(f"OMBUD_DATABASE_URL is not a database URL: {exc}") from None
+if _database["ENGINE"] == "django.db.backends.sqlite3":
+    _database["CONN_MAX_AGE"] = None
+    _database["OPTIONS"] = {
+        # WAL lets readers run beside the one writer; synchronous=FULL makes
+        # a shown receipt durable across power loss, not only process crashes.
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+            "PRAGMA busy_timeout=20000;"
+        ),
+        # Take the write lock at BEGIN, so two writers queue instead of
+        # deadlocking on a read-to-write upgrade.
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+elif _database["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("OMBUD_DATABASE_URL must be a sqlite:// or postgres:// URL.")
+DATABASES = {"default": _database}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+PASSWORD_RESET_TIMEOUT = 2 * 24 * 60 * 60
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "cases:dashboard"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_AGE = 12 * 60 * 60
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "ombud.intake.views.csrf_failure"
+_https = BASE_URL.startswith("https://")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _https
+CSRF_TRUSTED_ORIGINS = [BASE_URL]
+if _https:
+    SECURE_SSL_REDIRECT = conf.env_bool("OMBUD_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = 63072000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "no-referrer"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "connect-src": ["'self'"],
+    },
+}
+
+# Bodies are small text; anything bigger is refused before it is parsed.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 300
+FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English"))]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "UTC"
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = None
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Served straight from the package: no collectstatic step, nothing to go stale.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = False
+WHITENOISE_MAX_AGE = 24 * 60 * 60
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "cache"),
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
+}
+
+_email_url = conf.env_str("OMBUD_EMAIL_URL")
+if _email_url:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    globals().update(conf.email_settings(_email_url))
+else:
+    # Without a mail server the demo delivers to its own local SMTP sink,
+    # which `ombud demo` starts; production must be told where mail goes.
+    if not DEMO_MODE:
+        raise ImproperlyConfigured("OMBUD_EMAIL_URL is required in production mode.")
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = "127.0.0.1"
+    EMAIL_PORT = conf.env_int("OMBUD_DEMO_SMTP_PORT", 8025, minimum=1)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = conf.env_str("OMBUD_EMAIL_FROM", "Ombud <ombud@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Nobody gets error e-mails: a traceback is no place for a report.
+ADMINS = []
+MANAGERS = []
+
+RATE_LIMITS = conf.env_bool("OMBUD_RATE_LIMITS", True)
+
+# Where the vault's server keys live: outside the database, in a file.
+VAULT_KEY_FILE = Path(conf.env_str("OMBUD_VAULT_KEY_FILE") or DATA_DIR / "keys" / "vault-keys.json")
+
+DEFAULT_EXCEPTION_REPORTER_FILTER = "ombud.web.errors.ConfidentialExceptionReporterFilter"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {
+            "()": "ombud.web.errors.RedactingFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
+    },
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "plain",
+        },
+    },
+    "root": {"handlers": ["stdout"], "level": conf.env_str("OMBUD_LOG_LEVEL", "INFO").upper()},
+    "loggers": {
+        # Django's request logger attaches the request; ours drops it.
+        "django.request": {"handlers": ["stdout"], "level": "ERROR", "propagate": False},
+        "django.security.DisallowedHost": {"handlers": [], "propagate": False},
+        "mail.log": {"level": "WARNING"},
+    },
+}
+
+NINJA_PAGINATION_PER_PAGE = 50

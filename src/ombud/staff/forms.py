@@ -1,0 +1,74 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from ombud.staff.models import Briefing, Membership, Role
+
+
+class AcknowledgeForm(forms.Form):
+    coc_version = forms.IntegerField(widget=forms.HiddenInput)
+    guide_version = forms.IntegerField(widget=forms.HiddenInput)
+    confirm = forms.BooleanField(
+        label=_("I have read the code of conduct and the handling guide and will follow them."),
+        error_messages={"required": _("Please confirm that you have read both.")},
+    )
+
+
+class MemberForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["role", "phone", "badge_number", "shown_publicly", "active"]
+        widgets = {"role": forms.RadioSelect}
+
+
+class NewMemberForm(forms.Form):
+    """Add someone to the roster: an existing account by username, or a new one."""
+
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=150,
+        help_text=_("An existing Ombud username, or a new one to create."),
+    )
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    email = forms.EmailField(
+        label=_("E-mail"),
+        required=False,
+        help_text=_("Alerts and the invitation to choose a password go here."),
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, widget=forms.RadioSelect)
+    phone = Membership._meta.get_field("phone").formfield()
+    badge_number = Membership._meta.get_field("badge_number").formfield()
+    shown_publicly = Membership._meta.get_field("shown_publicly").formfield()
+
+    def clean(self):
+        data = super().clean()
+        username = data.get("username", "")
+        exists = get_user_model().objects.filter(username=username).exists()
+        if username and not exists and not data.get("email"):
+            self.add_error("email", _("A new account needs an e-mail address for its invitation."))
+        data["existing"] = exists
+        return data
+
+
+class ShiftForm(forms.Form):
+    starts_at = forms.DateTimeField(
+        label=_("Starts"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    ends_at = forms.DateTimeField(
+        label=_("Ends"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+
+    def clean(self):
+        # Views parse these inside the event's time zone, whatever the browser's.
+        data = super().clean()
+        if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
+            self.add_error("ends_at", _("A shift must end after it starts."))
+        return data
+
+
+class BriefingForm(forms.ModelForm):
+    class Meta:
+        model = Briefing
+        fields = ["title", "held_at", "location"]
+        widgets = {"held_at": forms.DateTimeInput(attrs={"type": "datetime-local"})}

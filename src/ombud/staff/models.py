@@ -1,0 +1,141 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from ombud.events.models import Event, phone_validator
+
+
+class Role(models.TextChoices):
+    STAFF = "staff", _("Staff")
+    DESK = "desk", _("Registration desk")
+    RESPONDER = "responder", _("Responder")
+    LEAD = "lead", _("Incident lead")
+
+
+# Roles that work cases: alerted for every report, read and act on cases.
+CASE_ROLES = (Role.RESPONDER, Role.LEAD)
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True, user__is_active=True)
+
+    def acknowledged(self):
+        """Staff who acknowledged the event's current code of conduct and handling guide."""
+        return self.active().filter(
+            coc_acknowledged_version=F("event__code_of_conduct_version"),
+            guide_acknowledged_version=F("event__handling_guide_version"),
+        )
+
+    def on_duty(self, at):
+        shifts = DutyShift.objects.filter(
+            membership=OuterRef("pk"), starts_at__lte=at, ends_at__gt=at
+        )
+        return self.acknowledged().filter(Exists(shifts))
+
+    def case_workers(self):
+        return self.filter(role__in=CASE_ROLES)
+
+
+class Membership(models.Model):
+    """A person on an event's staff roster, in one role."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.STAFF)
+    phone = models.CharField(_("phone"), max_length=40, blank=True, validators=[phone_validator])
+    badge_number = models.CharField(_("badge number"), max_length=40, blank=True)
+    shown_publicly = models.BooleanField(
+        _("show on the public staff list"),
+        default=False,
+        help_text=_("Name and phone are shown on the event page while on duty."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    coc_acknowledged_version = models.PositiveIntegerField(default=0)
+    guide_acknowledged_version = models.PositiveIntegerField(default=0)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("staff membership")
+        constraints = [
+            models.UniqueConstraint(fields=["event", "user"], name="one_membership_per_event")
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.get_role_display()}, {self.event})"
+
+    @property
+    def is_acknowledged(self) -> bool:
+        return (
+            self.coc_acknowledged_version == self.event.code_of_conduct_version
+            and self.guide_acknowledged_version == self.event.handling_guide_version
+        )
+
+    @property
+    def works_cases(self) -> bool:
+        return self.role in CASE_ROLES
+
+    @property
+    def is_lead(self) -> bool:
+        return self.role == Role.LEAD
+
+
+class DutyShift(models.Model):
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="shifts")
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+
+    class Meta:
+        verbose_name = _("duty shift")
+        ordering = ["starts_at"]
+        indexes = [models.Index(fields=["starts_at", "ends_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="shift_ends_after_start"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.membership.user}: {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M}"
+
+
+class Briefing(models.Model):
+    """The mandatory onsite staff meeting where the procedure is repeated."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="briefings")
+    title = models.CharField(_("title"), max_length=200, default=_("Staff briefing"))
+    held_at = models.DateTimeField(_("held at"))
+    location = models.CharField(_("location"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("staff briefing")
+        ordering = ["held_at"]
+
+    def __str__(self):
+        return self.title
+
+
+class BriefingAttendance(models.Model):
+    briefing = models.ForeignKey(Briefing, on_delete=models.CASCADE, related_name="attendance")
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="briefings_attended"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("briefing attendance")
+        constraints = [
+            models.UniqueConstraint(fields=["briefing", "membership"], name="attended_once")
+        ]
+
+    def __str__(self):
+        return f"{self.membership.user} at {self.briefing}"

@@ -1,0 +1,31 @@
+from django.utils import timezone
+
+from ombud.staff.models import Membership, Role
+
+_PUBLIC_ORDER = {Role.LEAD: 0, Role.RESPONDER: 1, Role.STAFF: 2, Role.DESK: 3}
+
+
+def membership_for(user, event) -> Membership | None:
+    if not user.is_authenticated:
+        return None
+    return (
+        Membership.objects.active().filter(user=user, event=event).select_related("event").first()
+    )
+
+
+def memberships_of(user):
+    if not user.is_authenticated:
+        return Membership.objects.none()
+    return (
+        Membership.objects.active().filter(user=user).select_related("event", "event__organisation")
+    )
+
+
+def on_duty_publicly(event, at=None) -> list[Membership]:
+    """Who the event page lists: on duty now, acknowledged, and agreed to be listed."""
+    members = (
+        Membership.objects.on_duty(at or timezone.now())
+        .filter(event=event, shown_publicly=True)
+        .select_related("user")
+    )
+    return sorted(members, key=lambda m: (_PUBLIC_ORDER[m.role], str(m.user)))

@@ -1,0 +1,23 @@
+from django.urls import path
+
+from ombud.events import views as event_views
+from ombud.intake import views as intake_views
+from ombud.staff import views
+
+app_name = "staff"
+urlpatterns = [
+    path("events/<slug:slug>/acknowledge/", views.acknowledge, name="acknowledge"),
+    path("events/<slug:slug>/report/", intake_views.staff_report, name="take_report"),
+    path("manage/", event_views.manage, name="manage"),
+    path("manage/org/<slug:org_slug>/", event_views.edit_organisation, name="edit_organisation"),
+    path("manage/org/<slug:org_slug>/new-event/", event_views.edit_event, name="new_event"),
+    path("manage/events/<slug:slug>/", event_views.edit_event, name="edit_event"),
+    path("manage/events/<slug:slug>/staff/", views.roster, name="roster"),
+    path("manage/events/<slug:slug>/staff/<int:member_id>/", views.member, name="member"),
+    path(
+        "manage/events/<slug:slug>/staff/<int:member_id>/shifts/<int:shift_id>/delete/",
+        views.delete_shift,
+        name="delete_shift",
+    ),
+    path("manage/events/<slug:slug>/briefings/", views.briefings, name="briefings"),
+]

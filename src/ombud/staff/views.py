@@ -1,0 +1,214 @@
+"""Staff pages: acknowledging the code and guide, and the roster that organiser
+admins manage (people, roles, phones, shifts, briefings). None of it shows
+report content."""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ombud.accounts.services import send_password_link
+from ombud.events.models import Event
+from ombud.events.services import events_managed_by
+from ombud.notify.models import OutboxMessage
+from ombud.staff import services
+from ombud.staff.forms import AcknowledgeForm, BriefingForm, MemberForm, NewMemberForm, ShiftForm
+from ombud.staff.models import Briefing, DutyShift, Membership
+from ombud.staff.queries import membership_for
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def acknowledge(request, slug):
+    membership = membership_for(request.user, _event_or_404(slug))
+    if membership is None:
+        raise Http404
+    event = membership.event
+    initial = {
+        "coc_version": event.code_of_conduct_version,
+        "guide_version": event.handling_guide_version,
+    }
+    form = AcknowledgeForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.acknowledge(
+                membership,
+                coc_version=form.cleaned_data["coc_version"],
+                guide_version=form.cleaned_data["guide_version"],
+            )
+        except services.RosterError as exc:
+            messages.error(request, str(exc))
+            return redirect("staff:acknowledge", slug=event.slug)
+        messages.success(
+            request,
+            _("Thank you. You can now be put on duty for %(event)s.") % {"event": event.name},
+        )
+        return redirect("cases:dashboard")
+    return render(
+        request, "staff/acknowledge.html", {"event": event, "membership": membership, "form": form}
+    )
+
+
+def _event_or_404(slug):
+    return get_object_or_404(Event, slug=slug)
+
+
+def _managed_event(request, slug):
+    return get_object_or_404(events_managed_by(request.user), slug=slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def roster(request, slug):
+    event = _managed_event(request, slug)
+    form = NewMemberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        with transaction.atomic():
+            user_model = get_user_model()
+            user = user_model.objects.filter(username=data["username"]).first()
+            created = user is None
+            if created:
+                user = user_model(
+                    username=data["username"],
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
+                    email=data["email"],
+                )
+                user.set_unusable_password()
+                user.save()
+            try:
+                services.add_member(
+                    event,
+                    user,
+                    role=data["role"],
+                    phone=data["phone"],
+                    badge_number=data["badge_number"],
+                    shown_publicly=data["shown_publicly"],
+                )
+            except services.RosterError as exc:
+                form.add_error("username", str(exc))
+            else:
+                if created:
+                    send_password_link(
+                        user, kind=OutboxMessage.Kind.STAFF_INVITE, event_name=event.name
+                    )
+                messages.success(request, _("%(user)s was added to the staff.") % {"user": user})
+                return redirect("staff:roster", slug=event.slug)
+    members = (
+        Membership.objects.filter(event=event)
+        .select_related("user", "event")
+        .prefetch_related("shifts")
+        .order_by("role", "user__last_name", "user__first_name")
+    )
+    with timezone.override(event.zone):
+        return render(
+            request,
+            "staff/roster.html",
+            {"event": event, "members": members, "form": form, "now": timezone.now()},
+            status=400 if form.is_bound else 200,
+        )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member(request, slug, member_id):
+    event = _managed_event(request, slug)
+    membership = get_object_or_404(
+        Membership.objects.filter(event=event).select_related("user", "event"), pk=member_id
+    )
+    form = MemberForm(request.POST or None, instance=membership, prefix="member")
+    shift_form = ShiftForm(prefix="shift")
+    status = 200
+    with timezone.override(event.zone):
+        if request.method == "POST" and request.POST.get("action") == "member":
+            if form.is_valid():
+                with transaction.atomic():
+                    form.save()
+                messages.success(request, _("Saved."))
+                return redirect("staff:member", slug=slug, member_id=membership.pk)
+            status = 400
+        elif request.method == "POST" and request.POST.get("action") == "shift":
+            form = MemberForm(instance=membership, prefix="member")
+            shift_form = ShiftForm(request.POST, prefix="shift")
+            if shift_form.is_valid():
+                services.add_shift(membership, **shift_form.cleaned_data)
+                messages.success(request, _("Shift added."))
+                return redirect("staff:member", slug=slug, member_id=membership.pk)
+            status = 400
+        elif request.method == "POST" and request.POST.get("action") == "invite":
+            send_password_link(
+                membership.user, kind=OutboxMessage.Kind.STAFF_INVITE, event_name=event.name
+            )
+            messages.success(request, _("Invitation sent again."))
+            return redirect("staff:member", slug=slug, member_id=membership.pk)
+        return render(
+            request,
+            "staff/member.html",
+            {
+                "event": event,
+                "membership": membership,
+                "form": form,
+                "shift_form": shift_form,
+                "shifts": membership.shifts.all(),
+            },
+            status=status,
+        )
+
+
+@login_required
+@require_POST
+def delete_shift(request, slug, member_id, shift_id):
+    event = _managed_event(request, slug)
+    shift = get_object_or_404(
+        DutyShift, pk=shift_id, membership_id=member_id, membership__event=event
+    )
+    shift.delete()
+    messages.success(request, _("Shift removed."))
+    return redirect("staff:member", slug=slug, member_id=member_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def briefings(request, slug):
+    event = _managed_event(request, slug)
+    with timezone.override(event.zone):
+        form = BriefingForm(request.POST or None, prefix="briefing")
+        if request.method == "POST" and request.POST.get("action") == "briefing":
+            if form.is_valid():
+                briefing = form.save(commit=False)
+                briefing.event = event
+                briefing.save()
+                messages.success(request, _("Briefing added."))
+                return redirect("staff:briefings", slug=slug)
+        elif request.method == "POST" and request.POST.get("action") == "attendance":
+            briefing = get_object_or_404(Briefing, event=event, pk=request.POST.get("briefing"))
+            attended = set(request.POST.getlist("attended"))
+            with transaction.atomic():
+                for membership in Membership.objects.filter(event=event):
+                    if str(membership.pk) in attended:
+                        services.record_attendance(briefing, membership, by=request.user)
+                    else:
+                        briefing.attendance.filter(membership=membership).delete()
+            messages.success(request, _("Attendance saved."))
+            return redirect("staff:briefings", slug=slug)
+        members = list(
+            Membership.objects.filter(event=event, active=True)
+            .select_related("user")
+            .order_by("user__last_name", "user__first_name")
+        )
+        rows = []
+        for briefing in Briefing.objects.filter(event=event).prefetch_related("attendance"):
+            present = {a.membership_id for a in briefing.attendance.all()}
+            rows.append((briefing, [(m, m.pk in present) for m in members]))
+        return render(
+            request,
+            "staff/briefings.html",
+            {"event": event, "form": form, "briefings": rows},
+            status=400 if form.is_bound and form.errors else 200,
+        )

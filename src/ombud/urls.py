@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.urls import include, path
+
+from ombud.api.api import api
+from ombud.events import views as event_views
+
+handler400 = "ombud.web.errors.bad_request"
+handler403 = "ombud.web.errors.permission_denied"
+handler404 = "ombud.web.errors.page_not_found"
+handler500 = "ombud.web.errors.server_error"
+
+urlpatterns = [
+    path("", event_views.home, name="home"),
+    path("e/", include("ombud.events.urls")),
+    path("e/", include("ombud.intake.urls")),
+    path("receipt/", include("ombud.intake.receipt_urls")),
+    path("staff/", include("ombud.accounts.urls")),
+    path("staff/", include("ombud.cases.urls")),
+    path("staff/", include("ombud.staff.urls")),
+    path("api/v1/", api.urls),
+]
+
+if settings.DEMO_MODE:
+    urlpatterns.append(path("demo/", include("ombud.demo.urls")))

@@ -1,0 +1,66 @@
+"""Receipts: what a reporter keeps to come back to their report.
+
+140 random bits written as 28 Crockford base32 characters in groups of four
+(no I, L, O or U, so it survives being read aloud or copied by hand). Only a
+keyed hash is stored; with this much entropy a slow hash would buy nothing.
+"""
+
+import hashlib
+import hmac
+import secrets
+
+from ombud.vault import crypto, keys
+
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+LENGTH = 28
+_CONFUSABLE = str.maketrans({"I": "1", "L": "1", "O": "0"})
+_IGNORED = str.maketrans("", "", " -_.\t\r\n")
+
+
+def new_receipt() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+
+
+def display(receipt: str) -> str:
+    return "-".join(receipt[i : i + 4] for i in range(0, len(receipt), 4))
+
+
+def normalise(text: str) -> str | None:
+    """The canonical receipt for what someone typed, or None if it cannot be one."""
+    if not isinstance(text, str) or len(text) > 80:
+        return None
+    candidate = text.upper().translate(_IGNORED).translate(_CONFUSABLE)
+    if len(candidate) != LENGTH or any(ch not in ALPHABET for ch in candidate):
+        return None
+    return candidate
+
+
+def keyed_digest(purpose: str, value: str) -> str:
+    lookup_key = keys.load().lookup_key
+    return hmac.new(lookup_key, f"{purpose}\0{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def digest(receipt: str) -> str:
+    return keyed_digest("receipt", receipt)
+
+
+def matches(stored_digest: str, receipt: str) -> bool:
+    return hmac.compare_digest(stored_digest, digest(receipt))
+
+
+_RESEND_INFO = b"ombud resend/1"
+
+
+def seal_for_resend(submission_key: str, report_id, receipt: str) -> bytes:
+    """The receipt, sealed under the reporter's one-off submission key.
+
+    Only someone sending the same form again (same key, same content) can
+    open it: the key is never stored, so the database alone cannot.
+    """
+    key = crypto.derive_key(submission_key.encode(), salt=report_id.bytes, info=_RESEND_INFO)
+    return crypto.seal(key, receipt.encode(), f"resend|{report_id}".encode())
+
+
+def open_resend(submission_key: str, report_id, box: bytes) -> str:
+    key = crypto.derive_key(submission_key.encode(), salt=report_id.bytes, info=_RESEND_INFO)
+    return crypto.open_sealed(key, box, f"resend|{report_id}".encode()).decode()

@@ -1,0 +1,145 @@
+"""Case keys and their recipients.
+
+A case key is created once per case and never stored in the clear: it is
+wrapped once per recipient. Content is sealed under it with its purpose and
+object bound in, so nothing can be moved between rows undetected.
+"""
+
+import json
+import uuid
+from dataclasses import dataclass
+
+from ombud.vault import crypto, keys
+from ombud.vault.errors import KeyUnavailable, Tampered
+from ombud.vault.models import KeyWrap, RecipientKind
+
+_RECEIPT_INFO = b"ombud receipt wrap/1"
+
+
+class CaseKey:
+    """An unwrapped case key, held only in memory for the length of a request."""
+
+    __slots__ = ("_raw", "keyring")
+
+    def __init__(self, keyring: uuid.UUID, raw: bytes):
+        self.keyring = keyring
+        self._raw = raw
+
+    def __repr__(self):
+        return f"<CaseKey {self.keyring}>"
+
+    def _context(self, purpose: str, object_id) -> bytes:
+        return f"ombud/1|{purpose}|{self.keyring}|{object_id}".encode()
+
+    def seal(self, purpose: str, object_id, content: dict) -> bytes:
+        data = json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
+        return crypto.seal(self._raw, crypto.pad(data), self._context(purpose, object_id))
+
+    def open(self, purpose: str, object_id, blob: bytes) -> dict:
+        data = crypto.unpad(crypto.open_sealed(self._raw, blob, self._context(purpose, object_id)))
+        try:
+            return json.loads(data)
+        except ValueError:
+            raise Tampered("sealed content is not valid") from None
+
+
+@dataclass(frozen=True)
+class ServerRecipient:
+    """The server key from the key file: lets the server open the case on its own."""
+
+    key_id: str
+    key: bytes = b""
+
+    kind = RecipientKind.SERVER
+
+    @property
+    def ref(self) -> str:
+        return self.key_id
+
+    @classmethod
+    def active(cls) -> "ServerRecipient":
+        server_keys = keys.load()
+        return cls(server_keys.active_id, server_keys.active_key)
+
+    def wrapping_key(self, keyring) -> bytes:
+        if not self.key:
+            key = keys.load().wrap_keys.get(self.key_id)
+            if key is None:
+                raise KeyUnavailable(f"Server key {self.key_id} is not in the key file.")
+            return key
+        return self.key
+
+
+@dataclass(frozen=True)
+class ReceiptRecipient:
+    """The reporter: a key derived from their receipt opens the case for their own view."""
+
+    receipt: str
+    report_id: uuid.UUID
+
+    kind = RecipientKind.RECEIPT
+
+    @property
+    def ref(self) -> str:
+        return str(self.report_id)
+
+    def wrapping_key(self, keyring) -> bytes:
+        # A 140-bit receipt needs no stretching; HKDF separates it per case.
+        return crypto.derive_key(self.receipt.encode(), salt=keyring.bytes, info=_RECEIPT_INFO)
+
+
+def _wrap_context(keyring, recipient) -> bytes:
+    return f"ombud-wrap/1|{keyring}|{recipient.kind}|{recipient.ref}".encode()
+
+
+def _wrap_row(case_key: CaseKey, recipient) -> KeyWrap:
+    wrapped = crypto.seal(
+        recipient.wrapping_key(case_key.keyring),
+        case_key._raw,
+        _wrap_context(case_key.keyring, recipient),
+    )
+    return KeyWrap(
+        keyring=case_key.keyring,
+        recipient_kind=recipient.kind,
+        recipient_ref=recipient.ref,
+        wrapped=wrapped,
+    )
+
+
+def create_keyring(keyring: uuid.UUID, recipients) -> CaseKey:
+    """A new case key, wrapped for each recipient (call inside the case's transaction)."""
+    case_key = CaseKey(keyring, crypto.new_key())
+    KeyWrap.objects.bulk_create([_wrap_row(case_key, r) for r in recipients])
+    return case_key
+
+
+def add_recipient(case_key: CaseKey, recipient) -> None:
+    KeyWrap.objects.bulk_create([_wrap_row(case_key, recipient)], ignore_conflicts=True)
+
+
+def open_keyring(keyring: uuid.UUID, recipient) -> CaseKey:
+    wrap = KeyWrap.objects.filter(
+        keyring=keyring, recipient_kind=recipient.kind, recipient_ref=recipient.ref
+    ).first()
+    if wrap is None:
+        raise KeyUnavailable("This case has no key for this recipient.")
+    raw = crypto.open_sealed(
+        recipient.wrapping_key(keyring), wrap.wrapped, _wrap_context(keyring, recipient)
+    )
+    return CaseKey(keyring, raw)
+
+
+def open_as_server(keyring: uuid.UUID) -> CaseKey:
+    """Open with whichever server key in the key file the case was wrapped to."""
+    server_keys = keys.load()
+    wraps = KeyWrap.objects.filter(keyring=keyring, recipient_kind=RecipientKind.SERVER)
+    for wrap in wraps:
+        key = server_keys.wrap_keys.get(wrap.recipient_ref)
+        if key is not None:
+            recipient = ServerRecipient(wrap.recipient_ref, key)
+            raw = crypto.open_sealed(key, wrap.wrapped, _wrap_context(keyring, recipient))
+            return CaseKey(keyring, raw)
+    raise KeyUnavailable(
+        "None of the server keys in the key file opens this case; "
+        "restore the key file that was in use when the case was created."
+    )

@@ -1,0 +1,1 @@
+"""Cross-cutting web plumbing: headers, error pages, log redaction."""
