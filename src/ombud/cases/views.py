@@ -86,7 +86,7 @@ def _act(case, action, form, user):
 
 @login_required
 @sensitive_post_parameters()
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def detail(request, case_id):
     case = get_object_or_404(cases_visible_to(request.user).select_related("event"), pk=case_id)
     forms_by_action = {"note": NoteForm(), "message": MessageForm()}

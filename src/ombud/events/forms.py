@@ -4,6 +4,12 @@ from ombud.events.models import Event, Organisation
 
 
 class EventForm(forms.ModelForm):
+    code_of_conduct_url = forms.URLField(
+        label=Event._meta.get_field("code_of_conduct_url").verbose_name,
+        required=False,
+        assume_scheme="https",
+    )
+
     class Meta:
         model = Event
         fields = [

@@ -45,7 +45,7 @@ def manage(request):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def edit_organisation(request, org_slug):
     organisation = get_object_or_404(
         Organisation.objects.filter(pk__in=organisations_managed_by(request.user)), slug=org_slug
@@ -64,7 +64,7 @@ def edit_organisation(request, org_slug):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def edit_event(request, slug=None, org_slug=None):
     if slug:
         event = get_object_or_404(events_managed_by(request.user), slug=slug)

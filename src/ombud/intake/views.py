@@ -54,10 +54,10 @@ def _render_receipt(request, event, submission, *, staff=False):
 
 
 @sensitive_post_parameters()
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def report(request, slug):
     event = get_object_or_404(Event, slug=slug)
-    if request.method == "GET":
+    if request.method != "POST":
         initial = {"danger_now": "yes"} if request.GET.get("danger") == "yes" else {}
         return _render_form(request, event, forms.ReportForm(event, initial=initial))
     form = forms.ReportForm(event, request.POST)
@@ -80,14 +80,14 @@ def report(request, slug):
 
 @login_required
 @sensitive_post_parameters()
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def staff_report(request, slug):
     """A staff member writes the report with or for the person reporting."""
     event = get_object_or_404(Event, slug=slug)
     membership = membership_for(request.user, event)
     if membership is None or not membership.is_acknowledged:
         raise Http404
-    if request.method == "GET":
+    if request.method != "POST":
         form = forms.StaffReportForm(event)
     else:
         form = forms.StaffReportForm(event, request.POST)
@@ -126,10 +126,10 @@ def _followup_page(request, view, receipt, *, add_form=None, sent=False):
 
 
 @sensitive_post_parameters()
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def followup(request):
     """Receipts travel only in POST bodies and headers, never in URLs or sessions."""
-    if request.method == "GET":
+    if request.method != "POST":
         return render(request, "intake/followup_start.html", {"form": forms.ReceiptForm()})
     form = forms.ReceiptForm(request.POST)
     if not form.is_valid():

@@ -23,7 +23,7 @@ from ombud.staff.queries import membership_for
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def acknowledge(request, slug):
     membership = membership_for(request.user, _event_or_404(slug))
     if membership is None:
@@ -63,7 +63,7 @@ def _managed_event(request, slug):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def roster(request, slug):
     event = _managed_event(request, slug)
     form = NewMemberForm(request.POST or None)
@@ -116,7 +116,7 @@ def roster(request, slug):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def member(request, slug, member_id):
     event = _managed_event(request, slug)
     membership = get_object_or_404(
@@ -174,7 +174,7 @@ def delete_shift(request, slug, member_id, shift_id):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def briefings(request, slug):
     event = _managed_event(request, slug)
     with timezone.override(event.zone):

@@ -1,0 +1,71 @@
+import pytest
+from django.core.cache import cache
+
+from ombud.vault import keys
+from tests import factories
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _vault_key_file():
+    keys.ensure_for_demo()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def cast(db):
+    return factories.personas()
+
+
+@pytest.fixture
+def signed_in(client):
+    """Sign a user in on the test client and return the client."""
+
+    def sign_in(user):
+        client.force_login(user)
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def mail_sink():
+    from tests.live import MailSink  # noqa: PLC0415 -- only system tests need aiosmtpd
+
+    sink = MailSink().start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def demo_server(request, tmp_path, mail_sink):
+    """`ombud demo` serving on loopback with its worker, on each supported database."""
+    from tests.live import FreshPostgresDatabase, OmbudDemo, postgres_admin_url  # noqa: PLC0415
+
+    if request.param == "sqlite":
+        server = OmbudDemo(tmp_path / "data", mail=mail_sink).start()
+        yield server
+        server.stop()
+        return
+    admin_url = postgres_admin_url()
+    if admin_url is None:
+        pytest.skip("no PostgreSQL server given (OMBUD_TEST_POSTGRES_URL)")
+    with FreshPostgresDatabase(admin_url) as database_url:
+        server = OmbudDemo(tmp_path / "data", mail=mail_sink, database_url=database_url).start()
+        yield server
+        server.stop()
+
+
+@pytest.fixture
+def sqlite_demo_server(tmp_path, mail_sink):
+    """The demo on its embedded SQLite database only (browser tests)."""
+    from tests.live import OmbudDemo  # noqa: PLC0415
+
+    server = OmbudDemo(tmp_path / "data", mail=mail_sink).start()
+    yield server
+    server.stop()

@@ -1,0 +1,114 @@
+"""Plain factories for the test personas (no factory library: a few functions say it all)."""
+
+from datetime import timedelta
+from types import SimpleNamespace
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from ombud.events.models import Event, Organisation, OrganiserAdmin
+from ombud.intake.services import FIELD_LIMITS, ReportInput, submit_report
+from ombud.staff.models import DutyShift, Membership, Role
+
+PASSWORD = "correct horse battery staple"
+
+
+def user(username, first="", last="", **extra):
+    user_model = get_user_model()
+    extra.setdefault("email", f"{username}@example.org")
+    created = user_model(username=username, first_name=first, last_name=last, **extra)
+    created.set_password(PASSWORD)
+    created.save()
+    return created
+
+
+def organisation(slug="org", **extra):
+    extra.setdefault("name", slug.title())
+    return Organisation.objects.create(slug=slug, **extra)
+
+
+def event(slug="conf", org=None, **extra):
+    today = timezone.localdate()
+    extra.setdefault("name", slug.title())
+    extra.setdefault("starts_on", today - timedelta(days=1))
+    extra.setdefault("ends_on", today + timedelta(days=1))
+    extra.setdefault("time_zone", "Europe/Berlin")
+    extra.setdefault("code_of_conduct_text", "Be excellent to each other.")
+    extra.setdefault("handling_guide", "Listen, write it down, keep people safe.")
+    return Event.objects.create(organisation=org or organisation(f"{slug}-org"), slug=slug, **extra)
+
+
+def member(event, person, role=Role.STAFF, *, acknowledged=True, on_duty=True, **extra):
+    membership = Membership.objects.create(event=event, user=person, role=role, **extra)
+    if acknowledged:
+        membership.coc_acknowledged_version = event.code_of_conduct_version
+        membership.guide_acknowledged_version = event.handling_guide_version
+        membership.acknowledged_at = timezone.now()
+        membership.save(
+            update_fields=[
+                "coc_acknowledged_version",
+                "guide_acknowledged_version",
+                "acknowledged_at",
+            ]
+        )
+    if on_duty:
+        now = timezone.now()
+        DutyShift.objects.create(
+            membership=membership,
+            starts_at=now - timedelta(hours=2),
+            ends_at=now + timedelta(hours=6),
+        )
+    return membership
+
+
+def report_input(**fields) -> ReportInput:
+    choices = {k: fields.pop(k) for k in list(fields) if k not in FIELD_LIMITS}
+    content = dict.fromkeys(FIELD_LIMITS, "")
+    content.update(fields)
+    content.setdefault("what_happened", "Something happened.")
+    if not content["what_happened"]:
+        content["what_happened"] = "Something happened."
+    return ReportInput(content=content, **choices)
+
+
+def file_report(event, **fields):
+    return submit_report(event, report_input(**fields))
+
+
+def personas():
+    """The fixed cast: every test of access sees all of them, the outsiders included."""
+    conf = event("conf")
+    other = event("other-conf")
+    cast = SimpleNamespace(event=conf, other_event=other)
+    cast.lead = user("lead", "Lena", "Lead")
+    cast.lead2 = user("lead2", "Lou", "Second")
+    cast.responder = user("responder", "Rita", "Responder")
+    cast.responder_off = user("offduty", "Otto", "Offduty")
+    cast.unacked = user("unacked", "Uma", "Unacked")
+    cast.staff = user("staffer", "Sam", "Staffer")
+    cast.desk = user("desker", "Dana", "Desker")
+    cast.admin = user("orgadmin", "Ada", "Admin")
+    cast.outsider = user("outsider", "Oscar", "Outsider")
+    cast.memberships = {
+        "lead": member(
+            conf, cast.lead, Role.LEAD, on_duty=False, phone="+49 30 1111", shown_publicly=True
+        ),
+        "lead2": member(conf, cast.lead2, Role.LEAD),
+        "responder": member(
+            conf,
+            cast.responder,
+            Role.RESPONDER,
+            badge_number="B-77",
+            shown_publicly=True,
+            phone="+49 30 2222",
+        ),
+        "responder_off": member(conf, cast.responder_off, Role.RESPONDER, on_duty=False),
+        "unacked": member(
+            conf, cast.unacked, Role.RESPONDER, acknowledged=False, shown_publicly=True
+        ),
+        "staff": member(conf, cast.staff, Role.STAFF, shown_publicly=True),
+        "desk": member(conf, cast.desk, Role.DESK),
+        "outsider": member(other, cast.outsider, Role.LEAD),
+    }
+    OrganiserAdmin.objects.create(organisation=conf.organisation, user=cast.admin)
+    return cast

@@ -1,0 +1,16 @@
+"""Test settings: Ombud's own settings, read from a throwaway data directory."""
+
+import os
+import tempfile
+
+os.environ.setdefault("OMBUD_MODE", "demo")
+os.environ["OMBUD_DATA_DIR"] = tempfile.mkdtemp(prefix="ombud-test-")
+os.environ.setdefault("OMBUD_BASE_URL", "http://testserver")
+
+from ombud.settings import *  # noqa: F403
+
+# Argon2 is checked in tests of the production settings; elsewhere it would
+# only slow every sign-in down.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
