@@ -143,6 +143,8 @@ if _https:
     SECURE_SSL_REDIRECT = conf.env_bool("OMBUD_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = 63072000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # Declares consent only; joining the preload list is a separate, manual step.
+    SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "no-referrer"

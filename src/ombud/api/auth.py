@@ -1,6 +1,6 @@
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.security import HttpBearer
 from pydantic import ConfigDict, Field
 
@@ -58,9 +58,9 @@ def issue_token(request, credentials: Credentials):
     """Exchange a username and password for a bearer token (valid 12 hours)."""
     user = authenticate(request, username=credentials.username, password=credentials.password)
     if user is None:
-        return 401, {"detail": _("Wrong username or password.")}
+        return Status(401, {"detail": _("Wrong username or password.")})
     row, token = ApiToken.issue(user)
-    return 200, {"token": token, "expires_at": row.expires_at.isoformat()}
+    return Status(200, {"token": token, "expires_at": row.expires_at.isoformat()})
 
 
 @router.delete("/auth/token", response={204: None}, auth=BearerToken())
@@ -68,4 +68,4 @@ def revoke_token(request):
     """Revoke the token used for this request."""
     token = request.headers.get("Authorization", "").partition(" ")[2].strip()
     ApiToken.objects.for_token(token).delete()
-    return 204, None
+    return Status(204, None)

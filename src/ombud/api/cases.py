@@ -6,6 +6,7 @@ from uuid import UUID
 from django.db import transaction
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
+from ninja import Status as Reply
 from pydantic import ConfigDict, Field
 
 from ombud.api.errors import ApiError
@@ -128,18 +129,21 @@ def get_report(request, report_id: UUID):
         content = report_content(report, server_case_key(report.case))
         with transaction.atomic():
             audit.record(user, "report.read", report, event_id=report.event_id)
-        return 200, {
-            **_summary(report, "case"),
-            "danger_now": report.danger_now,
-            "still_going_on": report.still_going_on,
-            "reporter_relation": report.reporter_relation,
-            "law_enforcement": report.law_enforcement,
-            "content": content,
-        }
+        return Reply(
+            200,
+            {
+                **_summary(report, "case"),
+                "danger_now": report.danger_now,
+                "still_going_on": report.still_going_on,
+                "reporter_relation": report.reporter_relation,
+                "law_enforcement": report.law_enforcement,
+                "content": content,
+            },
+        )
     report = reports_taken_by(user).select_related("case", "event").filter(pk=report_id).first()
     if report is None:
         raise ApiError(404, _("Not found."))
-    return 200, _summary(report, "status")
+    return Reply(200, _summary(report, "status"))
 
 
 class CaseSummary(Schema):
@@ -266,7 +270,7 @@ def list_cases(request):
 @router.get("/cases/{case_id}", response={200: CaseOut, 404: Detail})
 def get_case(request, case_id: UUID):
     """The whole case file (reading it is audited)."""
-    return 200, _case_out(_visible_case(request.auth, case_id), request.auth)
+    return Reply(200, _case_out(_visible_case(request.auth, case_id), request.auth))
 
 
 class VersionIn(Schema):
@@ -275,7 +279,8 @@ class VersionIn(Schema):
 
 
 class StatusIn(VersionIn):
-    status: Status
+    # An enum accepts its string values only outside strict mode.
+    status: Status = Field(strict=False)
 
 
 class TextIn(Schema):
@@ -297,7 +302,7 @@ def _run(action):
 
 
 def _status_response(case, user):
-    return 200, _case_out(case, user)
+    return Reply(200, _case_out(case, user))
 
 
 @router.post("/cases/{case_id}/acknowledge", response={200: CaseOut, 404: Detail, 409: Detail})
@@ -325,12 +330,15 @@ def add_note(request, case_id: UUID, body: TextIn):
     """An internal note, sealed like the report and never shown to the reporter."""
     case = _visible_case(request.auth, case_id)
     note = _run(lambda: work.add_note(case, body.text, by=request.auth))
-    return 201, {
-        "id": note.pk,
-        "author": request.auth.username,
-        "created_at": note.created_at,
-        "text": body.text,
-    }
+    return Reply(
+        201,
+        {
+            "id": note.pk,
+            "author": request.auth.username,
+            "created_at": note.created_at,
+            "text": body.text,
+        },
+    )
 
 
 @router.post("/cases/{case_id}/messages", response={201: MessageOut, 404: Detail, 409: Detail})
@@ -343,11 +351,14 @@ def message_reporter(request, case_id: UUID, body: MessageIn):
         if report is None:
             raise ApiError(404, _("Not found."))
     message = _run(lambda: work.message_reporter(case, body.text, by=request.auth, report=report))
-    return 201, {
-        "id": message.pk,
-        "report_id": message.report_id,
-        "direction": message.direction,
-        "author": request.auth.username,
-        "created_at": message.created_at,
-        "text": body.text,
-    }
+    return Reply(
+        201,
+        {
+            "id": message.pk,
+            "report_id": message.report_id,
+            "direction": message.direction,
+            "author": request.auth.username,
+            "created_at": message.created_at,
+            "text": body.text,
+        },
+    )

@@ -5,7 +5,7 @@ from uuid import UUID
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field
 
 from ombud.api.auth import optional_user
@@ -93,27 +93,31 @@ def _event(slug: str) -> Event:
 def event_info(request, event: str):
     """What an attendee needs: emergency numbers, how to recognise staff, who is on duty."""
     found = _event(event)
-    return 200, {
-        **{
-            f: getattr(found, f)
-            for f in (
-                "slug",
-                "name",
-                "starts_on",
-                "ends_on",
-                "time_zone",
-                "venue",
-                "emergency_number",
-                "venue_security_contact",
-                "staff_recognition",
-                "code_of_conduct_url",
-            )
+    return Status(
+        200,
+        {
+            **{
+                f: getattr(found, f)
+                for f in (
+                    "slug",
+                    "name",
+                    "starts_on",
+                    "ends_on",
+                    "time_zone",
+                    "venue",
+                    "emergency_number",
+                    "venue_security_contact",
+                    "staff_recognition",
+                    "code_of_conduct_url",
+                )
+            },
+            "report_url": settings.BASE_URL + reverse("intake:report", args=[found.slug]),
+            "on_duty": [
+                {"name": str(m.user), "role": m.role, "phone": m.phone}
+                for m in on_duty_publicly(found)
+            ],
         },
-        "report_url": settings.BASE_URL + reverse("intake:report", args=[found.slug]),
-        "on_duty": [
-            {"name": str(m.user), "role": m.role, "phone": m.phone} for m in on_duty_publicly(found)
-        ],
-    }
+    )
 
 
 @router.post(
@@ -157,9 +161,12 @@ def submit(request, event: str, body: ReportIn):
     )
     if taken_by is None:
         ratelimit.hit("report", request)
-    return 201, {
-        "receipt": receipts.display(submission.receipt),
-        "report_id": submission.report.pk,
-        "repeated": submission.repeated,
-        "follow_up_url": settings.BASE_URL + reverse("receipt:followup"),
-    }
+    return Status(
+        201,
+        {
+            "receipt": receipts.display(submission.receipt),
+            "report_id": submission.report.pk,
+            "repeated": submission.repeated,
+            "follow_up_url": settings.BASE_URL + reverse("receipt:followup"),
+        },
+    )

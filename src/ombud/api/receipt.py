@@ -2,7 +2,7 @@ from datetime import datetime
 from uuid import UUID
 
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import ConfigDict
 
 from ombud.api.errors import ApiError
@@ -67,18 +67,21 @@ def view(request):
         found = reporter.view(_receipt_header(request))
     except reporter.UnknownReceipt:
         raise _unknown(request) from None
-    return 200, {
-        "report_id": found.report.pk,
-        "event": found.report.event.slug,
-        "event_name": found.report.event.name,
-        "received_at": found.report.received_at,
-        "status": found.case.status,
-        "report": found.content,
-        "messages": [
-            {"at": m.at, "from_reporter": m.from_reporter, "text": m.text} for m in found.thread
-        ],
-        "status_history": [{"at": at, "status": status} for at, status in found.status_history],
-    }
+    return Status(
+        200,
+        {
+            "report_id": found.report.pk,
+            "event": found.report.event.slug,
+            "event_name": found.report.event.name,
+            "received_at": found.report.received_at,
+            "status": found.case.status,
+            "report": found.content,
+            "messages": [
+                {"at": m.at, "from_reporter": m.from_reporter, "text": m.text} for m in found.thread
+            ],
+            "status_history": [{"at": at, "status": status} for at, status in found.status_history],
+        },
+    )
 
 
 @router.post(
@@ -92,4 +95,4 @@ def add_information(request, body: AddInformation):
         reporter.add_information(_receipt_header(request), body.text)
     except reporter.UnknownReceipt:
         raise _unknown(request) from None
-    return 201, {"detail": _("Added. The response team has been told.")}
+    return Status(201, {"detail": _("Added. The response team has been told.")})

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from ombud.events.models import phone_validator
 from ombud.staff.models import Briefing, Membership, Role
 
 
@@ -37,7 +38,9 @@ class NewMemberForm(forms.Form):
         help_text=_("Alerts and the invitation to choose a password go here."),
     )
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, widget=forms.RadioSelect)
-    phone = Membership._meta.get_field("phone").formfield()
+    phone = forms.CharField(
+        label=_("Phone"), max_length=40, required=False, validators=[phone_validator]
+    )
     badge_number = Membership._meta.get_field("badge_number").formfield()
     shown_publicly = Membership._meta.get_field("shown_publicly").formfield()
 

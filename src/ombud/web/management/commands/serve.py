@@ -1,6 +1,7 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from ombud.vault import keys
+from ombud.vault.errors import VaultError
 from ombud.web.server import serve
 
 
@@ -15,7 +16,10 @@ class Command(BaseCommand):
         parser.add_argument("--no-access-log", action="store_true")
 
     def handle(self, *args, **options):
-        keys.load()  # refuse to start without the vault's key file
+        try:
+            keys.load()  # refuse to start without the vault's key file
+        except VaultError as exc:
+            raise CommandError(str(exc)) from None
         serve(
             host=options["host"],
             port=options["port"],

@@ -1,0 +1,112 @@
+import dataclasses
+import itertools
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection, connections, transaction
+
+from ombud.audit import chain
+from ombud.audit.models import Entry
+from ombud.audit.services import Actor, record, verify_log
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def _entries(n=4):
+    event = factories.event("audited")
+    with transaction.atomic():
+        for i in range(n):
+            record(Actor.system(), f"test.action{i}", event, event_id=event.pk)
+    return list(Entry.objects.order_by("seq"))
+
+
+def test_record_refuses_to_run_outside_the_actions_transaction(monkeypatch):
+    event = factories.event("outside")
+    # The test itself runs in a transaction; pretend it does not.
+    monkeypatch.setattr(connections["default"], "in_atomic_block", False)
+    with pytest.raises(RuntimeError):
+        record(Actor.system(), "test.action", event)
+    monkeypatch.undo()
+    assert not Entry.objects.exists()
+
+
+def test_entries_chain_from_genesis_and_verify():
+    entries = _entries()
+    assert entries[0].prev_hash == chain.GENESIS
+    assert all(b.prev_hash == a.entry_hash for a, b in itertools.pairwise(entries))
+    verdict = verify_log()
+    assert (verdict.ok, verdict.checked, verdict.head) == (True, 4, entries[-1].entry_hash)
+
+
+def test_an_altered_entry_breaks_the_chain_at_that_entry():
+    entries = _entries()
+    entries[2].action = "report.read"
+    verdict = chain.verify(entries)
+    assert not verdict.ok
+    assert verdict.at_seq == entries[2].seq
+    assert "altered" in verdict.problem
+
+
+def test_a_deleted_entry_breaks_the_chain():
+    entries = _entries()
+    verdict = chain.verify([entries[0], entries[2], entries[3]])
+    assert (verdict.ok, verdict.at_seq) == (False, entries[2].seq)
+
+
+def test_reordered_entries_break_the_chain():
+    entries = _entries()
+    verdict = chain.verify([entries[0], entries[2], entries[1], entries[3]])
+    assert not verdict.ok
+
+
+def test_an_inserted_entry_breaks_the_chain_even_with_a_valid_own_hash():
+    entries = _entries()
+    forged = dataclasses.replace(_Fake.of(entries[1]), action="forged")
+    forged.entry_hash = chain.entry_hash(forged.prev_hash, chain.hashed_fields(forged))
+    verdict = chain.verify([entries[0], entries[1], forged, entries[2], entries[3]])
+    assert not verdict.ok
+
+
+@dataclasses.dataclass
+class _Fake:
+    seq: int
+    at: object
+    actor_kind: str
+    actor_id: str
+    action: str
+    object_type: str
+    object_id: str
+    event_id: int
+    prev_hash: str
+    entry_hash: str
+
+    @classmethod
+    def of(cls, entry):
+        return cls(**{f.name: getattr(entry, f.name) for f in dataclasses.fields(cls)})
+
+
+@pytest.mark.parametrize(
+    "statement", ["UPDATE audit_entry SET action = 'x'", "DELETE FROM audit_entry"]
+)
+def test_the_database_refuses_to_change_or_remove_entries(statement):
+    _entries(1)
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statement)
+    assert Entry.objects.count() == 1
+
+
+def test_audit_verify_command_reports_ok_and_the_head():
+    entries = _entries(2)
+    out = StringIO()
+    call_command("audit", "verify", stdout=out)
+    assert f"audit log OK: 2 entries, head {entries[-1].entry_hash}" in out.getvalue()
+
+
+def test_audit_verify_command_fails_on_a_broken_chain(monkeypatch):
+    _entries(2)
+    broken = chain.Verdict(False, 1, "h", "an entry was altered", 7)
+    monkeypatch.setattr("ombud.audit.management.commands.audit.verify_log", lambda: broken)
+    with pytest.raises(CommandError, match="BROKEN at entry 7"):
+        call_command("audit", "verify")

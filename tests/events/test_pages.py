@@ -1,0 +1,78 @@
+import pytest
+
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_event_page_carries_the_procedure(client, cast):
+    event = cast.event
+    event.emergency_number = "112"
+    event.venue_security_contact = "Security desk by the entrance"
+    event.staff_recognition = "Staff wear yellow STAFF shirts"
+    event.save()
+    html = client.get("/e/conf/").content.decode()
+    assert 'href="tel:112"' in html
+    assert "Security desk by the entrance" in html
+    assert "Staff wear yellow STAFF shirts" in html
+    assert "Be excellent to each other." in html
+    assert 'href="/e/conf/report/"' in html
+    assert "do not make it public" in html
+    assert "<script" not in html
+
+
+def test_event_page_lists_only_acknowledged_listed_staff_on_duty_now(client, cast):
+    html = client.get("/e/conf/").content.decode()
+    duty = html[html.index("Staff on duty now") : html.index("Code of conduct</h2>")]
+    assert "Rita Responder" in duty  # listed, acknowledged, on shift
+    assert "+49 30 2222" in duty
+    assert "Sam Staffer" in duty
+    assert "Lena Lead" not in duty  # listed but not on shift now
+    assert "Uma Unacked" not in duty  # on shift and listed, but has not acknowledged
+    assert "Lou Second" not in duty  # on shift, but not listed publicly
+    assert "Oscar" not in duty  # another event
+
+
+def test_changing_the_code_of_conduct_takes_staff_off_duty_until_they_acknowledge(client, cast):
+    from ombud.events.services import save_event  # noqa: PLC0415
+
+    event = cast.event
+    event.code_of_conduct_text = "A new version."
+    save_event(event)
+    assert event.code_of_conduct_version == 2
+    html = client.get("/e/conf/").content.decode()
+    assert "Rita Responder" not in html
+    factories.file_report(event)
+    from ombud.notify.models import OutboxMessage  # noqa: PLC0415
+
+    assert not OutboxMessage.objects.filter(address__startswith="responder@").exists()
+
+    client.force_login(cast.responder)
+    page = client.get("/staff/events/conf/acknowledge/")
+    assert "A new version." in page.content.decode()
+    done = client.post(
+        "/staff/events/conf/acknowledge/",
+        {"coc_version": 2, "guide_version": 1, "confirm": "on"},
+    )
+    assert done.status_code == 302
+    assert "Rita Responder" in client.get("/e/conf/").content.decode()
+
+
+def test_acknowledging_a_version_that_changed_meanwhile_is_refused(client, cast):
+    client.force_login(cast.unacked)
+    response = client.post(
+        "/staff/events/conf/acknowledge/",
+        {"coc_version": 1, "guide_version": 99, "confirm": "on"},
+    )
+    assert response.status_code == 302
+    cast.memberships["unacked"].refresh_from_db()
+    assert not cast.memberships["unacked"].is_acknowledged
+
+
+def test_unknown_event_page_is_404(client, db):
+    assert client.get("/e/missing/").status_code == 404
+
+
+def test_home_lists_current_events(client, cast):
+    html = client.get("/").content.decode()
+    assert 'href="/e/conf/"' in html

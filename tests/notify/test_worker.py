@@ -1,0 +1,145 @@
+"""The outbox worker against a real SMTP server on loopback."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from ombud.accounts.services import send_password_link
+from ombud.notify import worker
+from ombud.notify.models import OutboxMessage
+from tests import factories
+from tests.live import MailSink, free_port
+
+pytestmark = pytest.mark.django_db
+
+
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+
+
+@pytest.fixture(autouse=True)
+def _real_smtp(settings):
+    # Django's test set-up swaps in an in-memory mail backend; these tests want SMTP.
+    settings.EMAIL_BACKEND = SMTP_BACKEND
+
+
+@pytest.fixture
+def smtp(settings, mail_sink):
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = mail_sink.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    return mail_sink
+
+
+def _make_due():
+    OutboxMessage.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+
+
+def test_alerts_are_delivered_content_free_with_a_stable_message_id(cast, smtp):
+    submission = factories.file_report(cast.event, what_happened="MAILCANARY 42", who="Mallory")
+    assert worker.deliver_due() == 3
+    messages = smtp.wait_for(lambda ms: len(ms) == 3)
+    case_url = f"http://testserver/staff/cases/{submission.report.case_id}/"
+    for mail in messages:
+        raw = mail.raw.decode()
+        assert "MAILCANARY" not in raw
+        assert "Mallory" not in raw
+        assert submission.receipt not in raw
+        assert mail.message["Subject"] == "Ombud: a new report needs attention"
+        assert case_url in mail.body
+    ids = {m.message["Message-ID"] for m in messages}
+    assert ids == {f"<{row.id}@testserver>" for row in OutboxMessage.objects.all()}
+    assert set(OutboxMessage.objects.values_list("state", flat=True)) == {"sent"}
+
+
+def test_an_smtp_outage_loses_nothing_and_retries_with_backoff(cast, settings):
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
+    factories.file_report(cast.event)
+    assert worker.deliver_due() == 0
+    rows = list(OutboxMessage.objects.all())
+    assert all(r.state == "pending" and r.attempts == 1 for r in rows)
+    assert all(r.next_attempt_at > timezone.now() for r in rows)
+    assert all(r.last_error.startswith("ConnectionRefusedError") for r in rows)
+    assert worker.deliver_due() == 0  # not due yet: backing off
+
+    sink = MailSink().start(settings.EMAIL_PORT)
+    try:
+        _make_due()
+        assert worker.deliver_due() == 3
+        sink.wait_for(lambda ms: len(ms) == 3)
+    finally:
+        sink.stop()
+    assert set(OutboxMessage.objects.values_list("state", flat=True)) == {"sent"}
+
+
+class _RefusingSink(MailSink):
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address.startswith("lead2@"):
+            return "550 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def test_a_refused_recipient_is_retried_without_holding_up_the_others(cast, settings):
+    sink = _RefusingSink().start()
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
+    try:
+        factories.file_report(cast.event)
+        assert worker.deliver_due() == 2
+    finally:
+        sink.stop()
+    pending = OutboxMessage.objects.get(state="pending")
+    assert pending.address == "lead2@example.org"
+    assert pending.last_error == "SMTPRecipientsRefused"
+
+
+def test_a_claimed_alert_is_not_taken_by_a_second_worker_until_its_lease_ends(cast):
+    factories.file_report(cast.event)
+    first = worker.claim()
+    assert len(first) == 3
+    assert worker.claim() == []
+    OutboxMessage.objects.update(next_attempt_at=timezone.now())  # the first worker died
+    assert len(worker.claim()) == 3
+
+
+def test_backoff_grows_and_is_capped():
+    assert worker.backoff(1) <= timedelta(seconds=2)
+    assert worker.backoff(5) >= timedelta(seconds=16)
+    assert worker.backoff(40) <= timedelta(seconds=worker.MAX_BACKOFF_SECONDS)
+
+
+def test_password_links_are_removed_from_the_outbox_once_sent(cast, smtp):
+    with transaction.atomic():
+        send_password_link(cast.staff)
+    assert worker.deliver_due() == 1
+    mail = smtp.wait_for(lambda ms: len(ms) == 1)[0]
+    assert "/staff/password/set/" in mail.body
+    assert OutboxMessage.objects.get().context["url"] == ""
+
+
+def test_the_worker_loop_keeps_going_through_errors_until_stopped(cast, smtp, monkeypatch):
+    factories.file_report(cast.event)
+    stop = threading.Event()
+    calls = []
+    deliver_due = worker.deliver_due
+
+    def flaky_then_real():
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("database went away")
+        delivered = deliver_due()
+        if delivered:
+            stop.set()
+        return delivered
+
+    monkeypatch.setattr(worker, "deliver_due", flaky_then_real)
+    timer = threading.Timer(10, stop.set)  # a safety net, never the expected path
+    timer.start()
+    try:
+        worker.run(stop, poll_interval=0.01)
+    finally:
+        timer.cancel()
+    assert len(calls) == 2
+    assert len(smtp.wait_for(lambda ms: len(ms) == 3)) == 3
