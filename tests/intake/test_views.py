@@ -143,7 +143,7 @@ def test_missing_vault_key_file_is_a_clear_503_and_stores_nothing(client, cast, 
 def test_report_pages_forbid_framing_referrers_and_inline_scripts(client, cast):
     response = client.get("/e/conf/report/")
     assert response["X-Frame-Options"] == "DENY"
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     csp = response["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in csp
     assert "unsafe-inline" not in csp

@@ -1,3 +1,4 @@
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.shortcuts import render
@@ -7,6 +8,7 @@ from django.views.decorators.http import require_http_methods
 
 from ombud.accounts.forms import ForgotPasswordForm, LoginForm
 from ombud.accounts.services import send_password_link
+from ombud.web.forms import NoLabelSuffix
 
 
 class LoginView(auth_views.LoginView):
@@ -19,8 +21,13 @@ class LogoutView(auth_views.LogoutView):
     pass
 
 
+class SetPasswordForm(NoLabelSuffix, auth_forms.SetPasswordForm):
+    pass
+
+
 class SetPasswordView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/set_password.html"
+    form_class = SetPasswordForm
     success_url = reverse_lazy("accounts:login")
     post_reset_login = False
 

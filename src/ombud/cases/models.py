@@ -7,7 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext, pgettext_lazy
 
 from ombud.events.models import Event
 
@@ -220,3 +220,23 @@ class TimelineEntry(models.Model):
 
     def __str__(self):
         return f"{self.kind} at {self.at:%Y-%m-%d %H:%M}"
+
+    def describe(self) -> str:
+        """One line for the case page, in the reader's language; never content."""
+        if self.kind == self.Kind.STATUS_CHANGED:
+            return _("Status changed to “%(status)s”") % {
+                "status": dict(Status.choices).get(self.detail.get("to"), self.detail.get("to"))
+            }
+        if self.kind == self.Kind.ALERT_QUEUED:
+            count = self.detail.get("count", 0)
+            return ngettext("%(count)d person alerted", "%(count)d people alerted", count) % {
+                "count": count
+            }
+        if self.kind == self.Kind.REPORT_RECEIVED:
+            channel = dict(Channel.choices).get(self.detail.get("channel"), "")
+            urgent = _(", urgent") if self.detail.get("urgent") else ""
+            return _("Report received (%(channel)s%(urgent)s)") % {
+                "channel": channel,
+                "urgent": urgent,
+            }
+        return str(self.get_kind_display())

@@ -15,6 +15,7 @@ from ombud.cases.queries import cases_visible_to, dashboard_order, reports_taken
 from ombud.cases.services import work
 from ombud.events.services import events_managed_by
 from ombud.staff.queries import memberships_of
+from ombud.web.forms import Form
 
 DASHBOARD_LIMIT = 200
 
@@ -39,12 +40,12 @@ def dashboard(request):
     )
 
 
-class StatusForm(forms.Form):
+class StatusForm(Form):
     status = forms.ChoiceField(choices=Status.choices)
     version = forms.IntegerField(min_value=1)
 
 
-class TextForm(forms.Form):
+class TextForm(Form):
     text = forms.CharField(max_length=work.TEXT_LIMIT, widget=forms.Textarea(attrs={"rows": 4}))
 
 

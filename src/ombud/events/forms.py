@@ -1,9 +1,10 @@
 from django import forms
 
 from ombud.events.models import Event, Organisation
+from ombud.web.forms import ModelForm
 
 
-class EventForm(forms.ModelForm):
+class EventForm(ModelForm):
     code_of_conduct_url = forms.URLField(
         label=Event._meta.get_field("code_of_conduct_url").verbose_name,
         required=False,
@@ -35,7 +36,7 @@ class EventForm(forms.ModelForm):
         }
 
 
-class OrganisationForm(forms.ModelForm):
+class OrganisationForm(ModelForm):
     class Meta:
         model = Organisation
         fields = ["name", "fallback_contact_email"]

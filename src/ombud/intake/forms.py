@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from ombud.cases.models import STAFF_CHANNELS, Channel, LawEnforcement, Relation
 from ombud.intake.services import FIELD_LIMITS, ReportInput
 from ombud.staff.models import Membership
+from ombud.web.forms import Form
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 YES_NO_UNSURE = [("yes", _("Yes")), ("no", _("No")), ("unsure", _("I don't know"))]
@@ -29,7 +30,7 @@ def _text(label, name, *, help_text="", rows=None):
     )
 
 
-class ReportForm(forms.Form):
+class ReportForm(Form):
     """The procedure's questions, in its order; only what happened is required."""
 
     danger_now = forms.ChoiceField(
@@ -171,7 +172,7 @@ class StaffReportForm(ReportForm):
     field_order = ["channel"]
 
 
-class ReceiptForm(forms.Form):
+class ReceiptForm(Form):
     unknown_message = _(
         "We could not find a report with this receipt. Check it for typing mistakes; "
         "letters and digits that look alike (O and 0, I and 1) are treated the same."
@@ -186,7 +187,7 @@ class ReceiptForm(forms.Form):
     )
 
 
-class AddInformationForm(forms.Form):
+class AddInformationForm(Form):
     text = forms.CharField(
         label=_("Add information or reply"),
         max_length=20_000,

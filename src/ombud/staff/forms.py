@@ -4,9 +4,10 @@ from django.utils.translation import gettext_lazy as _
 
 from ombud.events.models import phone_validator
 from ombud.staff.models import Briefing, Membership, Role
+from ombud.web.forms import Form, ModelForm
 
 
-class AcknowledgeForm(forms.Form):
+class AcknowledgeForm(Form):
     coc_version = forms.IntegerField(widget=forms.HiddenInput)
     guide_version = forms.IntegerField(widget=forms.HiddenInput)
     confirm = forms.BooleanField(
@@ -15,14 +16,14 @@ class AcknowledgeForm(forms.Form):
     )
 
 
-class MemberForm(forms.ModelForm):
+class MemberForm(ModelForm):
     class Meta:
         model = Membership
         fields = ["role", "phone", "badge_number", "shown_publicly", "active"]
         widgets = {"role": forms.RadioSelect}
 
 
-class NewMemberForm(forms.Form):
+class NewMemberForm(Form):
     """Add someone to the roster: an existing account by username, or a new one."""
 
     username = forms.CharField(
@@ -54,7 +55,7 @@ class NewMemberForm(forms.Form):
         return data
 
 
-class ShiftForm(forms.Form):
+class ShiftForm(Form):
     starts_at = forms.DateTimeField(
         label=_("Starts"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
@@ -70,7 +71,7 @@ class ShiftForm(forms.Form):
         return data
 
 
-class BriefingForm(forms.ModelForm):
+class BriefingForm(ModelForm):
     class Meta:
         model = Briefing
         fields = ["title", "held_at", "location"]

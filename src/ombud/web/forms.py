@@ -1,0 +1,17 @@
+"""Base form classes: labels are questions or names, so no colon after them."""
+
+from django import forms
+
+
+class NoLabelSuffix:
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class Form(NoLabelSuffix, forms.Form):
+    pass
+
+
+class ModelForm(NoLabelSuffix, forms.ModelForm):
+    pass

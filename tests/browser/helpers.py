@@ -1,0 +1,104 @@
+"""What the browser tests and the screenshot script share: how to start Debian's
+Chromium, the demo's people, and the few steps every scenario repeats."""
+
+import json
+import re
+import urllib.request
+
+from playwright.sync_api import Browser, Page, Playwright, expect
+
+from tests.live import DEMO_PASSWORD
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 390, "height": 844}
+
+EVENT = "pycon-demo"
+RECEIPT = re.compile(r"^(?:[0-9A-Z]{4}-){6}[0-9A-Z]{4}$")
+NEW_REPORT_SUBJECT = "Ombud: a new report needs attention"
+URGENT_SUBJECT = "Ombud: URGENT report - someone may be in danger now"
+ADDED_SUBJECT = "Ombud: a reporter added information"
+
+
+def launch(playwright: Playwright) -> Browser:
+    """Debian's Chromium; nothing is downloaded and nothing leaves loopback."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+def email(username: str) -> str:
+    return f"{username}@pycon-demo.example"
+
+
+def case_link(base_url: str) -> re.Pattern:
+    return re.compile(
+        re.escape(base_url) + r"/staff/cases/([0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12})/"
+    )
+
+
+def sign_in(page: Page, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Fill in the sign-in page the browser is on and submit it."""
+    expect(page.get_by_role("heading", level=1)).to_have_text("Staff sign-in")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def sign_in_at(page: Page, base_url: str, username: str) -> None:
+    page.goto(base_url + "/staff/login/")
+    sign_in(page, username)
+    expect(page).to_have_url(base_url + "/staff/")
+
+
+def send_report(page: Page, base_url: str, what_happened: str, *, who: str = "") -> str:
+    """Write a report through the public form; return the receipt shown."""
+    page.goto(f"{base_url}/e/{EVENT}/report/")
+    page.get_by_label("What happened?", exact=True).fill(what_happened)
+    if who:
+        page.get_by_label("Who did it?", exact=True).fill(who)
+    page.get_by_role("button", name="Send report").click()
+    receipt = page.locator("#receipt")
+    expect(receipt).to_have_text(RECEIPT)
+    return receipt.inner_text().strip()
+
+
+def _json(url: str, payload=None, headers=None) -> dict:
+    request = urllib.request.Request(
+        url,
+        data=None if payload is None else json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json", **(headers or {})},
+        method="GET" if payload is None else "POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def _chair_token(base_url: str) -> str:
+    return _json(f"{base_url}/api/v1/auth/token", {"username": "chair", "password": DEMO_PASSWORD})[
+        "token"
+    ]
+
+
+def file_case(base_url: str, **fields) -> str:
+    """File a report through the public API; return its case id (as the chair sees it)."""
+    created = _json(f"{base_url}/api/v1/events/{EVENT}/reports", fields)
+    report = _json(
+        f"{base_url}/api/v1/reports/{created['report_id']}",
+        headers={"Authorization": f"Bearer {_chair_token(base_url)}"},
+    )
+    return str(report["case_id"])
+
+
+def alerts_queued(base_url: str, case_id: str) -> list[int]:
+    """How many people each alert about the case went to, from its timeline (API)."""
+    case = _json(
+        f"{base_url}/api/v1/cases/{case_id}",
+        headers={"Authorization": f"Bearer {_chair_token(base_url)}"},
+    )
+    timeline = case["timeline"]
+    return [entry["detail"]["count"] for entry in timeline if entry["kind"] == "alert_queued"]
