@@ -14,12 +14,13 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 import pytest
-from aiosmtpd.controller import Controller
+
+from ombud.demo.mailsink import LoopbackSMTPServer
 
 DEMO_PASSWORD = "demo-password-for-tests"
 
@@ -44,34 +45,17 @@ class Mail:
         return self.message.get_body(preferencelist=("plain",)).get_content()
 
 
-@dataclass
-class MailSink:
-    """An aiosmtpd server on loopback that keeps every message it accepts."""
+class MailSink(LoopbackSMTPServer):
+    """An SMTP server on loopback that keeps every message it accepts."""
 
-    port: int = 0
-    received: list = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _controller: Controller | None = None
+    def __init__(self):
+        super().__init__()
+        self.received = []
+        self._lock = threading.Lock()
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 -- aiosmtpd's name
+    def accept(self, envelope) -> None:
         with self._lock:
             self.received.append(Mail(list(envelope.rcpt_tos), envelope.original_content))
-        return "250 OK"
-
-    def start(self, port: int | None = None) -> "MailSink":
-        self.port = port or self.port or free_port()
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
-        self._controller.start()
-        return self
-
-    def stop(self) -> None:
-        if self._controller is not None:
-            self._controller.stop()
-            self._controller = None
-
-    @property
-    def url(self) -> str:
-        return f"smtp://127.0.0.1:{self.port}"
 
     def messages(self) -> list:
         with self._lock:

@@ -14,3 +14,6 @@ from ombud.settings import *  # noqa: F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+if DATABASES["default"]["ENGINE"] == "ombud.db.sqlite3":  # noqa: F405
+    # In memory, one per test process (pytest-django only recognises Django's own engine).
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}  # noqa: F405

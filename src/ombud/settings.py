@@ -91,6 +91,8 @@ try:
 except ValueError as exc:
     raise ImproperlyConfigured(f"OMBUD_DATABASE_URL is not a database URL: {exc}") from None
 if _database["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's SQLite backend, with writers queueing fairly (see ombud/db/sqlite3).
+    _database["ENGINE"] = "ombud.db.sqlite3"
     _database["CONN_MAX_AGE"] = None
     _database["OPTIONS"] = {
         # WAL lets readers run beside the one writer; synchronous=FULL makes
@@ -233,6 +235,7 @@ LOGGING = {
         },
     },
     "handlers": {
+        "null": {"class": "logging.NullHandler"},
         "stdout": {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
@@ -243,7 +246,8 @@ LOGGING = {
     "loggers": {
         # Django's request logger attaches the request; ours drops it.
         "django.request": {"handlers": ["stdout"], "level": "ERROR", "propagate": False},
-        "django.security.DisallowedHost": {"handlers": [], "propagate": False},
+        # Scanners probing with made-up Host headers are not news.
+        "django.security.DisallowedHost": {"handlers": ["null"], "propagate": False},
         "mail.log": {"level": "WARNING"},
     },
 }

@@ -135,6 +135,8 @@ def test_the_worker_loop_keeps_going_through_errors_until_stopped(cast, smtp, mo
         return delivered
 
     monkeypatch.setattr(worker, "deliver_due", flaky_then_real)
+    # The test's own transaction must survive the loop's connection housekeeping.
+    monkeypatch.setattr(worker, "close_old_connections", lambda: None)
     timer = threading.Timer(10, stop.set)  # a safety net, never the expected path
     timer.start()
     try:

@@ -20,4 +20,6 @@ def password_link_path(user) -> str:
 def send_password_link(user, *, kind=OutboxMessage.Kind.PASSWORD_LINK, event_name="Ombud") -> None:
     if not user.email or not user.is_active:
         return
-    notify.queue(kind, [(user, user.email)], event_name=event_name, path=password_link_path(user))
+    notify.queue(
+        kind, [(user.pk, user.email)], event_name=event_name, path=password_link_path(user)
+    )

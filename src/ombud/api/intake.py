@@ -83,7 +83,7 @@ class EventOut(Schema):
 
 
 def _event(slug: str) -> Event:
-    event = Event.objects.filter(slug=slug).first()
+    event = Event.objects.select_related("organisation").filter(slug=slug).first()
     if event is None:
         raise ApiError(404, _("Unknown event."))
     return event

@@ -7,6 +7,7 @@ content, so showing them is safe.
 
 import email
 import email.policy
+import socket
 import threading
 import time
 import uuid
@@ -21,28 +22,57 @@ def mailbox_dir(data_dir: Path) -> Path:
     return path
 
 
-class _Handler:
-    def __init__(self, directory: Path):
-        self.directory = directory
+class LoopbackSMTPServer:
+    """A real SMTP server on 127.0.0.1; subclasses say what becomes of each message.
+
+    The demo keeps messages as files; the tests and benchmarks keep them in memory.
+    """
+
+    def __init__(self):
+        self.port = 0
+        self._controller = None
+
+    def accept(self, envelope) -> None:
+        raise NotImplementedError
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 -- aiosmtpd's name
-        name = f"{time.time_ns()}-{uuid.uuid4().hex}.eml"
-        (self.directory / name).write_bytes(envelope.original_content or envelope.content)
+        self.accept(envelope)
         return "250 Message accepted for delivery"
 
+    def start(self, port: int = 0):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", port or self.port))
+            self.port = probe.getsockname()[1]
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+        return self
 
-def start(data_dir: Path, port: int) -> Controller:
-    controller = Controller(_Handler(mailbox_dir(data_dir)), hostname="127.0.0.1", port=port)
-    controller.start()
-    return controller
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+
+class MailboxServer(LoopbackSMTPServer):
+    def __init__(self, directory: Path):
+        super().__init__()
+        self.directory = directory
+
+    def accept(self, envelope) -> None:
+        name = f"{time.time_ns()}-{uuid.uuid4().hex}.eml"
+        (self.directory / name).write_bytes(envelope.original_content or envelope.content)
 
 
 def serve_forever(data_dir: Path, port: int) -> None:
-    controller = start(data_dir, port)
+    server = MailboxServer(mailbox_dir(data_dir)).start(port)
     try:
         threading.Event().wait()
     finally:
-        controller.stop()
+        server.stop()
 
 
 def read_mailbox(data_dir: Path, limit: int = 100) -> list[dict]:

@@ -87,6 +87,10 @@ class Event(models.Model):
     )
     handling_guide_version = models.PositiveIntegerField(default=1, editable=False)
     languages = models.CharField(_("languages"), max_length=100, default="en")
+    # Bumped by every change to who is on the staff, their names, badges, roles,
+    # acknowledgements and shifts: intake reads the roster before its write
+    # transaction and checks this inside it.
+    roster_version = models.PositiveBigIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = _("event")

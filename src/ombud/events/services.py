@@ -29,6 +29,12 @@ def save_event(event: Event) -> Event:
             event.code_of_conduct_version = before.code_of_conduct_version + 1
         if before.handling_guide != event.handling_guide:
             event.handling_guide_version = before.handling_guide_version + 1
+        if (event.code_of_conduct_version, event.handling_guide_version) != (
+            before.code_of_conduct_version,
+            before.handling_guide_version,
+        ):
+            # Everyone's acknowledgement lapses: the roster as intake sees it changed.
+            event.roster_version = before.roster_version + 1
     event.full_clean()
     event.save()
     return event

@@ -7,17 +7,21 @@ import json
 import uuid
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from ombud.audit import services as audit
 from ombud.audit.services import Actor
 from ombud.cases.codenames import new_code_name
-from ombud.cases.models import Case, Channel, Report, Status, TimelineEntry
+from ombud.cases.models import Case, Channel, Recusal, Report, Status, TimelineEntry
 from ombud.cases.services import alerts, recusal
+from ombud.events.models import Event
+from ombud.notify import services as notify
+from ombud.staff import roster
 from ombud.vault import receipts
 from ombud.vault import services as vault
 from ombud.vault.errors import VaultError
+from ombud.vault.models import KeyWrap
 
 FIELD_LIMITS = {
     "what_happened": 20_000,
@@ -106,12 +110,49 @@ def _repeat_of(submission_digest: str, submission_key: str) -> Submission | None
     return Submission(report, receipt, repeated=True)
 
 
+def _free_code_name(event, *, long_name: bool) -> str:
+    # Checked before the write lock; the unique constraint still decides.
+    for attempt in range(6):
+        name = new_code_name(extra_word=long_name or attempt >= 3)
+        if not Case.objects.filter(event=event, code_name=name).exists():
+            return name
+    return new_code_name(extra_word=True)
+
+
+@dataclass
+class _Decisions:
+    """Who is recused and who is alerted, decided from one version of the roster."""
+
+    roster_version: int
+    reasons: dict
+    recipients: list
+
+
+def _decide(event, data: ReportInput, people, version: int, now) -> _Decisions:
+    reasons = recusal.reasons_among(people, data.content, data.exclude_staff)
+    found = alerts.recipients(event, people, set(reasons), urgent=data.danger_now, at=now)
+    return _Decisions(version, reasons, found)
+
+
+def _roster_unchanged(event, version: int) -> bool:
+    rows = Event.objects.filter(pk=event.pk, roster_version=version)
+    if connection.vendor == "postgresql":
+        # Roster changes update this row: they wait for this report, and their
+        # rescan of the event's cases then sees it.
+        rows = rows.select_for_update(no_key=True)
+    return rows.exists()
+
+
 def _file(event, data: ReportInput, submission_digest, submission_key, *, long_name) -> Submission:
+    """Everything is decided, built and sealed first; the write transaction only inserts."""
     now = timezone.now()
     receipt = receipts.new_receipt()
+    current = roster.for_event(event)
+    decided = _decide(event, data, current.members, current.version, now)
     case = Case(
+        id=uuid.uuid4(),
         event=event,
-        code_name=new_code_name(extra_word=long_name),
+        code_name=_free_code_name(event, long_name=long_name),
         status=Status.NEW,
         urgent=data.danger_now,
         created_at=now,
@@ -134,18 +175,21 @@ def _file(event, data: ReportInput, submission_digest, submission_key, *, long_n
     )
     if submission_key:
         report.resend_box = receipts.seal_for_resend(submission_key, report.id, receipt)
+    case_key, wraps = vault.new_keyring(
+        case.pk, [vault.ServerRecipient.active(), vault.ReceiptRecipient(receipt, report.id)]
+    )
+    report.sealed = case_key.seal("report", report.pk, data.content)
     actor = Actor.user(data.taken_by) if data.taken_by else Actor.reporter()
     with transaction.atomic():
-        reasons = recusal.reasons_for(event, data.content, data.exclude_staff)
+        if not _roster_unchanged(event, decided.roster_version):
+            event.refresh_from_db()
+            fresh = roster.load(event)
+            decided = _decide(event, data, fresh.members, fresh.version, now)
         case.save(force_insert=True)
-        case_key = vault.create_keyring(
-            case.pk,
-            [vault.ServerRecipient.active(), vault.ReceiptRecipient(receipt, report.id)],
-        )
-        report.sealed = case_key.seal("report", report.pk, data.content)
+        KeyWrap.objects.bulk_create(wraps)
         report.save(force_insert=True)
-        recusal.recuse(case, case_key, reasons)
-        alerted = alerts.alert_new_case(case, set(reasons))
+        Recusal.objects.bulk_create(recusal.recusal_rows(case, case_key, decided.reasons, now=now))
+        notify.save(alerts.new_case_alerts(case, decided.recipients))
         TimelineEntry.objects.bulk_create(
             [
                 TimelineEntry(
@@ -160,7 +204,7 @@ def _file(event, data: ReportInput, submission_digest, submission_key, *, long_n
                     case=case,
                     at=now,
                     kind=TimelineEntry.Kind.ALERT_QUEUED,
-                    detail={"count": alerted},
+                    detail={"count": len(decided.recipients)},
                 ),
             ]
         )

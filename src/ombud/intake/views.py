@@ -56,7 +56,7 @@ def _render_receipt(request, event, submission, *, staff=False):
 @sensitive_post_parameters()
 @require_http_methods(["GET", "HEAD", "POST"])
 def report(request, slug):
-    event = get_object_or_404(Event, slug=slug)
+    event = get_object_or_404(Event.objects.select_related("organisation"), slug=slug)
     if request.method != "POST":
         initial = {"danger_now": "yes"} if request.GET.get("danger") == "yes" else {}
         return _render_form(request, event, forms.ReportForm(event, initial=initial))
@@ -83,7 +83,7 @@ def report(request, slug):
 @require_http_methods(["GET", "HEAD", "POST"])
 def staff_report(request, slug):
     """A staff member writes the report with or for the person reporting."""
-    event = get_object_or_404(Event, slug=slug)
+    event = get_object_or_404(Event.objects.select_related("organisation"), slug=slug)
     membership = membership_for(request.user, event)
     if membership is None or not membership.is_acknowledged:
         raise Http404

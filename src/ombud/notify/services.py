@@ -22,23 +22,31 @@ SUBJECTS = {
 }
 
 
-def queue(kind: str, recipients, *, event_name: str, path: str) -> list[OutboxMessage]:
-    """Write one outbox row per (user, address); must run in the causing transaction."""
-    if not connection.in_atomic_block:
-        raise RuntimeError("alerts are queued inside the transaction that causes them")
+def outbox_rows(kind: str, recipients, *, event_name: str, path: str) -> list[OutboxMessage]:
+    """Unsaved rows, one per (user id, address): built before the write lock is taken."""
     now = timezone.now()
-    rows = [
+    return [
         OutboxMessage(
             kind=kind,
-            recipient=user,
+            recipient_id=user_id,
             address=address,
             context={"event_name": event_name, "url": settings.BASE_URL + path},
             created_at=now,
             next_attempt_at=now,
         )
-        for user, address in recipients
+        for user_id, address in recipients
     ]
+
+
+def save(rows: list[OutboxMessage]) -> list[OutboxMessage]:
+    """Write the rows; must run in the transaction that causes them."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("alerts are queued inside the transaction that causes them")
     return OutboxMessage.objects.bulk_create(rows)
+
+
+def queue(kind: str, recipients, *, event_name: str, path: str) -> list[OutboxMessage]:
+    return save(outbox_rows(kind, recipients, event_name=event_name, path=path))
 
 
 def message_id(outbox_message: OutboxMessage) -> str:
@@ -46,8 +54,14 @@ def message_id(outbox_message: OutboxMessage) -> str:
     return f"<{outbox_message.id}@{domain}>"
 
 
-def render_email(outbox_message: OutboxMessage) -> EmailMessage:
-    body = render_to_string(f"notify/{outbox_message.kind}.txt", outbox_message.context)
+def render_email(outbox_message: OutboxMessage, bodies: dict | None = None) -> EmailMessage:
+    """The e-mail for one outbox row; ``bodies`` caches rendered bodies across a batch."""
+    key = (outbox_message.kind, tuple(sorted(outbox_message.context.items())))
+    body = bodies.get(key) if bodies is not None else None
+    if body is None:
+        body = render_to_string(f"notify/{outbox_message.kind}.txt", outbox_message.context)
+        if bodies is not None:
+            bodies[key] = body
     return EmailMessage(
         subject=str(SUBJECTS[outbox_message.kind]),
         body=body,

@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from django.core.mail import get_connection
 from django.db import close_old_connections, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from ombud.notify.models import OutboxMessage
@@ -51,57 +52,58 @@ def claim(limit: int = BATCH) -> list[OutboxMessage]:
     return list(OutboxMessage.objects.filter(id__in=ids).order_by("created_at"))
 
 
-def _failed(message: OutboxMessage, exc: Exception) -> None:
+def _failed(message: OutboxMessage, exc: Exception, now) -> None:
     attempts = message.attempts + 1
     code = getattr(exc, "smtp_code", "")
     OutboxMessage.objects.filter(id=message.id, state=OutboxMessage.State.PENDING).update(
         attempts=attempts,
-        next_attempt_at=timezone.now() + backoff(attempts),
+        next_attempt_at=now + backoff(attempts),
         last_error=f"{type(exc).__name__} {code}".strip()[:200],
     )
 
 
-def _sent(message: OutboxMessage) -> None:
+def _record(outcomes) -> None:
+    """One write transaction per batch: one turn at the writer lock, one fsync."""
     now = timezone.now()
-    changes = {}
-    if message.kind in OutboxMessage.SECRET_LINK_KINDS:
-        # A password link must not outlive its delivery in the database.
-        changes["context"] = {**message.context, "url": ""}
-    OutboxMessage.objects.filter(id=message.id).update(
-        state=OutboxMessage.State.SENT,
-        sent_at=now,
-        attempts=message.attempts + 1,
-        last_error="",
-        **changes,
-    )
+    sent = [m for m, error in outcomes if error is None]
+    with transaction.atomic():
+        # Every claimed row was claimed at the same attempt count, so one update fits all.
+        OutboxMessage.objects.filter(id__in=[m.id for m in sent]).update(
+            state=OutboxMessage.State.SENT, sent_at=now, attempts=F("attempts") + 1, last_error=""
+        )
+        for message in sent:
+            if message.kind in OutboxMessage.SECRET_LINK_KINDS:
+                # A password link must not outlive its delivery in the database.
+                OutboxMessage.objects.filter(id=message.id).update(
+                    context={**message.context, "url": ""}
+                )
+        for message, error in outcomes:
+            if error is not None:
+                _failed(message, error, now)
 
 
-def deliver(messages: list[OutboxMessage]) -> int:
-    """Send over one SMTP connection; returns how many the server accepted."""
-    if not messages:
-        return 0
-    sent = 0
+def _send_all(messages: list[OutboxMessage]) -> list:
+    """Send over one SMTP connection: (message, None) when accepted, else (message, error)."""
     mail = get_connection(fail_silently=False)
     try:
         mail.open()
     except (OSError, smtplib.SMTPException) as exc:
-        for message in messages:
-            _failed(message, exc)
         log.warning(
             "mail server unavailable (%s); %d alerts will be retried",
             type(exc).__name__,
             len(messages),
         )
-        return 0
+        return [(message, exc) for message in messages]
+    outcomes = []
+    bodies = {}  # the recipients of one alert share its body: render it once
     try:
         for index, message in enumerate(messages):
             try:
-                mail.send_messages([render_email(message)])
+                mail.send_messages([render_email(message, bodies)])
             except _PER_MESSAGE_ERRORS as exc:
-                _failed(message, exc)
+                outcomes.append((message, exc))
             except (OSError, smtplib.SMTPException) as exc:
-                for rest in messages[index:]:
-                    _failed(rest, exc)
+                outcomes += [(rest, exc) for rest in messages[index:]]
                 log.warning(
                     "mail server dropped the connection (%s); %d alerts will be retried",
                     type(exc).__name__,
@@ -109,11 +111,20 @@ def deliver(messages: list[OutboxMessage]) -> int:
                 )
                 break
             else:
-                _sent(message)
-                sent += 1
+                outcomes.append((message, None))
     finally:
         with contextlib.suppress(OSError, smtplib.SMTPException):
             mail.close()
+    return outcomes
+
+
+def deliver(messages: list[OutboxMessage]) -> int:
+    """Deliver a claimed batch; returns how many the mail server accepted."""
+    if not messages:
+        return 0
+    outcomes = _send_all(messages)
+    _record(outcomes)
+    sent = sum(1 for _message, error in outcomes if error is None)
     if sent:
         log.info("delivered %d alerts", sent)
     return sent

@@ -1,6 +1,18 @@
 from django.apps import AppConfig
+from django.contrib.auth import get_user_model
+from django.db.models.signals import post_delete, post_save
 
 
 class StaffConfig(AppConfig):
     name = "ombud.staff"
     label = "staff"
+
+    def ready(self):
+        from ombud.staff import signals  # noqa: PLC0415 -- models load after apps
+
+        # Registered before the cases app's receivers (INSTALLED_APPS order), so
+        # the roster version is bumped before any rescan of the event's cases.
+        for model in (self.get_model("Membership"), self.get_model("DutyShift")):
+            post_save.connect(signals.roster_changed, sender=model)
+            post_delete.connect(signals.roster_changed, sender=model)
+        post_save.connect(signals.person_changed, sender=get_user_model())

@@ -106,10 +106,16 @@ def _wrap_row(case_key: CaseKey, recipient) -> KeyWrap:
     )
 
 
+def new_keyring(keyring: uuid.UUID, recipients) -> tuple[CaseKey, list[KeyWrap]]:
+    """A new case key and its unsaved wraps, one per recipient (no lock needed to seal)."""
+    case_key = CaseKey(keyring, crypto.new_key())
+    return case_key, [_wrap_row(case_key, r) for r in recipients]
+
+
 def create_keyring(keyring: uuid.UUID, recipients) -> CaseKey:
     """A new case key, wrapped for each recipient (call inside the case's transaction)."""
-    case_key = CaseKey(keyring, crypto.new_key())
-    KeyWrap.objects.bulk_create([_wrap_row(case_key, r) for r in recipients])
+    case_key, wraps = new_keyring(keyring, recipients)
+    KeyWrap.objects.bulk_create(wraps)
     return case_key
 
 

@@ -5,50 +5,47 @@ from django.utils import timezone
 
 from ombud.notify import services as notify
 from ombud.notify.models import OutboxMessage
-from ombud.staff.models import Membership, Role
+from ombud.staff import roster
+from ombud.staff.models import Role
 
 
-def _recipients(case, recused: set[int], *, urgent: bool):
-    """Leads always; responders on duty; for urgent reports every staff member on duty."""
-    event = case.event
-    acknowledged = Membership.objects.acknowledged().filter(event=event).select_related("user")
-    on_duty = set(
-        Membership.objects.on_duty(timezone.now()).filter(event=event).values_list("pk", flat=True)
-    )
+def recipients(event, people, recused: set[int], *, urgent: bool, at=None) -> list:
+    """(user id, address) pairs: leads always; responders on duty; for urgent
+    reports every acknowledged staff member on duty. Never a recused person;
+    the organisation's fallback contact when nobody else is left."""
+    at = at or timezone.now()
     chosen = {}
-    for member in acknowledged:
-        user = member.user
-        if user.pk in recused or not user.email:
+    for person in people:
+        if person.user_id in recused or not person.email or not person.acknowledged(event):
             continue
-        if member.role == Role.LEAD or (
-            member.pk in on_duty and (member.role == Role.RESPONDER or urgent)
+        if person.role == Role.LEAD or (
+            person.on_duty(event, at) and (person.role == Role.RESPONDER or urgent)
         ):
-            chosen[user.pk] = (user, user.email)
-    recipients = list(chosen.values())
+            chosen[person.user_id] = (person.user_id, person.email)
+    found = list(chosen.values())
     fallback = event.organisation.fallback_contact_email
-    if not recipients and fallback:
-        recipients = [(None, fallback)]
-    return recipients
+    if not found and fallback:
+        found = [(None, fallback)]
+    return found
 
 
-def alert_new_case(case, recused: set[int]) -> int:
+def case_path(case) -> str:
+    return reverse("cases:detail", args=[case.pk])
+
+
+def new_case_alerts(case, found) -> list[OutboxMessage]:
+    """Unsaved outbox rows for a new case (saved in the case's transaction)."""
     kind = OutboxMessage.Kind.URGENT_REPORT if case.urgent else OutboxMessage.Kind.NEW_REPORT
-    recipients = _recipients(case, recused, urgent=case.urgent)
-    notify.queue(
-        kind,
-        recipients,
-        event_name=case.event.name,
-        path=reverse("cases:detail", args=[case.pk]),
-    )
-    return len(recipients)
+    return notify.outbox_rows(kind, found, event_name=case.event.name, path=case_path(case))
 
 
 def alert_reporter_added(case, recused: set[int]) -> int:
-    recipients = _recipients(case, recused, urgent=False)
+    event = case.event
+    found = recipients(event, roster.load(event).members, recused, urgent=False)
     notify.queue(
         OutboxMessage.Kind.REPORTER_ADDED,
-        recipients,
-        event_name=case.event.name,
-        path=reverse("cases:detail", args=[case.pk]),
+        found,
+        event_name=event.name,
+        path=case_path(case),
     )
-    return len(recipients)
+    return len(found)

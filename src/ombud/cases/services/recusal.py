@@ -13,6 +13,7 @@ What counts as naming someone:
   "chair" or "desk" elsewhere is too often an ordinary word.
 """
 
+import functools
 import re
 import unicodedata
 
@@ -20,7 +21,7 @@ from django.utils import timezone
 
 from ombud.cases.models import Case, Message, Recusal
 from ombud.cases.services.access import server_case_key
-from ombud.staff.models import Membership
+from ombud.staff import roster
 
 _NAMING_FIELDS = ("who", "who_description", "exclude_others")
 _NON_WORD = re.compile(r"[^\w@.+-]+")
@@ -33,52 +34,70 @@ def _normalise(text: str) -> str:
     return " " + " ".join(w for w in words if w) + " "
 
 
+@functools.lru_cache(maxsize=8192)
+def _needle(phrase: str) -> str:
+    """A name, username, badge or address as it must appear in normalised text."""
+    normal = _normalise(phrase).strip()
+    return f" {normal} " if normal else ""
+
+
 def _contains(haystack: str, phrase: str) -> bool:
-    phrase = _normalise(phrase).strip()
-    return bool(phrase) and f" {phrase} " in haystack
+    needle = _needle(phrase)
+    return bool(needle) and needle in haystack
 
 
-def _names(user) -> list[str]:
-    first, last = user.first_name.strip(), user.last_name.strip()
+def _names(person) -> list[str]:
+    first, last = person.first_name.strip(), person.last_name.strip()
     if first and last:
         return [f"{first} {last}", f"{last} {first}", f"{last}, {first}"]
     single = first or last
     return [single] if len(single) >= 3 else []
 
 
-def named_members(content: dict, memberships) -> set[int]:
-    """User ids of the members the report content names."""
+def named_members(content: dict, people) -> set[int]:
+    """User ids of the roster members (``staff.roster.RosterMember``) the content names."""
     everywhere = _normalise(" \n ".join(str(v) for v in content.values() if v))
     naming = _normalise(" \n ".join(str(content.get(f) or "") for f in _NAMING_FIELDS))
     named = set()
-    for member in memberships:
-        user = member.user
-        phrases = [*_names(user), f"@{user.username}"]
-        if member.badge_number:
-            phrases.append(member.badge_number)
-        if user.email:
-            phrases.append(user.email)
-        if any(_contains(everywhere, p) for p in phrases) or _contains(naming, user.username):
-            named.add(user.pk)
+    for person in people:
+        phrases = [*_names(person), f"@{person.username}"]
+        if person.badge_number:
+            phrases.append(person.badge_number)
+        if person.email:
+            phrases.append(person.email)
+        if any(_contains(everywhere, p) for p in phrases) or _contains(naming, person.username):
+            named.add(person.user_id)
     return named
 
 
-def reasons_for(event, content: dict, excluded_usernames=()) -> dict[int, str]:
-    """Who must be recused from a report with this content, and why."""
-    memberships = list(Membership.objects.filter(event=event).select_related("user"))
+def reasons_among(people, content: dict, excluded_usernames=()) -> dict[int, str]:
+    """Who on the roster must be recused from a report with this content, and why."""
     reasons = {}
     wanted = {u.strip().casefold() for u in excluded_usernames if u and u.strip()}
-    for member in memberships:
-        if member.user.username.casefold() in wanted:
-            reasons[member.user_id] = Recusal.Reason.EXCLUDED
-    excluded_by_text = named_members(
-        {"exclude_others": content.get("exclude_others", "")}, memberships
-    )
+    for person in people:
+        if person.username.casefold() in wanted:
+            reasons[person.user_id] = Recusal.Reason.EXCLUDED
+    excluded_by_text = named_members({"exclude_others": content.get("exclude_others", "")}, people)
     for user_id in excluded_by_text:
         reasons[user_id] = Recusal.Reason.EXCLUDED
-    for user_id in named_members(content, memberships):
+    for user_id in named_members(content, people):
         reasons.setdefault(user_id, Recusal.Reason.NAMED)
     return reasons
+
+
+def reasons_for(event, content: dict, excluded_usernames=()) -> dict[int, str]:
+    return reasons_among(roster.load(event).members, content, excluded_usernames)
+
+
+def recusal_rows(case, case_key, reasons: dict[int, str], *, now=None) -> list[Recusal]:
+    """Sealed, unsaved recusals (sealing happens before the write lock is taken)."""
+    now = now or timezone.now()
+    rows = []
+    for user_id, reason in reasons.items():
+        row = Recusal(case=case, user_id=user_id, created_at=now)
+        row.sealed_reason = case_key.seal("recusal", f"{case.pk}:{user_id}", {"reason": reason})
+        rows.append(row)
+    return rows
 
 
 def recuse(case, case_key, reasons: dict[int, str]) -> list[Recusal]:
@@ -86,15 +105,8 @@ def recuse(case, case_key, reasons: dict[int, str]) -> list[Recusal]:
     if not reasons:
         return []
     existing = set(Recusal.objects.filter(case=case).values_list("user_id", flat=True))
-    now = timezone.now()
-    rows = []
-    for user_id, reason in reasons.items():
-        if user_id in existing:
-            continue
-        row = Recusal(case=case, user_id=user_id, created_at=now)
-        row.sealed_reason = case_key.seal("recusal", f"{case.pk}:{user_id}", {"reason": reason})
-        rows.append(row)
-    return Recusal.objects.bulk_create(rows)
+    fresh = {user_id: reason for user_id, reason in reasons.items() if user_id not in existing}
+    return Recusal.objects.bulk_create(recusal_rows(case, case_key, fresh))
 
 
 def reason_of(recusal, case_key) -> str:
@@ -123,6 +135,7 @@ def rescan_for_member(membership) -> int:
             for m in case.messages.all()
             if m.direction == Message.Direction.FROM_REPORTER
         ]
-        if any(named_members(content, [membership]) for content in texts):
+        person = [roster.RosterMember.of(membership)]
+        if any(named_members(content, person) for content in texts):
             count += len(recuse(case, case_key, {membership.user_id: Recusal.Reason.NAMED}))
     return count

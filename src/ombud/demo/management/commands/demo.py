@@ -8,6 +8,7 @@ import time
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from ombud.demo import seed
 from ombud.vault import keys
@@ -89,12 +90,13 @@ class Command(BaseCommand):
 
     def _reset(self):
         database = settings.DATABASES["default"]
-        if database["ENGINE"] != "django.db.backends.sqlite3":
+        if connection.vendor != "sqlite":
             raise CommandError(
                 "--reset only removes the embedded SQLite database; "
                 "drop a server database yourself."
             )
-        for suffix in ("", "-wal", "-shm"):
+        connection.close()
+        for suffix in ("", "-wal", "-shm", ".writelock"):
             path = f"{database['NAME']}{suffix}"
             if os.path.exists(path):
                 os.remove(path)

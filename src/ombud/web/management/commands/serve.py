@@ -12,7 +12,13 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=None)
-        parser.add_argument("--threads", type=int, default=4)
+        parser.add_argument("--threads", type=int, default=1)
+        parser.add_argument(
+            "--keepalive",
+            type=int,
+            default=0,
+            help="seconds to keep idle connections open (0: close after each response)",
+        )
         parser.add_argument("--no-access-log", action="store_true")
 
     def handle(self, *args, **options):
@@ -25,5 +31,6 @@ class Command(BaseCommand):
             port=options["port"],
             workers=options["workers"],
             threads=options["threads"],
+            keepalive=options["keepalive"],
             access_log=not options["no_access_log"],
         )

@@ -1,0 +1,19 @@
+# Ombud's everyday commands. Each target calls the script that does the work.
+.PHONY: lint test demo bench
+
+VENV := .venv/bin
+
+lint:
+	$(VENV)/ruff check src tests bench
+	$(VENV)/ruff format --check src tests bench
+
+test:
+	./scripts/test.sh
+
+demo:
+	./scripts/demo.sh
+
+# Submission throughput and latency, baseline ratio, report page weight and alert
+# latency against a real server (DESIGN §8); writes bench/results/latest.json.
+bench:
+	$(VENV)/python -m bench.run $(BENCH_ARGS)

@@ -1,0 +1,99 @@
+"""The roster as intake needs it: who is on an event's staff, how they are named,
+whether they acknowledged, when they are on duty.
+
+Kept per process and keyed by ``Event.roster_version``, so the submission path
+reads it without a query while it is unchanged; intake re-checks the version
+inside its write transaction, so a stale copy can never decide who is alerted
+or recused.
+"""
+
+import threading
+from dataclasses import dataclass, field
+
+from ombud.staff.models import DutyShift, Membership, Role
+
+_CACHE_LIMIT = 256
+
+
+@dataclass(frozen=True)
+class RosterMember:
+    membership_id: int
+    user_id: int
+    username: str
+    first_name: str
+    last_name: str
+    email: str
+    badge_number: str
+    role: str
+    active: bool
+    coc_acknowledged_version: int
+    guide_acknowledged_version: int
+    shifts: tuple = field(default=())
+
+    @classmethod
+    def of(cls, membership, shifts=()) -> "RosterMember":
+        user = membership.user
+        return cls(
+            membership_id=membership.pk,
+            user_id=user.pk,
+            username=user.username,
+            first_name=user.first_name,
+            last_name=user.last_name,
+            email=user.email,
+            badge_number=membership.badge_number,
+            role=membership.role,
+            active=membership.active and user.is_active,
+            coc_acknowledged_version=membership.coc_acknowledged_version,
+            guide_acknowledged_version=membership.guide_acknowledged_version,
+            shifts=tuple(shifts),
+        )
+
+    def acknowledged(self, event) -> bool:
+        return (
+            self.active
+            and self.coc_acknowledged_version == event.code_of_conduct_version
+            and self.guide_acknowledged_version == event.handling_guide_version
+        )
+
+    def on_duty(self, event, at) -> bool:
+        return self.acknowledged(event) and any(start <= at < end for start, end in self.shifts)
+
+    @property
+    def is_lead(self) -> bool:
+        return self.role == Role.LEAD
+
+
+@dataclass(frozen=True)
+class Roster:
+    event_id: int
+    version: int
+    members: tuple
+
+
+_cache: dict = {}
+_lock = threading.Lock()
+
+
+def load(event) -> Roster:
+    """Read the roster from the database (two queries)."""
+    memberships = list(Membership.objects.filter(event=event).select_related("user"))
+    shifts: dict = {}
+    for membership_id, starts, ends in DutyShift.objects.filter(
+        membership__event=event
+    ).values_list("membership_id", "starts_at", "ends_at"):
+        shifts.setdefault(membership_id, []).append((starts, ends))
+    members = tuple(RosterMember.of(m, shifts.get(m.pk, ())) for m in memberships)
+    return Roster(event.pk, event.roster_version, members)
+
+
+def for_event(event) -> Roster:
+    """The roster at ``event.roster_version``, from this process's cache when it has it."""
+    cached = _cache.get(event.pk)
+    if cached is not None and cached.version == event.roster_version:
+        return cached
+    roster = load(event)
+    with _lock:
+        if len(_cache) >= _CACHE_LIMIT:
+            _cache.clear()
+        _cache[event.pk] = roster
+    return roster

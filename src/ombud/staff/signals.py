@@ -1,0 +1,28 @@
+"""Keeping ``Event.roster_version`` true, whatever path changed the roster."""
+
+from django.db.models import F
+
+from ombud.events.models import Event
+from ombud.staff.models import DutyShift, Membership
+
+
+def bump_roster(event_ids) -> None:
+    Event.objects.filter(pk__in=list(event_ids)).update(roster_version=F("roster_version") + 1)
+
+
+def roster_changed(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+    if isinstance(instance, DutyShift):
+        bump_roster(
+            Membership.objects.filter(pk=instance.membership_id).values_list("event_id", flat=True)
+        )
+    else:
+        bump_roster([instance.event_id])
+
+
+def person_changed(sender, instance, raw=False, created=False, **kwargs):
+    # A new name or e-mail can make someone match reports: every event they staff.
+    if raw or created:
+        return
+    bump_roster(Membership.objects.filter(user=instance).values_list("event_id", flat=True))
