@@ -112,3 +112,12 @@ def personas():
     }
     OrganiserAdmin.objects.create(organisation=conf.organisation, user=cast.admin)
     return cast
+
+
+def recused(case) -> set[str]:
+    """Usernames kept away from a case (recusals store only keyed tags and sealed ids)."""
+    from ombud.cases.services.access import server_case_key  # noqa: PLC0415
+    from ombud.cases.services.recusal import recused_user_ids  # noqa: PLC0415
+
+    ids = recused_user_ids(case, server_case_key(case))
+    return set(get_user_model().objects.filter(pk__in=ids).values_list("username", flat=True))

@@ -15,6 +15,8 @@ import sys
 def main(argv=None) -> None:
     argv = list(sys.argv if argv is None else argv)
     argv[0] = "ombud"
+    # Everything Ombud writes (database, keys, caches) is for its own user only.
+    os.umask(0o077)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ombud.settings")
     if len(argv) > 1 and argv[1] == "demo":
         _demo_base_url(argv[2:])

@@ -68,6 +68,7 @@ def mode() -> str:
 def data_dir() -> Path:
     path = Path(env_str("OMBUD_DATA_DIR") or "ombud-data").expanduser().resolve()
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    (path / "tmp").mkdir(exist_ok=True, mode=0o700)
     return path
 
 

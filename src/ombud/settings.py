@@ -54,6 +54,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "ombud.web.middleware.AccessLogMiddleware",
     "ombud.web.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -171,7 +172,10 @@ CONTENT_SECURITY_POLICY = {
 # Bodies are small text; anything bigger is refused before it is parsed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 300
+# No form takes files yet: a file part is refused before any of it is written.
+DATA_UPLOAD_MAX_NUMBER_FILES = 0
 FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+FILE_UPLOAD_TEMP_DIR = str(DATA_DIR / "tmp")
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English"))]
@@ -219,6 +223,8 @@ ADMINS = []
 MANAGERS = []
 
 RATE_LIMITS = conf.env_bool("OMBUD_RATE_LIMITS", True)
+# How many proxies in front of Ombud append to X-Forwarded-For (0: none, use the peer).
+TRUSTED_PROXIES = conf.env_int("OMBUD_TRUSTED_PROXIES", 0)
 
 # Where the vault's server keys live: outside the database, in a file.
 VAULT_KEY_FILE = Path(conf.env_str("OMBUD_VAULT_KEY_FILE") or DATA_DIR / "keys" / "vault-keys.json")

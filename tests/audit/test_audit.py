@@ -1,5 +1,6 @@
 import dataclasses
 import itertools
+import json
 from io import StringIO
 
 import pytest
@@ -37,35 +38,62 @@ def test_entries_chain_from_genesis_and_verify():
     assert entries[0].prev_hash == chain.GENESIS
     assert all(b.prev_hash == a.entry_hash for a, b in itertools.pairwise(entries))
     verdict = verify_log()
-    assert (verdict.ok, verdict.checked, verdict.head) == (True, 4, entries[-1].entry_hash)
+    assert (verdict.ok, verdict.checked) == (True, 4)
+    assert verdict.head == chain.Head(entries[-1].seq, entries[-1].entry_hash)
 
 
 def test_an_altered_entry_breaks_the_chain_at_that_entry():
     entries = _entries()
     entries[2].action = "report.read"
-    verdict = chain.verify(entries)
+    verdict = chain.verify(entries, chain.chain_key())
     assert not verdict.ok
     assert verdict.at_seq == entries[2].seq
     assert "altered" in verdict.problem
 
 
+def test_a_rewritten_chain_needs_the_key_file():
+    # Someone with the database but not the key file edits an entry and
+    # recomputes every hash after it: without the chain key it cannot pass.
+    entries = _entries()
+    entries[1].action = "report.read"
+    prev = entries[0].entry_hash
+    for entry in entries[1:]:
+        entry.prev_hash = prev
+        entry.entry_hash = chain.entry_hash(prev, chain.hashed_fields(entry), b"guessed key")
+        prev = entry.entry_hash
+    assert not chain.verify(entries, chain.chain_key()).ok
+
+
+def test_a_log_cut_short_after_its_head_was_exported_is_caught():
+    entries = _entries()
+    anchor = chain.Head(entries[-1].seq, entries[-1].entry_hash)
+    assert chain.verify(entries, chain.chain_key(), anchor=anchor).ok
+    cut = chain.verify(entries[:-1], chain.chain_key(), anchor=anchor)
+    assert not cut.ok
+    assert "entries were removed" in cut.problem
+
+
 def test_a_deleted_entry_breaks_the_chain():
     entries = _entries()
-    verdict = chain.verify([entries[0], entries[2], entries[3]])
+    verdict = chain.verify([entries[0], entries[2], entries[3]], chain.chain_key())
     assert (verdict.ok, verdict.at_seq) == (False, entries[2].seq)
 
 
 def test_reordered_entries_break_the_chain():
     entries = _entries()
-    verdict = chain.verify([entries[0], entries[2], entries[1], entries[3]])
+    verdict = chain.verify([entries[0], entries[2], entries[1], entries[3]], chain.chain_key())
     assert not verdict.ok
 
 
 def test_an_inserted_entry_breaks_the_chain_even_with_a_valid_own_hash():
     entries = _entries()
     forged = dataclasses.replace(_Fake.of(entries[1]), action="forged")
-    forged.entry_hash = chain.entry_hash(forged.prev_hash, chain.hashed_fields(forged))
-    verdict = chain.verify([entries[0], entries[1], forged, entries[2], entries[3]])
+    forged.entry_hash = chain.entry_hash(
+        forged.prev_hash, chain.hashed_fields(forged), chain.chain_key()
+    )
+    verdict = chain.verify(
+        [entries[0], entries[1], forged, entries[2], entries[3]], chain.chain_key()
+    )
     assert not verdict.ok
 
 
@@ -97,16 +125,34 @@ def test_the_database_refuses_to_change_or_remove_entries(statement):
     assert Entry.objects.count() == 1
 
 
-def test_audit_verify_command_reports_ok_and_the_head():
+def test_audit_verify_command_reports_ok_and_keeps_an_anchor(settings, tmp_path):
+    settings.DATA_DIR = tmp_path
     entries = _entries(2)
     out = StringIO()
     call_command("audit", "verify", stdout=out)
     assert f"audit log OK: 2 entries, head {entries[-1].entry_hash}" in out.getvalue()
+    anchor = json.loads((tmp_path / "audit-anchor.json").read_text())
+    assert anchor == {"seq": entries[-1].seq, "hash": entries[-1].entry_hash}
+
+
+def test_audit_head_exports_and_verify_checks_against_it(settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    _entries(2)
+    out = StringIO()
+    call_command("audit", "head", stdout=out)
+    exported = tmp_path / "head.json"
+    exported.write_text(out.getvalue())
+    call_command("audit", "verify", "--against", str(exported), stdout=StringIO())
+    exported.write_text(json.dumps({"seq": 10**9, "hash": "f" * 64}))
+    with pytest.raises(CommandError, match="entries were removed"):
+        call_command("audit", "verify", "--against", str(exported), stdout=StringIO())
 
 
 def test_audit_verify_command_fails_on_a_broken_chain(monkeypatch):
     _entries(2)
-    broken = chain.Verdict(False, 1, "h", "an entry was altered", 7)
-    monkeypatch.setattr("ombud.audit.management.commands.audit.verify_log", lambda: broken)
+    broken = chain.Verdict(False, 1, None, "an entry was altered", 7)
+    monkeypatch.setattr(
+        "ombud.audit.management.commands.audit.verify_log", lambda anchor=None: broken
+    )
     with pytest.raises(CommandError, match="BROKEN at entry 7"):
         call_command("audit", "verify")

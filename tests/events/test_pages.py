@@ -33,21 +33,26 @@ def test_event_page_lists_only_acknowledged_listed_staff_on_duty_now(client, cas
     assert "Oscar" not in duty  # another event
 
 
-def test_changing_the_code_of_conduct_takes_staff_off_duty_until_they_acknowledge(client, cast):
+def test_a_changed_code_of_conduct_keeps_staff_on_duty_and_asks_them_to_read_it(client, cast):
     from ombud.events.services import save_event  # noqa: PLC0415
+    from ombud.notify.models import OutboxMessage  # noqa: PLC0415
 
     event = cast.event
     event.code_of_conduct_text = "A new version."
     save_event(event)
     assert event.code_of_conduct_version == 2
-    html = client.get("/e/conf/").content.decode()
-    assert "Rita Responder" not in html
+    asked = set(
+        OutboxMessage.objects.filter(kind="policy_changed").values_list("address", flat=True)
+    )
+    assert "responder@example.org" in asked
+    assert "outsider@example.org" not in asked
+    # A typo fixed mid-event must not silence alerts or hide staff.
+    assert "Rita Responder" in client.get("/e/conf/").content.decode()
     factories.file_report(event)
-    from ombud.notify.models import OutboxMessage  # noqa: PLC0415
-
-    assert not OutboxMessage.objects.filter(address__startswith="responder@").exists()
+    assert OutboxMessage.objects.filter(kind="new_report", address="lead@example.org").exists()
 
     client.force_login(cast.responder)
+    assert "changed. You stay on duty" in client.get("/staff/").content.decode()
     page = client.get("/staff/events/conf/acknowledge/")
     assert "A new version." in page.content.decode()
     done = client.post(
@@ -55,7 +60,15 @@ def test_changing_the_code_of_conduct_takes_staff_off_duty_until_they_acknowledg
         {"coc_version": 2, "guide_version": 1, "confirm": "on"},
     )
     assert done.status_code == 302
-    assert "Rita Responder" in client.get("/e/conf/").content.decode()
+    assert "changed. You stay on duty" not in client.get("/staff/").content.decode()
+
+
+def test_staff_who_never_acknowledged_are_not_on_duty(client, cast):
+    from ombud.notify.models import OutboxMessage  # noqa: PLC0415
+
+    factories.file_report(cast.event, danger_now=True)
+    assert not OutboxMessage.objects.filter(recipient=cast.unacked).exists()
+    assert "Uma Unacked" not in client.get("/e/conf/").content.decode()
 
 
 def test_acknowledging_a_version_that_changed_meanwhile_is_refused(client, cast):

@@ -1,7 +1,7 @@
 import pytest
 
 from ombud.audit.models import Entry
-from ombud.cases.models import Message, Recusal
+from ombud.cases.models import Message
 from ombud.cases.services import work
 from ombud.notify.models import OutboxMessage
 from ombud.vault import receipts
@@ -67,7 +67,7 @@ def test_added_information_naming_staff_recuses_them_before_the_alert(client, ca
     client.post(
         "/receipt/", {"receipt": filed.receipt, "action": "add", "text": "Lou Second was there."}
     )
-    assert Recusal.objects.filter(user=cast.lead2).exists()
+    assert factories.recused(filed.report.case) == {"lead2"}
     assert "lead2" not in set(OutboxMessage.objects.values_list("recipient__username", flat=True))
 
 
@@ -87,8 +87,16 @@ def test_unknown_or_malformed_receipts_get_a_clear_message(client, filed, receip
         assert "could not find a report with this receipt" in response.content.decode()
 
 
-def test_receipt_guessing_is_slowed_per_address(client, filed, settings):
+def test_a_bare_username_in_an_addition_recuses_too(client, cast, filed):
+    client.post("/receipt/", {"receipt": filed.receipt, "action": "add", "text": "responder"})
+    assert factories.recused(filed.report.case) == {"responder"}
+
+
+def test_receipt_guessing_is_slowed_but_a_valid_receipt_always_opens(client, filed, settings):
     settings.RATE_LIMITS = True
-    for _ in range(30):
+    for _ in range(100):
         assert client.post("/receipt/", {"receipt": "B" * 28}).status_code == 404
-    assert client.post("/receipt/", {"receipt": filed.receipt}).status_code == 429
+    slowed = client.post("/receipt/", {"receipt": "C" * 28})
+    assert slowed.status_code == 429
+    assert "try again in a few minutes" in slowed.content.decode()
+    assert client.post("/receipt/", {"receipt": filed.receipt}).status_code == 200

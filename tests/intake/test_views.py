@@ -118,14 +118,32 @@ def test_expired_csrf_cookie_shows_the_report_again_ready_to_resend(cast):
     assert Report.objects.count() == 1
 
 
-def test_too_many_reports_from_one_address_are_slowed_down(client, cast, settings):
+def test_a_flood_from_one_address_is_slowed_and_the_report_shown_again(client, cast, settings):
     settings.RATE_LIMITS = True
-    for _ in range(60):
-        assert client.post("/e/conf/report/", {"what_happened": "flood"}).status_code == 200
-    response = client.post("/e/conf/report/", {"what_happened": "flood"})
+    from ombud.web import ratelimit  # noqa: PLC0415
+
+    allowed, _window = ratelimit.LIMITS["report"]
+    for _ in range(allowed):
+        ratelimit.hit("report", type("R", (), {"META": {"REMOTE_ADDR": "127.0.0.1"}})())
+    response = client.post("/e/conf/report/", {"what_happened": "My words stay here"})
+    html = response.content.decode()
     assert response.status_code == 429
-    assert 'href="tel:911"' in response.content.decode()
-    assert Report.objects.count() == 60
+    assert 'href="tel:911"' in html
+    assert "My words stay here" in html
+    assert "has not been sent yet" in html
+    assert not Report.objects.exists()
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_is_the_client(rf, settings):
+    from ombud.web import ratelimit  # noqa: PLC0415
+
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="203.0.113.9, 10.0.0.2", REMOTE_ADDR="10.0.0.1")
+    settings.TRUSTED_PROXIES = 0
+    assert ratelimit.client_address(request) == "10.0.0.1"
+    settings.TRUSTED_PROXIES = 1
+    assert ratelimit.client_address(request) == "10.0.0.2"
+    settings.TRUSTED_PROXIES = 2
+    assert ratelimit.client_address(request) == "203.0.113.9"
 
 
 def test_missing_vault_key_file_is_a_clear_503_and_stores_nothing(client, cast, tmp_path):
@@ -153,3 +171,17 @@ def test_report_pages_forbid_framing_referrers_and_inline_scripts(client, cast):
 def test_head_requests_are_answered(client, cast):
     assert client.head("/e/conf/report/").status_code == 200
     assert Report.objects.count() == 0
+
+
+def test_when_nobody_could_be_alerted_the_receipt_page_says_so(client, cast):
+    members = ["lead", "lead2", "responder"]
+    keep_away = [str(cast.memberships[m].pk) for m in members if cast.memberships[m].shown_publicly]
+    response = client.post(
+        "/e/conf/report/",
+        {"what_happened": "x", "exclude_staff": keep_away, "exclude_others": "Lou Second, Rita"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "nobody could be alerted automatically" in html
+    assert 'href="tel:911"' in html
+    assert "has been alerted" not in html

@@ -116,7 +116,7 @@ def test_password_links_are_removed_from_the_outbox_once_sent(cast, smtp):
     assert worker.deliver_due() == 1
     mail = smtp.wait_for(lambda ms: len(ms) == 1)[0]
     assert "/staff/password/set/" in mail.body
-    assert OutboxMessage.objects.get().context["url"] == ""
+    assert OutboxMessage.objects.get().context == {}
 
 
 def test_the_worker_loop_keeps_going_through_errors_until_stopped(cast, smtp, monkeypatch):
@@ -145,3 +145,55 @@ def test_the_worker_loop_keeps_going_through_errors_until_stopped(cast, smtp, mo
         timer.cancel()
     assert len(calls) == 2
     assert len(smtp.wait_for(lambda ms: len(ms) == 3)) == 3
+
+
+UNDELIVERABLE = "p@" + "ü" * 63 + ".com"
+
+
+def test_one_undeliverable_address_fails_alone_and_ends_as_a_dead_letter(cast, smtp):
+    cast.lead2.email = UNDELIVERABLE
+    cast.lead2.save()
+    factories.file_report(cast.event)
+    assert worker.deliver_due() == 2
+    smtp.wait_for(lambda ms: len(ms) == 2)
+    stuck = OutboxMessage.objects.get(state="pending")
+    assert stuck.address == UNDELIVERABLE
+    assert stuck.last_error.startswith("UnicodeError")
+    for _ in range(worker.MAX_ATTEMPTS - 1):
+        _make_due()
+        worker.deliver_due()
+    stuck.refresh_from_db()
+    assert (stuck.state, stuck.attempts) == ("dead", worker.MAX_ATTEMPTS)
+
+
+def test_delivered_alerts_keep_no_trace_of_who_got_them_about_what(cast, smtp):
+    factories.file_report(cast.event)
+    worker.deliver_due()
+    for row in OutboxMessage.objects.all():
+        assert (row.state, row.address, row.recipient_id, row.context) == ("sent", "", None, {})
+
+
+def test_an_alert_to_someone_recused_after_it_was_queued_is_cancelled(cast, smtp):
+    from ombud.cases.models import Recusal  # noqa: PLC0415
+    from ombud.cases.services.access import server_case_key  # noqa: PLC0415
+    from ombud.cases.services.recusal import recuse  # noqa: PLC0415
+
+    case = factories.file_report(cast.event).report.case
+    waiting = OutboxMessage.objects.get(recipient=cast.lead)
+    with transaction.atomic():
+        recuse(case, server_case_key(case), {cast.lead.pk: Recusal.Reason.SELF})
+    assert worker.deliver_due() == 2
+    waiting.refresh_from_db()
+    assert waiting.state == "cancelled"
+    smtp.wait_for(lambda ms: len(ms) == 2)
+    assert not smtp.to("lead@example.org")
+
+
+def test_housekeeping_runs_at_most_once_per_interval():
+    runs = []
+    task = worker.every(timedelta(minutes=10))(runs.append)
+    start = timezone.now()
+    task(start)
+    task(start + timedelta(minutes=9))
+    task(start + timedelta(minutes=10))
+    assert runs == [start, start + timedelta(minutes=10)]

@@ -5,7 +5,6 @@ import os
 
 import pytest
 
-from ombud.cases.models import Recusal
 from ombud.events.models import Event
 from ombud.notify.models import OutboxMessage
 from ombud.staff import roster
@@ -67,7 +66,7 @@ def test_a_roster_change_after_intake_read_it_is_caught_inside_the_transaction(c
     joiner = factories.user("joiner", "Jo", "Iner")
     factories.member(cast.event, joiner, Role.LEAD)
     submission = factories.file_report(stale_event, who="Jo Iner")
-    assert Recusal.objects.filter(case=submission.report.case, user=joiner).exists()
+    assert "joiner" in factories.recused(submission.report.case)
     assert not OutboxMessage.objects.filter(recipient=joiner).exists()
 
 

@@ -21,7 +21,7 @@ from ombud.cases.queries import (
 )
 from ombud.cases.services import work
 from ombud.cases.services.access import server_case_key
-from ombud.cases.services.recusal import report_content
+from ombud.cases.services.recusal import report_fields
 from ombud.events.models import Event, OrganiserAdmin
 from ombud.staff.queries import memberships_of
 
@@ -126,7 +126,7 @@ def get_report(request, report_id: UUID):
     user = request.auth
     report = reports_visible_to(user).select_related("case", "event").filter(pk=report_id).first()
     if report is not None:
-        content = report_content(report, server_case_key(report.case))
+        content = report_fields(report, server_case_key(report.case))
         with transaction.atomic():
             audit.record(user, "report.read", report, event_id=report.event_id)
         return Reply(

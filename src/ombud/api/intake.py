@@ -54,6 +54,10 @@ class ReportCreated(Schema):
     receipt: str = Field(description="Shown once; the reporter's only way back to the report.")
     report_id: UUID
     repeated: bool = Field(description="True when this was a resend of an identical report.")
+    alerted: bool | None = Field(
+        description="Whether anyone was alerted; false means: tell a staff member in person. "
+        "Null for a resend."
+    )
     follow_up_url: str
 
 
@@ -122,13 +126,25 @@ def event_info(request, event: str):
 
 @router.post(
     "/events/{event}/reports",
-    response={201: ReportCreated, 401: Detail, 404: Detail, 422: Detail, 429: Detail, 503: Detail},
+    response={
+        201: ReportCreated,
+        401: Detail,
+        404: Detail,
+        415: Detail,
+        422: Detail,
+        429: Detail,
+        503: Detail,
+    },
     auth=None,
 )
 def submit(request, event: str, body: ReportIn):
     """File a report. With an ``Idempotency-Key`` header, a resend of the same report
     returns the first answer instead of filing it twice. With a staff member's bearer
     token the report is recorded as taken by them."""
+    if request.content_type != "application/json":
+        # A cross-site form cannot send JSON without a preflight: this keeps
+        # other sites from filing reports through their visitors' browsers.
+        raise ApiError(415, _("Send the report as JSON (Content-Type: application/json)."))
     found = _event(event)
     staff = optional_user(request)
     channel, taken_by = Channel.API, None
@@ -167,6 +183,7 @@ def submit(request, event: str, body: ReportIn):
             "receipt": receipts.display(submission.receipt),
             "report_id": submission.report.pk,
             "repeated": submission.repeated,
+            "alerted": None if submission.alerted is None else submission.alerted > 0,
             "follow_up_url": settings.BASE_URL + reverse("receipt:followup"),
         },
     )

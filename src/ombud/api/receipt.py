@@ -45,8 +45,6 @@ class AddInformation(Schema):
 
 
 def _receipt_header(request) -> str:
-    if ratelimit.exceeded("receipt-miss", request):
-        raise ApiError(429, _("Too many unknown receipts from this address; wait a few minutes."))
     value = request.headers.get("X-Receipt", "")
     if not value:
         raise ApiError(401, _("Send the receipt in the X-Receipt header."))
@@ -54,7 +52,11 @@ def _receipt_header(request) -> str:
 
 
 def _unknown(request):
+    # A valid receipt always opens; only misses are counted and, past the limit, slowed.
+    slow_down = ratelimit.exceeded("receipt-miss", request)
     ratelimit.hit("receipt-miss", request)
+    if slow_down:
+        return ApiError(429, _("Too many unknown receipts from this address; wait a few minutes."))
     return ApiError(404, _("No report has this receipt."))
 
 

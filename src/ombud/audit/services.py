@@ -1,10 +1,14 @@
 """Writing to the audit log. Every read and change of case content calls ``record``."""
 
+import logging
+
 from django.db import connection
 from django.utils import timezone
 
 from ombud.audit import chain
 from ombud.audit.models import ActorKind, Entry
+
+log = logging.getLogger(__name__)
 
 # Any fixed number: the advisory lock that serialises appends on PostgreSQL.
 _CHAIN_LOCK = 0x0B0D_A0D1
@@ -56,11 +60,26 @@ def record(who, action: str, obj, *, event_id=None) -> Entry:
         event_id=event_id,
         prev_hash=prev or chain.GENESIS,
     )
-    entry.entry_hash = chain.entry_hash(entry.prev_hash, chain.hashed_fields(entry))
+    entry.entry_hash = chain.entry_hash(
+        entry.prev_hash, chain.hashed_fields(entry), chain.chain_key()
+    )
     entry.save(force_insert=True)
     return entry
 
 
-def verify_log() -> chain.Verdict:
+def verify_log(anchor: chain.Head | None = None) -> chain.Verdict:
     # Entries appended during the walk only extend the chain; no lock needed.
-    return chain.verify(Entry.objects.order_by("seq").iterator(chunk_size=2000))
+    entries = Entry.objects.order_by("seq").iterator(chunk_size=2000)
+    return chain.verify(entries, chain.chain_key(), anchor=anchor)
+
+
+def current_head() -> chain.Head | None:
+    last = Entry.objects.order_by("-seq").values_list("seq", "entry_hash").first()
+    return chain.Head(*last) if last else None
+
+
+def log_head(now) -> None:
+    """Housekeeping: the chain head goes to the log, a copy outside the database."""
+    head = current_head()
+    if head is not None:
+        log.info("audit head seq=%d hash=%s", head.seq, head.hash)

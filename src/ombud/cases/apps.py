@@ -1,6 +1,10 @@
 from django.apps import AppConfig
 from django.contrib.auth import get_user_model
-from django.db.models.signals import post_save
+from django.db.models.signals import post_save, pre_save
+
+# What a report can name a person by: a change to any of these re-checks them.
+_PERSON_IDENTITY = ("username", "first_name", "last_name", "email")
+_MEMBER_IDENTITY = ("badge_number",)
 
 
 class CasesConfig(AppConfig):
@@ -8,29 +12,54 @@ class CasesConfig(AppConfig):
     label = "cases"
 
     def ready(self):
-        from ombud.staff.models import Membership  # noqa: PLC0415 -- models load after apps
+        from ombud.cases.services import alerts  # noqa: PLC0415 -- models load after apps
+        from ombud.notify import worker  # noqa: PLC0415
+        from ombud.staff.models import Membership  # noqa: PLC0415
 
-        post_save.connect(_recuse_new_member, sender=Membership, dispatch_uid="recuse-new-member")
-        post_save.connect(
-            _recuse_renamed_person, sender=get_user_model(), dispatch_uid="recuse-renamed-person"
+        if alerts.unwanted not in worker.unwanted_checks:
+            worker.unwanted_checks.append(alerts.unwanted)
+        person = get_user_model()
+        for model, fields in ((Membership, _MEMBER_IDENTITY), (person, _PERSON_IDENTITY)):
+            pre_save.connect(
+                _remember_identity(fields),
+                sender=model,
+                weak=False,
+                dispatch_uid=f"identity-before-{model.__name__}",
+            )
+        post_save.connect(_recheck_member, sender=Membership, dispatch_uid="recheck-member")
+        post_save.connect(_recheck_person, sender=person, dispatch_uid="recheck-person")
+
+
+def _remember_identity(fields):
+    def remember(sender, instance, raw=False, **kwargs):
+        if raw or instance.pk is None:
+            instance._identity_before = None
+            return
+        instance._identity_before = (
+            sender.objects.filter(pk=instance.pk).values_list(*fields).first()
         )
 
+    return remember
 
-def _recuse_new_member(sender, instance, created, update_fields=None, raw=False, **kwargs):
-    # Any path that adds someone to a roster, or changes their badge, checks
-    # them against the event's cases before they can open any of them.
-    if raw:
+
+def _identity_changed(instance, fields) -> bool:
+    before = getattr(instance, "_identity_before", None)
+    return before is None or before != tuple(getattr(instance, f) for f in fields)
+
+
+def _recheck_member(sender, instance, created, raw=False, **kwargs):
+    # Whoever joins a roster, or gets a new badge, is checked against the event's
+    # cases before they can open any of them (the same transaction).
+    if raw or not (created or _identity_changed(instance, _MEMBER_IDENTITY)):
         return
-    if created or update_fields is None or "badge_number" in update_fields:
-        from ombud.cases.services.recusal import rescan_for_member  # noqa: PLC0415
+    from ombud.cases.services.recusal import rescan_for_member  # noqa: PLC0415
 
-        rescan_for_member(instance)
+    rescan_for_member(instance)
 
 
-def _recuse_renamed_person(sender, instance, created, update_fields=None, raw=False, **kwargs):
+def _recheck_person(sender, instance, created, raw=False, **kwargs):
     # A new name or e-mail may be one a report already names.
-    identity = {"first_name", "last_name", "email", "username"}
-    if raw or created or (update_fields is not None and not identity & set(update_fields)):
+    if raw or created or not _identity_changed(instance, _PERSON_IDENTITY):
         return
     from ombud.cases.services.recusal import rescan_for_member  # noqa: PLC0415
     from ombud.staff.models import Membership  # noqa: PLC0415

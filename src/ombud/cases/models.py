@@ -129,7 +129,12 @@ class Report(models.Model):
 
 
 class Recusal(models.Model):
-    """Keeps one person away from one case: never alerted, never shown, never counted."""
+    """Keeps one person away from one case: never alerted, never shown, never counted.
+
+    The person is stored only as a keyed tag (``services.recusal.tag_for``), and
+    who it is and why are sealed under the case key: a database dump alone does
+    not say which staff member a report names or was kept from.
+    """
 
     class Reason(models.TextChoices):
         NAMED = "named", _("Named in the report")
@@ -137,14 +142,15 @@ class Recusal(models.Model):
         SELF = "self", _("Recused themselves")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="recusals")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    # The reason says who was named; it is sealed like the report.
-    sealed_reason = models.BinaryField()
+    user_tag = models.CharField(max_length=64)
+    sealed = models.BinaryField()
     created_at = models.DateTimeField()
 
     class Meta:
         verbose_name = _("recusal")
-        constraints = [models.UniqueConstraint(fields=["case", "user"], name="recused_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "user_tag"], name="recused_once_by_tag")
+        ]
 
     def __str__(self):
         return f"recusal {self.pk}"

@@ -4,6 +4,7 @@ from django.db.models import Case as Ranking
 from django.db.models import Exists, IntegerField, OuterRef, Value, When
 
 from ombud.cases.models import Case, Recusal, Report, Status
+from ombud.cases.services.recusal import tag_for
 from ombud.staff.models import Membership
 
 _WORKING = (Status.ACKNOWLEDGED, Status.INVESTIGATING)
@@ -16,7 +17,7 @@ def cases_visible_to(user):
     works_cases = (
         Membership.objects.acknowledged().case_workers().filter(user=user, event=OuterRef("event"))
     )
-    recused = Recusal.objects.filter(case=OuterRef("pk"), user=user)
+    recused = Recusal.objects.filter(case=OuterRef("pk"), user_tag=tag_for(user.pk))
     return Case.objects.filter(Exists(works_cases), ~Exists(recused))
 
 

@@ -32,6 +32,7 @@ def dashboard(request):
             "cases": cases[:DASHBOARD_LIMIT],
             "memberships": memberships,
             "unacknowledged": [m for m in memberships if not m.is_acknowledged],
+            "outdated": [m for m in memberships if m.is_acknowledged and not m.is_current],
             "taken": reports_taken_by(user)
             .select_related("case", "event")
             .order_by("-received_at")[:50],

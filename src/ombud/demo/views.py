@@ -1,9 +1,18 @@
 from django.conf import settings
+from django.http import Http404
 from django.shortcuts import render
 
 from ombud.demo.mailsink import read_mailbox
 
+_LOOPBACK = {"127.0.0.1", "::1"}
+
 
 def mailbox(request):
-    """Demo only: what the demo's own mail server received (alerts hold no content)."""
+    """Demo only, and only to this computer: what the demo's own mail server received.
+
+    Alerts carry no report content, but invitations and password links are
+    secrets: anyone who could read them could take over a demo account.
+    """
+    if request.META.get("REMOTE_ADDR") not in _LOOPBACK:
+        raise Http404
     return render(request, "demo/mailbox.html", {"messages": read_mailbox(settings.DATA_DIR)})

@@ -7,6 +7,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ombud.notify.services import validate_deliverable
+
 phone_validator = RegexValidator(
     r"^\+?[0-9][0-9 ()./-]{1,30}$", _("Enter a phone number: digits, spaces and + ( ) - only.")
 )
@@ -25,6 +27,7 @@ class Organisation(models.Model):
     fallback_contact_email = models.EmailField(
         _("fallback contact e-mail"),
         blank=True,
+        validators=[validate_deliverable],
         help_text=_("Alerted when everyone who would be alerted is recused."),
     )
 

@@ -1,8 +1,11 @@
 """Event set-up use cases for organiser admins."""
 
 from django.db import transaction
+from django.urls import reverse
 
 from ombud.events.models import Event, OrganiserAdmin
+from ombud.notify import services as notify
+from ombud.notify.models import OutboxMessage
 
 
 def organisations_managed_by(user):
@@ -35,6 +38,24 @@ def save_event(event: Event) -> Event:
         ):
             # Everyone's acknowledgement lapses: the roster as intake sees it changed.
             event.roster_version = before.roster_version + 1
+    changed_policy = event.pk and (
+        (event.code_of_conduct_version, event.handling_guide_version)
+        != (before.code_of_conduct_version, before.handling_guide_version)
+    )
     event.full_clean()
     event.save()
+    if changed_policy:
+        _ask_to_acknowledge_again(event)
     return event
+
+
+def _ask_to_acknowledge_again(event) -> None:
+    from ombud.staff.models import Membership  # noqa: PLC0415 -- staff builds on events
+
+    people = Membership.objects.active().filter(event=event).exclude(user__email="")
+    notify.queue(
+        OutboxMessage.Kind.POLICY_CHANGED,
+        [(user_id, email) for user_id, email in people.values_list("user_id", "user__email")],
+        event_name=event.name,
+        path=reverse("staff:acknowledge", args=[event.slug]),
+    )

@@ -1,6 +1,14 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 
 
 class IntakeConfig(AppConfig):
     name = "ombud.intake"
     label = "intake"
+
+    def ready(self):
+        from ombud.intake.services import forget_resend_boxes  # noqa: PLC0415
+        from ombud.notify import worker  # noqa: PLC0415
+
+        worker.register(forget_resend_boxes, timedelta(minutes=10))

@@ -4,8 +4,10 @@ all of it is committed."""
 
 import hashlib
 import json
+import logging
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -23,6 +25,8 @@ from ombud.vault import services as vault
 from ombud.vault.errors import VaultError
 from ombud.vault.models import KeyWrap
 
+log = logging.getLogger(__name__)
+
 FIELD_LIMITS = {
     "what_happened": 20_000,
     "who": 1_000,
@@ -38,6 +42,8 @@ FIELD_LIMITS = {
 }
 assert set(FIELD_LIMITS) == set(Report.SEALED_FIELDS)
 MAX_EXCLUDED_STAFF = 50
+# How long a resent form (a lost reply on bad Wi-Fi) gets its first receipt back.
+RESEND_WINDOW = timedelta(hours=24)
 
 
 @dataclass
@@ -59,6 +65,8 @@ class Submission:
     report: Report
     receipt: str
     repeated: bool = False
+    # How many people were alerted; None for a resend (they were, the first time).
+    alerted: int | None = None
 
 
 def _content_fingerprint(data: ReportInput) -> str:
@@ -103,11 +111,27 @@ def _repeat_of(submission_digest: str, submission_key: str) -> Submission | None
     report = Report.objects.filter(submission_digest=submission_digest).first()
     if report is None or report.resend_box is None:
         return None
+    if report.received_at < timezone.now() - RESEND_WINDOW:
+        # Too old to hand back: forget it, so the resend is filed as a new report.
+        with transaction.atomic():
+            Report.objects.filter(pk=report.pk).update(resend_box=None, submission_digest=None)
+        return None
     try:
         receipt = receipts.open_resend(submission_key, report.pk, report.resend_box)
     except VaultError:
         return None
+    with transaction.atomic():
+        audit.record(Actor.reporter(), "receipt.reissued", report, event_id=report.event_id)
     return Submission(report, receipt, repeated=True)
+
+
+def forget_resend_boxes(now) -> int:
+    """Housekeeping: after a day a resent form files a new report, and the box goes."""
+    stale = Report.objects.filter(received_at__lt=now - RESEND_WINDOW, resend_box__isnull=False)
+    if not stale.exists():
+        return 0
+    with transaction.atomic():
+        return stale.update(resend_box=None, submission_digest=None)
 
 
 def _free_code_name(event, *, long_name: bool) -> str:
@@ -178,7 +202,9 @@ def _file(event, data: ReportInput, submission_digest, submission_key, *, long_n
     case_key, wraps = vault.new_keyring(
         case.pk, [vault.ServerRecipient.active(), vault.ReceiptRecipient(receipt, report.id)]
     )
-    report.sealed = case_key.seal("report", report.pk, data.content)
+    report.sealed = case_key.seal(
+        "report", report.pk, {**data.content, recusal.EXCLUDED_STAFF: list(data.exclude_staff)}
+    )
     actor = Actor.user(data.taken_by) if data.taken_by else Actor.reporter()
     with transaction.atomic():
         if not _roster_unchanged(event, decided.roster_version):
@@ -209,4 +235,7 @@ def _file(event, data: ReportInput, submission_digest, submission_key, *, long_n
             ]
         )
         audit.record(actor, "report.created", report, event_id=event.pk)
-    return Submission(report, receipt)
+    if not decided.recipients:
+        # Nobody left to alert (all recused, nobody acknowledged, no fallback contact).
+        log.error("report %s filed but nobody could be alerted at event %s", report.pk, event.slug)
+    return Submission(report, receipt, alerted=len(decided.recipients))

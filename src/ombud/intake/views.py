@@ -37,7 +37,8 @@ def _render_form(request, event, form, *, status=200):
     context = {
         **_event_context(event),
         "form": form,
-        "danger_first": request.GET.get("danger") == "yes",
+        "danger_first": request.GET.get("danger") == "yes" or status == 429,
+        "slow_down": status == 429,
     }
     return render(request, "intake/report_form.html", context, status=status)
 
@@ -48,6 +49,7 @@ def _render_receipt(request, event, submission, *, staff=False):
         "receipt": receipts.display(submission.receipt),
         "report": submission.report,
         "repeated": submission.repeated,
+        "nobody_alerted": submission.alerted == 0,
         "staff_assisted": staff,
     }
     return render(request, "intake/receipt.html", context)
@@ -64,7 +66,8 @@ def report(request, slug):
     if not form.is_valid():
         return _render_form(request, event, form, status=400)
     if ratelimit.exceeded("report", request):
-        return render(request, "intake/slow_down.html", _event_context(event), status=429)
+        # Nothing typed is lost: the form comes back, filled in, to send again later.
+        return _render_form(request, event, form, status=429)
     try:
         submission = submit_report(
             event,
@@ -134,10 +137,6 @@ def followup(request):
     form = forms.ReceiptForm(request.POST)
     if not form.is_valid():
         return render(request, "intake/followup_start.html", {"form": form}, status=400)
-    if ratelimit.exceeded("receipt-miss", request):
-        return render(
-            request, "intake/followup_start.html", {"form": form, "slow_down": True}, status=429
-        )
     receipt = form.cleaned_data["receipt"]
     add_form = None
     sent = False
@@ -149,9 +148,14 @@ def followup(request):
                 add_form, sent = None, True
         view = reporter.view(receipt)
     except reporter.UnknownReceipt:
+        slow_down = ratelimit.exceeded("receipt-miss", request)
         ratelimit.hit("receipt-miss", request)
-        form.add_error("receipt", forms.ReceiptForm.unknown_message)
-        return render(request, "intake/followup_start.html", {"form": form}, status=404)
+        if not slow_down:
+            form.add_error("receipt", forms.ReceiptForm.unknown_message)
+        context = {"form": form, "slow_down": slow_down}
+        return render(
+            request, "intake/followup_start.html", context, status=429 if slow_down else 404
+        )
     except VaultError:
         log.error("receipt view failed: the vault is unavailable")
         return render(request, "intake/followup_unavailable.html", status=503)

@@ -5,7 +5,9 @@ event's name, a link. No report field ever reaches this module.
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
+from django.core.mail.message import sanitize_address
 from django.db import connection
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -19,10 +21,27 @@ SUBJECTS = {
     OutboxMessage.Kind.REPORTER_ADDED: _("Ombud: a reporter added information"),
     OutboxMessage.Kind.STAFF_INVITE: _("Ombud: you were added to an event's staff"),
     OutboxMessage.Kind.PASSWORD_LINK: _("Ombud: set your password"),
+    OutboxMessage.Kind.POLICY_CHANGED: _("Ombud: please read the updated code of conduct"),
 }
 
 
-def outbox_rows(kind: str, recipients, *, event_name: str, path: str) -> list[OutboxMessage]:
+def validate_deliverable(address: str) -> None:
+    """Refuse an address the mail library could not put on an envelope.
+
+    Django's e-mail validation accepts some (very long international) domains
+    that fail at sending time; better to say so when the address is typed.
+    """
+    try:
+        sanitize_address(address, "utf-8")
+    except (ValueError, UnicodeError):
+        raise ValidationError(
+            _("This e-mail address cannot be delivered to."), code="undeliverable"
+        ) from None
+
+
+def outbox_rows(
+    kind: str, recipients, *, event_name: str, path: str, subject_id=None
+) -> list[OutboxMessage]:
     """Unsaved rows, one per (user id, address): built before the write lock is taken."""
     now = timezone.now()
     return [
@@ -30,6 +49,7 @@ def outbox_rows(kind: str, recipients, *, event_name: str, path: str) -> list[Ou
             kind=kind,
             recipient_id=user_id,
             address=address,
+            subject_id=subject_id,
             context={"event_name": event_name, "url": settings.BASE_URL + path},
             created_at=now,
             next_attempt_at=now,
@@ -45,8 +65,12 @@ def save(rows: list[OutboxMessage]) -> list[OutboxMessage]:
     return OutboxMessage.objects.bulk_create(rows)
 
 
-def queue(kind: str, recipients, *, event_name: str, path: str) -> list[OutboxMessage]:
-    return save(outbox_rows(kind, recipients, event_name=event_name, path=path))
+def queue(
+    kind: str, recipients, *, event_name: str, path: str, subject_id=None
+) -> list[OutboxMessage]:
+    return save(
+        outbox_rows(kind, recipients, event_name=event_name, path=path, subject_id=subject_id)
+    )
 
 
 def message_id(outbox_message: OutboxMessage) -> str:

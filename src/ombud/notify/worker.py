@@ -3,6 +3,8 @@
 Delivery is at least once. A claim pushes a row's next attempt past a lease,
 so a worker that dies mid-send leaves rows that fall due again by themselves;
 the row id travels as the Message-ID, so a resend is recognisably the same.
+A row that keeps failing becomes a dead letter for the leads to see; one whose
+recipient should no longer get it (recused meanwhile) is cancelled unsent.
 """
 
 import contextlib
@@ -10,6 +12,7 @@ import logging
 import random
 import smtplib
 import threading
+import time
 from datetime import timedelta
 
 from django.core.mail import get_connection
@@ -22,10 +25,21 @@ from ombud.notify.services import render_email
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=2)
-BATCH = 50
+BATCH = 20
+# Longer than a whole batch can take (BATCH x EMAIL_TIMEOUT), so a slow mail
+# server does not make a second worker send the same rows again.
+LEASE = timedelta(minutes=5)
 MAX_BACKOFF_SECONDS = 120
-_PER_MESSAGE_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError)
+MAX_ATTEMPTS = 10
+# smtplib's errors are all OSErrors: the ones about one message come first.
+_MESSAGE_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
+_CONNECTION_ERRORS = (OSError,)
+
+# Checks other apps register: each takes the claimed rows and returns the ids
+# of those whose delivery is no longer wanted.
+unwanted_checks: list = []
+# Housekeeping other apps register, run every few seconds by the worker loop.
+periodic_tasks: list = []
 
 
 def backoff(attempts: int) -> timedelta:
@@ -52,34 +66,46 @@ def claim(limit: int = BATCH) -> list[OutboxMessage]:
     return list(OutboxMessage.objects.filter(id__in=ids).order_by("created_at"))
 
 
-def _failed(message: OutboxMessage, exc: Exception, now) -> None:
-    attempts = message.attempts + 1
+def _describe(exc: Exception) -> str:
+    # Class and SMTP code only: error texts can quote addresses or more.
     code = getattr(exc, "smtp_code", "")
-    OutboxMessage.objects.filter(id=message.id, state=OutboxMessage.State.PENDING).update(
-        attempts=attempts,
-        next_attempt_at=now + backoff(attempts),
-        last_error=f"{type(exc).__name__} {code}".strip()[:200],
-    )
+    return f"{type(exc).__name__} {code}".strip()[:200]
 
 
-def _record(outcomes) -> None:
+def _record(outcomes, cancelled) -> None:
     """One write transaction per batch: one turn at the writer lock, one fsync."""
     now = timezone.now()
     sent = [m for m, error in outcomes if error is None]
     with transaction.atomic():
-        # Every claimed row was claimed at the same attempt count, so one update fits all.
-        OutboxMessage.objects.filter(id__in=[m.id for m in sent]).update(
-            state=OutboxMessage.State.SENT, sent_at=now, attempts=F("attempts") + 1, last_error=""
-        )
-        for message in sent:
-            if message.kind in OutboxMessage.SECRET_LINK_KINDS:
-                # A password link must not outlive its delivery in the database.
-                OutboxMessage.objects.filter(id=message.id).update(
-                    context={**message.context, "url": ""}
-                )
+        if sent:
+            # A delivered alert keeps its id and time; who got it about which case
+            # is no longer needed, and would say who was not recused.
+            OutboxMessage.objects.filter(id__in=[m.id for m in sent]).update(
+                state=OutboxMessage.State.SENT,
+                sent_at=now,
+                attempts=F("attempts") + 1,
+                last_error="",
+                recipient=None,
+                address="",
+                context={},
+            )
+        if cancelled:
+            OutboxMessage.objects.filter(id__in=cancelled).update(
+                state=OutboxMessage.State.CANCELLED, recipient=None, address="", context={}
+            )
         for message, error in outcomes:
-            if error is not None:
-                _failed(message, error, now)
+            if error is None:
+                continue
+            attempts = message.attempts + 1
+            dead = attempts >= MAX_ATTEMPTS
+            OutboxMessage.objects.filter(id=message.id, state=OutboxMessage.State.PENDING).update(
+                state=OutboxMessage.State.DEAD if dead else OutboxMessage.State.PENDING,
+                attempts=attempts,
+                next_attempt_at=now + backoff(attempts),
+                last_error=_describe(error),
+            )
+            if dead:
+                log.error("alert %s failed %d times; it is now a dead letter", message.id, attempts)
 
 
 def _send_all(messages: list[OutboxMessage]) -> list:
@@ -100,9 +126,9 @@ def _send_all(messages: list[OutboxMessage]) -> list:
         for index, message in enumerate(messages):
             try:
                 mail.send_messages([render_email(message, bodies)])
-            except _PER_MESSAGE_ERRORS as exc:
+            except _MESSAGE_ERRORS as exc:
                 outcomes.append((message, exc))
-            except (OSError, smtplib.SMTPException) as exc:
+            except _CONNECTION_ERRORS as exc:
                 outcomes += [(rest, exc) for rest in messages[index:]]
                 log.warning(
                     "mail server dropped the connection (%s); %d alerts will be retried",
@@ -110,10 +136,13 @@ def _send_all(messages: list[OutboxMessage]) -> list:
                     len(messages) - index,
                 )
                 break
+            except Exception as exc:  # one bad message must not stop the rest
+                outcomes.append((message, exc))
             else:
                 outcomes.append((message, None))
     finally:
-        with contextlib.suppress(OSError, smtplib.SMTPException):
+        # The batch is decided; closing the connection is courtesy.
+        with contextlib.suppress(Exception):
             mail.close()
     return outcomes
 
@@ -122,8 +151,12 @@ def deliver(messages: list[OutboxMessage]) -> int:
     """Deliver a claimed batch; returns how many the mail server accepted."""
     if not messages:
         return 0
-    outcomes = _send_all(messages)
-    _record(outcomes)
+    cancelled = set()
+    for check in unwanted_checks:
+        cancelled |= set(check(messages))
+    wanted = [m for m in messages if m.id not in cancelled]
+    outcomes = _send_all(wanted) if wanted else []
+    _record(outcomes, cancelled)
     sent = sum(1 for _message, error in outcomes if error is None)
     if sent:
         log.info("delivered %d alerts", sent)
@@ -134,16 +167,48 @@ def deliver_due() -> int:
     return deliver(claim())
 
 
-def run(stop: threading.Event, *, poll_interval: float = 0.2) -> None:
+def every(interval: timedelta):
+    """Schedule a housekeeping task for ``periodic_tasks``: at most once per interval."""
+
+    def schedule(task):
+        state = {"next": None}
+
+        def scheduled(now):
+            if state["next"] is not None and now < state["next"]:
+                return None
+            state["next"] = now + interval
+            return task(now)
+
+        scheduled.task = task
+        return scheduled
+
+    return schedule
+
+
+def register(task, interval: timedelta) -> None:
+    if all(getattr(t, "task", None) is not task for t in periodic_tasks):
+        periodic_tasks.append(every(interval)(task))
+
+
+def run_periodic(now=None) -> None:
+    for task in periodic_tasks:
+        task(now or timezone.now())
+
+
+def run(stop: threading.Event, *, poll_interval: float = 0.2, periodic_every: float = 5.0) -> None:
     log.info("worker started")
+    next_periodic = time.monotonic()
     while not stop.is_set():
         close_old_connections()
+        busy = False
         try:
             busy = bool(deliver_due())
+            if time.monotonic() >= next_periodic:
+                run_periodic()
+                next_periodic = time.monotonic() + periodic_every
         except Exception:
             # A database hiccup must not end alerting; the rows stay due.
             log.exception("worker iteration failed; retrying")
-            busy = False
         if not busy:
             stop.wait(poll_interval)
     close_old_connections()

@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from ombud.events.models import phone_validator
+from ombud.notify.services import validate_deliverable
 from ombud.staff.models import Briefing, Membership, Role
 from ombud.web.forms import Form, ModelForm
 
@@ -36,6 +37,7 @@ class NewMemberForm(Form):
     email = forms.EmailField(
         label=_("E-mail"),
         required=False,
+        validators=[validate_deliverable],
         help_text=_("Alerts and the invitation to choose a password go here."),
     )
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, widget=forms.RadioSelect)
@@ -66,6 +68,10 @@ class ShiftForm(Form):
     def clean(self):
         # Views parse these inside the event's time zone, whatever the browser's.
         data = super().clean()
+        for name in ("starts_at", "ends_at"):
+            if data.get(name) and not _plausible(data[name]):
+                self.add_error(name, _IMPLAUSIBLE)
+                data.pop(name)
         if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
             self.add_error("ends_at", _("A shift must end after it starts."))
         return data
@@ -76,3 +82,17 @@ class BriefingForm(ModelForm):
         model = Briefing
         fields = ["title", "held_at", "location"]
         widgets = {"held_at": forms.DateTimeInput(attrs={"type": "datetime-local"})}
+
+    def clean_held_at(self):
+        held_at = self.cleaned_data["held_at"]
+        if not _plausible(held_at):
+            raise forms.ValidationError(_IMPLAUSIBLE)
+        return held_at
+
+
+# Far-off years overflow when converted to UTC; no event is that far away.
+_IMPLAUSIBLE = _("Enter a date between the years 2000 and 2999.")
+
+
+def _plausible(moment) -> bool:
+    return 2000 <= moment.year <= 2999

@@ -22,8 +22,18 @@ class MembershipQuerySet(models.QuerySet):
         return self.filter(active=True, user__is_active=True)
 
     def acknowledged(self):
-        """Staff who acknowledged the event's current code of conduct and handling guide."""
+        """Staff who have acknowledged the event's code of conduct and handling guide.
+
+        A later version asks them to acknowledge again, but does not take them
+        off duty meanwhile: a typo fixed mid-event must not silence every alert.
+        """
         return self.active().filter(
+            coc_acknowledged_version__gt=0, guide_acknowledged_version__gt=0
+        )
+
+    def outdated(self):
+        """Acknowledged, but not the versions now in force."""
+        return self.acknowledged().exclude(
             coc_acknowledged_version=F("event__code_of_conduct_version"),
             guide_acknowledged_version=F("event__handling_guide_version"),
         )
@@ -72,6 +82,12 @@ class Membership(models.Model):
 
     @property
     def is_acknowledged(self) -> bool:
+        """Put on duty: has acknowledged the code of conduct and the handling guide."""
+        return self.coc_acknowledged_version > 0 and self.guide_acknowledged_version > 0
+
+    @property
+    def is_current(self) -> bool:
+        """Has acknowledged the versions now in force."""
         return (
             self.coc_acknowledged_version == self.event.code_of_conduct_version
             and self.guide_acknowledged_version == self.event.handling_guide_version

@@ -49,10 +49,11 @@ class RosterMember:
         )
 
     def acknowledged(self, event) -> bool:
+        # As Membership.is_acknowledged: any version puts them on duty.
         return (
             self.active
-            and self.coc_acknowledged_version == event.code_of_conduct_version
-            and self.guide_acknowledged_version == event.handling_guide_version
+            and self.coc_acknowledged_version > 0
+            and self.guide_acknowledged_version > 0
         )
 
     def on_duty(self, event, at) -> bool:

@@ -21,8 +21,12 @@ def roster_changed(sender, instance, raw=False, **kwargs):
         bump_roster([instance.event_id])
 
 
-def person_changed(sender, instance, raw=False, created=False, **kwargs):
+# Who a person is and whether they may be alerted; a login or a new password is not.
+_ROSTER_FIELDS = {"username", "first_name", "last_name", "email", "is_active"}
+
+
+def person_changed(sender, instance, raw=False, created=False, update_fields=None, **kwargs):
     # A new name or e-mail can make someone match reports: every event they staff.
-    if raw or created:
+    if raw or created or (update_fields is not None and not _ROSTER_FIELDS & set(update_fields)):
         return
     bump_roster(Membership.objects.filter(user=instance).values_list("event_id", flat=True))

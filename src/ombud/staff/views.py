@@ -187,7 +187,10 @@ def briefings(request, slug):
                 messages.success(request, _("Briefing added."))
                 return redirect("staff:briefings", slug=slug)
         elif request.method == "POST" and request.POST.get("action") == "attendance":
-            briefing = get_object_or_404(Briefing, event=event, pk=request.POST.get("briefing"))
+            briefing_id = request.POST.get("briefing", "")
+            briefing = get_object_or_404(
+                Briefing, event=event, pk=int(briefing_id) if briefing_id.isdigit() else 0
+            )
             attended = set(request.POST.getlist("attended"))
             with transaction.atomic():
                 for membership in Membership.objects.filter(event=event):

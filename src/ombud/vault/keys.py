@@ -32,6 +32,10 @@ class ServerKeys:
     def active_key(self) -> bytes:
         return self.wrap_keys[self.active_id]
 
+    def derived(self, purpose: str) -> bytes:
+        """A key for another purpose (the audit chain's MAC), derived from the lookup key."""
+        return crypto.derive_key(self.lookup_key, salt=b"", info=f"ombud {purpose}/1".encode())
+
 
 def _b64(raw: bytes) -> str:
     return base64.b64encode(raw).decode()

@@ -51,16 +51,27 @@ def matches(stored_digest: str, receipt: str) -> bool:
 _RESEND_INFO = b"ombud resend/1"
 
 
+def _resend_key(submission_key: str, report_id) -> bytes:
+    # Keyed with the server's lookup key too: a client may pick a guessable
+    # Idempotency-Key, and the database alone must never open the box.
+    secret = hmac.new(
+        keys.load().lookup_key, f"resend\0{submission_key}".encode(), hashlib.sha256
+    ).digest()
+    return crypto.derive_key(secret, salt=report_id.bytes, info=_RESEND_INFO)
+
+
 def seal_for_resend(submission_key: str, report_id, receipt: str) -> bytes:
     """The receipt, sealed under the reporter's one-off submission key.
 
     Only someone sending the same form again (same key, same content) can
-    open it: the key is never stored, so the database alone cannot.
+    open it, and only for a day (``intake.services.RESEND_WINDOW``).
     """
-    key = crypto.derive_key(submission_key.encode(), salt=report_id.bytes, info=_RESEND_INFO)
-    return crypto.seal(key, receipt.encode(), f"resend|{report_id}".encode())
+    return crypto.seal(
+        _resend_key(submission_key, report_id), receipt.encode(), f"resend|{report_id}".encode()
+    )
 
 
 def open_resend(submission_key: str, report_id, box: bytes) -> str:
-    key = crypto.derive_key(submission_key.encode(), salt=report_id.bytes, info=_RESEND_INFO)
-    return crypto.open_sealed(key, box, f"resend|{report_id}".encode()).decode()
+    return crypto.open_sealed(
+        _resend_key(submission_key, report_id), box, f"resend|{report_id}".encode()
+    ).decode()

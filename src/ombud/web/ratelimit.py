@@ -12,13 +12,23 @@ from django.conf import settings
 from django.core.cache import cache
 
 LIMITS = {
-    # Allowed requests per window of seconds, by scope.
-    "report": (60, 600),
-    "receipt-miss": (30, 600),
+    # Allowed requests per window of seconds, by scope. A venue NAT puts
+    # thousands of attendees behind one address: these stop floods, never a
+    # reporter, and a refused report is shown again, ready to resend.
+    "report": (300, 600),
+    # Only receipts that match nothing count; a valid receipt always opens.
+    "receipt-miss": (100, 600),
 }
 
 
 def client_address(request) -> str:
+    """The client's address; behind OMBUD_TRUSTED_PROXIES proxies, from X-Forwarded-For."""
+    proxies = settings.TRUSTED_PROXIES
+    if proxies:
+        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [a for a in forwarded if a]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR", "")
 
 

@@ -1,5 +1,6 @@
 """Serving Ombud with gunicorn, the same way in the demo and in production."""
 
+import logging
 import os
 
 from django.db import connections
@@ -41,6 +42,8 @@ def serve(
 ) -> None:
     # Connections opened before the fork (migrate, seed) must not be shared by workers.
     connections.close_all()
+    if not access_log:
+        logging.getLogger("ombud.access").setLevel(logging.WARNING)
     OmbudServer(
         {
             "bind": f"{host}:{port}",
@@ -51,9 +54,9 @@ def serve(
             "timeout": 30,
             "graceful_timeout": 10,
             "keepalive": keepalive,
-            "accesslog": "-" if access_log else None,
-            # Paths and status only: receipts never travel in URLs, bodies are never logged.
-            "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms',
+            # Ombud logs requests itself (web.middleware.AccessLogMiddleware), without
+            # client addresses, sizes or secret path segments.
+            "accesslog": None,
             "errorlog": "-",
             "proc_name": "ombud",
             # Nothing outside the data directory: no control socket in $HOME.

@@ -3,6 +3,8 @@
 from django.urls import reverse
 from django.utils import timezone
 
+from ombud.cases.models import Recusal
+from ombud.cases.services.recusal import tag_for
 from ombud.notify import services as notify
 from ombud.notify.models import OutboxMessage
 from ombud.staff import roster
@@ -36,7 +38,9 @@ def case_path(case) -> str:
 def new_case_alerts(case, found) -> list[OutboxMessage]:
     """Unsaved outbox rows for a new case (saved in the case's transaction)."""
     kind = OutboxMessage.Kind.URGENT_REPORT if case.urgent else OutboxMessage.Kind.NEW_REPORT
-    return notify.outbox_rows(kind, found, event_name=case.event.name, path=case_path(case))
+    return notify.outbox_rows(
+        kind, found, event_name=case.event.name, path=case_path(case), subject_id=case.pk
+    )
 
 
 def alert_reporter_added(case, recused: set[int]) -> int:
@@ -47,5 +51,19 @@ def alert_reporter_added(case, recused: set[int]) -> int:
         found,
         event_name=event.name,
         path=case_path(case),
+        subject_id=case.pk,
     )
     return len(found)
+
+
+def unwanted(messages) -> list:
+    """Alerts whose recipient was recused from their case after they were queued."""
+    about = {m.subject_id for m in messages if m.subject_id and m.recipient_id}
+    if not about:
+        return []
+    recused = set(Recusal.objects.filter(case_id__in=about).values_list("case_id", "user_tag"))
+    return [
+        m.id
+        for m in messages
+        if m.subject_id and m.recipient_id and (m.subject_id, tag_for(m.recipient_id)) in recused
+    ]

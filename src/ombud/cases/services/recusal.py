@@ -19,18 +19,26 @@ import unicodedata
 
 from django.utils import timezone
 
-from ombud.cases.models import Case, Message, Recusal
+from ombud.audit import services as audit
+from ombud.audit.services import Actor
+from ombud.cases.models import Case, Message, Recusal, Report
 from ombud.cases.services.access import server_case_key
 from ombud.staff import roster
+from ombud.vault import receipts
 
 _NAMING_FIELDS = ("who", "who_description", "exclude_others")
-_NON_WORD = re.compile(r"[^\w@.+-]+")
+# Hyphens separate words, so "Mary-Jane" matches "Mary Jane"; @ . + stay, for
+# addresses and badges.
+_NON_WORD = re.compile(r"[^\w@.+]+")
+# Shorter than this, a badge number or a lone name ("12", "Will") is an ordinary
+# word too often: it counts only in the fields that name people.
+_STRONG_LENGTH = 4
 
 
 def _normalise(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
-    words = [w.strip(".,-+") for w in _NON_WORD.split(bare)]
+    words = [w.strip(".,+") for w in _NON_WORD.split(bare)]
     return " " + " ".join(w for w in words if w) + " "
 
 
@@ -41,31 +49,55 @@ def _needle(phrase: str) -> str:
     return f" {normal} " if normal else ""
 
 
+@functools.lru_cache(maxsize=4096)
+def _full_name_pattern(first: str, last: str):
+    """First and last name, in either order, allowing one middle name or initial."""
+    first, last = _needle(first).strip(), _needle(last).strip()
+    if not first or not last:
+        return None
+    a, b = re.escape(first), re.escape(last)
+    return re.compile(rf" (?:{a} (?:\S+ )?{b}|{b} (?:\S+ )?{a}) ")
+
+
 def _contains(haystack: str, phrase: str) -> bool:
     needle = _needle(phrase)
     return bool(needle) and needle in haystack
 
 
-def _names(person) -> list[str]:
+def _names_person(person, everywhere: str, naming: str) -> bool:
     first, last = person.first_name.strip(), person.last_name.strip()
     if first and last:
-        return [f"{first} {last}", f"{last} {first}", f"{last}, {first}"]
+        pattern = _full_name_pattern(first, last)
+        return bool(pattern and pattern.search(everywhere))
     single = first or last
-    return [single] if len(single) >= 3 else []
+    return len(single) >= 3 and _contains(naming, single)
 
 
 def named_members(content: dict, people) -> set[int]:
-    """User ids of the roster members (``staff.roster.RosterMember``) the content names."""
-    everywhere = _normalise(" \n ".join(str(v) for v in content.values() if v))
+    """User ids of the roster members (``staff.roster.RosterMember``) the content names.
+
+    Full names (either order, a middle name allowed), e-mail addresses,
+    ``@username`` and badge numbers count anywhere; a bare username, a lone
+    first name and a short badge count only in the fields that name people.
+    """
+    everywhere = _normalise(" \n ".join(str(v) for k, v in content.items() if v and k in _TEXT))
     naming = _normalise(" \n ".join(str(content.get(f) or "") for f in _NAMING_FIELDS))
     named = set()
     for person in people:
-        phrases = [*_names(person), f"@{person.username}"]
-        if person.badge_number:
-            phrases.append(person.badge_number)
+        anywhere = [f"@{person.username}"]
+        only_naming = [person.username]
         if person.email:
-            phrases.append(person.email)
-        if any(_contains(everywhere, p) for p in phrases) or _contains(naming, person.username):
+            anywhere.append(person.email)
+        badge = person.badge_number
+        if badge:
+            (anywhere if len(_needle(badge).strip()) >= _STRONG_LENGTH else only_naming).append(
+                badge
+            )
+        if (
+            _names_person(person, everywhere, naming)
+            or any(_contains(everywhere, p) for p in anywhere)
+            or any(_contains(naming, p) for p in only_naming)
+        ):
             named.add(person.user_id)
     return named
 
@@ -89,53 +121,92 @@ def reasons_for(event, content: dict, excluded_usernames=()) -> dict[int, str]:
     return reasons_among(roster.load(event).members, content, excluded_usernames)
 
 
+def tag_for(user_id: int) -> str:
+    """The keyed tag a recusal stores instead of the person's id."""
+    return receipts.keyed_digest("recusal", str(user_id))
+
+
 def recusal_rows(case, case_key, reasons: dict[int, str], *, now=None) -> list[Recusal]:
     """Sealed, unsaved recusals (sealing happens before the write lock is taken)."""
     now = now or timezone.now()
     rows = []
     for user_id, reason in reasons.items():
-        row = Recusal(case=case, user_id=user_id, created_at=now)
-        row.sealed_reason = case_key.seal("recusal", f"{case.pk}:{user_id}", {"reason": reason})
+        tag = tag_for(user_id)
+        row = Recusal(case=case, user_tag=tag, created_at=now)
+        row.sealed = case_key.seal(
+            "recusal", f"{case.pk}:{tag}", {"reason": reason, "user_id": user_id}
+        )
         rows.append(row)
     return rows
 
 
 def recuse(case, case_key, reasons: dict[int, str]) -> list[Recusal]:
-    """Add recusals not yet recorded; a recusal is never lifted by new content."""
+    """Add recusals not yet recorded (audited); new content never lifts a recusal."""
     if not reasons:
         return []
-    existing = set(Recusal.objects.filter(case=case).values_list("user_id", flat=True))
-    fresh = {user_id: reason for user_id, reason in reasons.items() if user_id not in existing}
-    return Recusal.objects.bulk_create(recusal_rows(case, case_key, fresh))
+    existing = set(Recusal.objects.filter(case=case).values_list("user_tag", flat=True))
+    fresh = {u: r for u, r in reasons.items() if tag_for(u) not in existing}
+    created = Recusal.objects.bulk_create(recusal_rows(case, case_key, fresh))
+    for row in created:
+        audit.record(Actor.system(), "recusal.created", row, event_id=case.event_id)
+    return created
 
 
-def reason_of(recusal, case_key) -> str:
-    return case_key.open("recusal", f"{recusal.case_id}:{recusal.user_id}", recusal.sealed_reason)[
-        "reason"
-    ]
+def recused_user_ids(case, case_key) -> set[int]:
+    return {who_and_why(r, case_key)[0] for r in case.recusals.all()}
+
+
+def who_and_why(recusal, case_key) -> tuple[int, str]:
+    opened = case_key.open("recusal", f"{recusal.case_id}:{recusal.user_tag}", recusal.sealed)
+    return opened["user_id"], opened["reason"]
 
 
 def report_content(report, case_key) -> dict:
+    """Everything sealed with the report, including the reporter's exclusions."""
     return case_key.open("report", report.pk, report.sealed)
+
+
+def report_fields(report, case_key) -> dict:
+    """The report's answers, as the reporter gave them (for reading, not matching)."""
+    content = report_content(report, case_key)
+    return {name: content.get(name, "") for name in Report.SEALED_FIELDS}
 
 
 def message_content(message, case_key) -> dict:
     return case_key.open("message", message.pk, message.sealed)
 
 
+def addition_as_naming(text: str) -> dict:
+    """A reporter's addition may name people as plainly as the "who" field does."""
+    return {"who": text, "what_happened": text}
+
+
 def rescan_for_member(membership) -> int:
-    """A person joining an event's staff (or changing badge) is checked against its cases."""
+    """Check a person who joined an event's staff, or whose name, e-mail or badge
+    changed, against the event's cases: reports, reporters' additions and the
+    reporters' own lists of staff to keep away."""
     count = 0
-    cases = Case.objects.filter(event=membership.event).exclude(recusals__user=membership.user)
+    person = [roster.RosterMember.of(membership)]
+    cases = Case.objects.filter(event=membership.event).exclude(
+        recusals__user_tag=tag_for(membership.user_id)
+    )
     for case in cases.prefetch_related("reports", "messages"):
         case_key = server_case_key(case)
-        texts = [report_content(r, case_key) for r in case.reports.all()]
-        texts += [
-            message_content(m, case_key)
-            for m in case.messages.all()
-            if m.direction == Message.Direction.FROM_REPORTER
-        ]
-        person = [roster.RosterMember.of(membership)]
-        if any(named_members(content, person) for content in texts):
-            count += len(recuse(case, case_key, {membership.user_id: Recusal.Reason.NAMED}))
+        audit.record(Actor.system(), "case.scanned", case, event_id=case.event_id)
+        reasons = {}
+        for report in case.reports.all():
+            content = report_content(report, case_key)
+            reasons.update(reasons_among(person, content, content.get(EXCLUDED_STAFF, ())))
+        for message in case.messages.all():
+            if message.direction == Message.Direction.FROM_REPORTER:
+                text = message_content(message, case_key)["text"]
+                reasons.update(reasons_among(person, addition_as_naming(text)))
+        if reasons:
+            count += len(recuse(case, case_key, reasons))
     return count
+
+
+# Sealed with the report: the usernames the reporter picked to keep away, so
+# people who join the staff later are kept away too.
+EXCLUDED_STAFF = "excluded_staff"
+_TEXT = frozenset(Report.SEALED_FIELDS)

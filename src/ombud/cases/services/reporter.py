@@ -7,13 +7,14 @@ status history and the messages addressed to them, never internal notes.
 
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from ombud.audit import services as audit
 from ombud.audit.services import Actor
-from ombud.cases.models import Case, Message, Recusal, Report, TimelineEntry
+from ombud.cases.models import Case, Message, Report, TimelineEntry
 from ombud.cases.services import alerts, recusal, timeline
+from ombud.events.models import Event
 from ombud.vault import receipts
 from ombud.vault import services as vault
 
@@ -58,7 +59,7 @@ def _case_key(report, receipt):
 def view(receipt_text: str) -> ReporterView:
     report, receipt = _find(receipt_text)
     case_key = _case_key(report, receipt)
-    content = recusal.report_content(report, case_key)
+    content = recusal.report_fields(report, case_key)
     thread = [
         ThreadItem(
             m.created_at,
@@ -91,9 +92,12 @@ def add_information(receipt_text: str, text: str) -> Message:
     message.sealed = case_key.seal("message", message.pk, {"text": text})
     with transaction.atomic():
         message.save(force_insert=True)
-        reasons = recusal.reasons_for(case.event, {"what_happened": text})
+        if connection.vendor == "postgresql":
+            # As at intake: a roster change waits for this, and its rescan sees it.
+            Event.objects.select_for_update(no_key=True).filter(pk=case.event_id).exists()
+        reasons = recusal.reasons_for(case.event, recusal.addition_as_naming(text))
         recusal.recuse(case, case_key, reasons)
-        recused = set(Recusal.objects.filter(case=case).values_list("user_id", flat=True))
+        recused = recusal.recused_user_ids(case, case_key)
         Case.objects.filter(pk=case.pk).update(updated_at=now)
         timeline.add(case, TimelineEntry.Kind.MESSAGE_FROM_REPORTER, by_reporter=True, at=now)
         alerts.alert_reporter_added(case, recused)

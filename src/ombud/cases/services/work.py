@@ -4,6 +4,7 @@ own transaction."""
 
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -94,7 +95,7 @@ def open_case(case: Case, *, by) -> CaseFile:
     """Decrypt a case the reader may see (the caller got it from ``cases_visible_to``)."""
     case_key = server_case_key(case)
     reports = [
-        ReportView(r, recusal.report_content(r, case_key))
+        ReportView(r, recusal.report_fields(r, case_key))
         for r in case.reports.select_related("taken_by").order_by("received_at")
     ]
     notes = [
@@ -105,9 +106,10 @@ def open_case(case: Case, *, by) -> CaseFile:
         MessageView(m, recusal.message_content(m, case_key)["text"])
         for m in case.messages.select_related("author")
     ]
+    who = dict(recusal.who_and_why(r, case_key) for r in case.recusals.all())
+    people = get_user_model().objects.in_bulk(list(who))
     recusals = [
-        RecusalView(r.user, recusal.reason_of(r, case_key))
-        for r in case.recusals.select_related("user")
+        RecusalView(people[user_id], reason) for user_id, reason in who.items() if user_id in people
     ]
     with transaction.atomic():
         audit.record(by, "case.read", case, event_id=case.event_id)

@@ -30,13 +30,19 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def _start_transaction_under_autocommit(self):
         if self._writer_fd is not None:
-            fcntl.flock(self._writer_fd, fcntl.LOCK_EX)
-            self._writing = True
+            self._take_writer_lock()
         try:
             super()._start_transaction_under_autocommit()
         except BaseException:
             self._release_writer()
             raise
+
+    def _take_writer_lock(self):
+        # Blocking on purpose: a timed poll would bring back the idle gaps this
+        # exists to remove. A holder cannot hang on for ever: request workers are
+        # killed by gunicorn's timeout, and the kernel drops a dead process's lock.
+        fcntl.flock(self._writer_fd, fcntl.LOCK_EX)
+        self._writing = True
 
     def _release_writer(self):
         if self._writing:
