@@ -71,6 +71,7 @@ TARGETS = {
     "page_third_party_requests": ("<=", 0),
     "alert_p50_s": ("<=", 0.5),
     "alert_p99_s": ("<=", 2.0),
+    "drain_msgs_per_s": (">=", 50.0),
 }
 
 
@@ -562,6 +563,50 @@ def measure_alerts(
     }
 
 
+def measure_drain(site: Site, sink: MailSink, processes: Processes, *, alerts: int) -> dict:
+    """A backlog: queue ``alerts`` alert mails with the worker stopped, start it, and time
+    how fast one SMTP server receives them (the worker reuses its connection)."""
+    processes.stop(f"{site.name}-worker")
+    reports = alerts // 4  # the demo alerts 4 people per non-urgent report
+    label = secrets.token_hex(3)
+    conn = http.client.HTTPConnection("127.0.0.1", site.port, timeout=30)
+    try:
+        for n in range(reports):
+            status, _data = _call(
+                conn,
+                "POST",
+                SUBMIT_PATH,
+                _report_body(label, n),
+                {"Content-Type": "application/json"},
+            )
+            if status != 201:
+                raise BenchError(f"drain: a submission answered {status}")
+    finally:
+        conn.close()
+    sink.begin_capture()
+    started = time.monotonic()
+    processes.start(
+        f"{site.name}-worker", [str(VENV_BIN / "ombud"), "worker", "--exit-with-parent"], site.env
+    )
+    deadline = started + 120
+    while time.monotonic() < deadline:
+        got, _last = sink.progress()
+        if got >= reports * 4:
+            break
+        time.sleep(0.05)
+    mails = sink.end_capture()
+    if len(mails) < reports * 4:
+        raise BenchError(f"drain: only {len(mails)} of {reports * 4} alerts arrived in 120 s")
+    first, last = mails[0][0], mails[reports * 4 - 1][0]
+    return {
+        "alerts": reports * 4,
+        "seconds_from_worker_start": round(last - started, 2),
+        "seconds_first_to_last": round(last - first, 2),
+        "msgs_per_s": round((reports * 4 - 1) / (last - first), 1) if last > first else math.nan,
+        "msgs_per_s_with_start": round(reports * 4 / (last - started), 1),
+    }
+
+
 # --- 3 and 4. Submission load with wrk --------------------------------------------------
 
 
@@ -735,6 +780,9 @@ def judge(result: dict) -> dict:
                 f"alerts: {alerts['non_201']} non-201 submissions, "
                 f"{alerts['reports_without_alert']} reports without an alert"
             )
+    drain = result.get("drain")
+    if drain:
+        figures["drain_msgs_per_s"] = drain["msgs_per_s"]
     return figures
 
 
@@ -799,6 +847,14 @@ def _print_page(page: dict) -> None:
     )
 
 
+def _print_drain(drain: dict) -> None:
+    print(
+        f"Drain: {drain['alerts']} queued alerts to one SMTP server: "
+        f"{drain['msgs_per_s']} msgs/s ({drain['seconds_first_to_last']} s first to last; "
+        f"{drain['seconds_from_worker_start']} s from worker start)"
+    )
+
+
 def print_summary(result: dict) -> None:
     machine = result["machine"]
     load_avg = " ".join(f"{v:.2f}" for v in machine["loadavg_start"])
@@ -808,6 +864,8 @@ def print_summary(result: dict) -> None:
     alerts = result.get("alerts")
     if alerts:
         _print_alerts(alerts)
+    if result.get("drain"):
+        _print_drain(result["drain"])
     if result.get("page"):
         _print_page(result["page"])
     print(f"\n  {'target':<28}{'value':>10}  {'bar':<10}result")
@@ -843,6 +901,7 @@ def parse_args(argv):
         help="seconds to wait, before each load run, for other processes to go quiet",
     )
     parser.add_argument("--alerts", type=int, default=200, help="reports in the alert phase")
+    parser.add_argument("--drain", type=int, default=1000, help="queued alerts to drain")
     parser.add_argument("--alert-rate", type=float, default=20.0, help="reports per second")
     parser.add_argument(
         "--src",
@@ -859,7 +918,7 @@ def parse_args(argv):
         "--skip",
         action="append",
         default=[],
-        choices=["page", "alerts", "submit", "baseline", "worker"],
+        choices=["page", "alerts", "drain", "submit", "baseline", "worker"],
         help="leave a phase out (experiments only; its targets then count as missed)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
@@ -942,6 +1001,10 @@ def main(argv=None) -> int:  # noqa: PLR0915 -- one linear script, phase by phas
             result["alerts"] = measure_alerts(
                 ombud, sink, password, processes, count=args.alerts, rate=args.alert_rate
             )
+            processes.check_alive()
+        if "drain" not in args.skip and worker:
+            log(f"drain: {args.drain} queued alerts to one SMTP server")
+            result["drain"] = measure_drain(ombud, sink, processes, alerts=args.drain)
             processes.check_alive()
         if "submit" not in args.skip:
             result["submit"] = load(harness, ombud, SUBMIT_PATH)

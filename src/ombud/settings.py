@@ -223,6 +223,12 @@ ADMINS = []
 MANAGERS = []
 
 RATE_LIMITS = conf.env_bool("OMBUD_RATE_LIMITS", True)
+# Webhook channels may point at loopback or private addresses (demo, tests, an
+# intranet pager). Off in production unless asked for: no SSRF by configuration.
+ALLOW_PRIVATE_WEBHOOKS = conf.env_bool("OMBUD_ALLOW_PRIVATE_WEBHOOKS", DEMO_MODE)
+SMS_GATEWAY_URL = conf.env_str("OMBUD_SMS_GATEWAY_URL")
+WORKER_MAX_BACKOFF = conf.env_int("OMBUD_WORKER_MAX_BACKOFF", 120, minimum=1)
+SMS_GATEWAY_TOKEN = conf.env_secret("OMBUD_SMS_GATEWAY_TOKEN")
 # How many proxies in front of Ombud append to X-Forwarded-For (0: none, use the peer).
 TRUSTED_PROXIES = conf.env_int("OMBUD_TRUSTED_PROXIES", 0)
 
@@ -255,6 +261,9 @@ LOGGING = {
         # Scanners probing with made-up Host headers are not news.
         "django.security.DisallowedHost": {"handlers": ["null"], "propagate": False},
         "mail.log": {"level": "WARNING"},
+        # It logs request URLs, and webhook URLs are secrets (notify/channels/http.py).
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
     },
 }
 

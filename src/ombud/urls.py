@@ -17,6 +17,7 @@ urlpatterns = [
     path("staff/", include("ombud.accounts.urls")),
     path("staff/", include("ombud.cases.urls")),
     path("staff/", include("ombud.staff.urls")),
+    path("staff/", include("ombud.notify.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -80,7 +80,15 @@ def test_staff_dashboard_and_case_page_have_no_axe_violations(new_context, modul
     )
     page = new_context().new_page()
     sign_in_at(page, base, "chair")
-    check_pages(page, [f"{base}/staff/", f"{base}/staff/cases/{case_id}/"])
+    check_pages(
+        page,
+        [
+            f"{base}/staff/",
+            f"{base}/staff/channels/",
+            f"{base}/staff/events/{EVENT}/rota/",
+            f"{base}/staff/cases/{case_id}/",
+        ],
+    )
     # The case page after an action, with a message shown in the conversation.
     page.get_by_label("Message to the reporter").fill("AXE-4: are you safe?")
     page.get_by_role("button", name="Send to the reporter").click()
@@ -98,6 +106,7 @@ def test_organiser_pages_have_no_axe_violations(new_context, module_demo_server)
             f"{base}/staff/manage/",
             f"{base}/staff/manage/events/{EVENT}/",
             f"{base}/staff/manage/events/{EVENT}/staff/",
+            f"{base}/staff/manage/events/{EVENT}/briefings/",
         ],
     )
 

@@ -164,6 +164,10 @@ def test_event_settings_validate_and_bump_the_guide_version(client, cast):
         "time_zone": "Mars/Olympus",
         "emergency_number": "call the police",
         "handling_guide": "New guide",
+        "ack_minutes": 10,
+        "urgent_ack_minutes": 2,
+        "duty_hours_start": "08:00",
+        "duty_hours_end": "20:00",
     }
     response = client.post("/staff/manage/events/conf/", data)
     html = response.content.decode()

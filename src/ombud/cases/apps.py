@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.contrib.auth import get_user_model
 from django.db.models.signals import post_save, pre_save
@@ -12,12 +14,13 @@ class CasesConfig(AppConfig):
     label = "cases"
 
     def ready(self):
-        from ombud.cases.services import alerts  # noqa: PLC0415 -- models load after apps
+        from ombud.cases.services import alerts, escalation  # noqa: PLC0415 -- after models
         from ombud.notify import worker  # noqa: PLC0415
         from ombud.staff.models import Membership  # noqa: PLC0415
 
         if alerts.unwanted not in worker.unwanted_checks:
             worker.unwanted_checks.append(alerts.unwanted)
+        worker.register(escalation.escalate_due, timedelta(0))
         person = get_user_model()
         for model, fields in ((Membership, _MEMBER_IDENTITY), (person, _PERSON_IDENTITY)):
             pre_save.connect(

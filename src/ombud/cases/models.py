@@ -156,6 +156,26 @@ class Recusal(models.Model):
         return f"recusal {self.pk}"
 
 
+class Escalation(models.Model):
+    """Until someone acknowledges a new case, its alert climbs a ladder of people
+    and channels (``services.escalation``)."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="escalation")
+    level = models.PositiveSmallIntegerField(default=1)
+    started_at = models.DateTimeField()
+    next_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    stopped_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("escalation")
+
+    def __str__(self):
+        return f"escalation {self.pk} at level {self.level}"
+
+
 class Note(models.Model):
     """An internal note by the response team; never shown to the reporter."""
 
@@ -209,6 +229,8 @@ class TimelineEntry(models.Model):
         MESSAGE_FROM_REPORTER = "message_from_reporter", _("Reporter added information")
         ALERT_QUEUED = "alert_queued", _("Alert sent")
         RECUSAL = "recusal", _("Someone was recused")
+        ESCALATED = "escalated", _("Alert escalated")
+        ALERT_ACKNOWLEDGED = "alert_acknowledged", _("Alert acknowledged")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="timeline")
     at = models.DateTimeField()

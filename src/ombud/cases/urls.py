@@ -6,4 +6,5 @@ app_name = "cases"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("cases/<uuid:case_id>/", views.detail, name="detail"),
+    path("alerts/<uuid:message_id>/retry/", views.retry_alert, name="retry_alert"),
 ]

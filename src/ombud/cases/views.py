@@ -4,16 +4,25 @@ may be seen, services do the work."""
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from ombud.cases.models import Status
+from ombud.audit import services as audit
+from ombud.cases import rules
+from ombud.cases.models import Case, Status
 from ombud.cases.queries import cases_visible_to, dashboard_order, reports_taken_by
-from ombud.cases.services import work
+from ombud.cases.services import escalation, work
 from ombud.events.services import events_managed_by
+from ombud.notify import worker
+from ombud.notify.models import OutboxMessage
+from ombud.staff import rota
+from ombud.staff import rules as staff_rules
 from ombud.staff.queries import memberships_of
 from ombud.web.forms import Form
 
@@ -23,22 +32,54 @@ DASHBOARD_LIMIT = 200
 @login_required
 def dashboard(request):
     user = request.user
-    cases = dashboard_order(cases_visible_to(user).select_related("event"))
+    cases = dashboard_order(cases_visible_to(user).select_related("event", "escalation"))
     memberships = list(memberships_of(user))
-    return render(
-        request,
-        "cases/dashboard.html",
-        {
-            "cases": cases[:DASHBOARD_LIMIT],
-            "memberships": memberships,
-            "unacknowledged": [m for m in memberships if not m.is_acknowledged],
-            "outdated": [m for m in memberships if m.is_acknowledged and not m.is_current],
-            "taken": reports_taken_by(user)
-            .select_related("case", "event")
-            .order_by("-received_at")[:50],
-            "managed_events": events_managed_by(user),
-        },
+    lead_of = [m.event for m in memberships if m.is_lead and m.is_acknowledged]
+    rota_events = [m.event for m in memberships if staff_rules.may_manage_rota(user, m.event)]
+    taken = reports_taken_by(user).select_related("case", "event").order_by("-received_at")
+    context = {
+        "cases": cases[:DASHBOARD_LIMIT],
+        "memberships": memberships,
+        "unacknowledged": [m for m in memberships if not m.is_acknowledged],
+        "outdated": [m for m in memberships if m.is_acknowledged and not m.is_current],
+        "taken": taken[:50],
+        "managed_events": events_managed_by(user),
+        "rota": [(event, rota.on_duty_now(event), len(rota.gaps(event))) for event in rota_events],
+    }
+    if lead_of:
+        visible = cases_visible_to(user).filter(event__in=lead_of).values("pk")
+        context["dead_letters"] = (
+            OutboxMessage.objects.filter(state=OutboxMessage.State.DEAD, subject_id__in=visible)
+            .select_related("channel", "recipient")
+            .order_by("-created_at")[:50]
+        )
+        context["worker"] = worker.health()
+    return render(request, "cases/dashboard.html", context)
+
+
+@login_required
+@require_POST
+def retry_alert(request, message_id):
+    """A lead sends a dead-lettered alert about a case they work on again."""
+    message = get_object_or_404(
+        OutboxMessage,
+        pk=message_id,
+        state=OutboxMessage.State.DEAD,
+        subject_id__in=cases_visible_to(request.user).values("pk"),
     )
+    case = Case.objects.select_related("event").get(pk=message.subject_id)
+    if not rules.is_lead(request.user, case.event):
+        raise Http404
+    with transaction.atomic():
+        OutboxMessage.objects.filter(pk=message.pk, state=OutboxMessage.State.DEAD).update(
+            state=OutboxMessage.State.PENDING,
+            attempts=0,
+            next_attempt_at=timezone.now(),
+            last_error="",
+        )
+        audit.record(request.user, "alert.retried", message, event_id=case.event_id)
+    messages.success(request, _("The alert will be sent again in a moment."))
+    return redirect("cases:dashboard")
 
 
 class StatusForm(Form):
@@ -112,6 +153,7 @@ def detail(request, case_id):
         status = 400
         case.refresh_from_db()
     case_file = work.open_case(case, by=request.user)
+    escalation_state = escalation.state_of(case) if case.status == Status.NEW else None
     return render(
         request,
         "cases/detail.html",
@@ -122,6 +164,7 @@ def detail(request, case_id):
             "event_zone": case.event.zone,
             "note_form": forms_by_action["note"],
             "message_form": forms_by_action["message"],
+            "escalation": escalation_state,
         },
         status=status,
     )

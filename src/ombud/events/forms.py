@@ -26,6 +26,10 @@ class EventForm(ModelForm):
             "code_of_conduct_text",
             "code_of_conduct_url",
             "handling_guide",
+            "ack_minutes",
+            "urgent_ack_minutes",
+            "duty_hours_start",
+            "duty_hours_end",
         ]
         widgets = {
             "starts_on": forms.DateInput(attrs={"type": "date"}),
@@ -33,6 +37,8 @@ class EventForm(ModelForm):
             "staff_recognition": forms.Textarea(attrs={"rows": 2}),
             "code_of_conduct_text": forms.Textarea(attrs={"rows": 8}),
             "handling_guide": forms.Textarea(attrs={"rows": 8}),
+            "duty_hours_start": forms.TimeInput(attrs={"type": "time"}),
+            "duty_hours_end": forms.TimeInput(attrs={"type": "time"}),
         }
 
 

@@ -3,7 +3,7 @@ from datetime import datetime, time
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -90,6 +90,23 @@ class Event(models.Model):
     )
     handling_guide_version = models.PositiveIntegerField(default=1, editable=False)
     languages = models.CharField(_("languages"), max_length=100, default="en")
+    ack_minutes = models.PositiveSmallIntegerField(
+        _("minutes to acknowledge a report"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(240)],
+        help_text=_("Unacknowledged after this long, the alert goes to the next level."),
+    )
+    urgent_ack_minutes = models.PositiveSmallIntegerField(
+        _("minutes to acknowledge an urgent report"),
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
+    duty_hours_start = models.TimeField(
+        _("staff on duty from"),
+        default=time(8, 0),
+        help_text=_("Each event day, someone should be on duty from this time…"),
+    )
+    duty_hours_end = models.TimeField(_("…until"), default=time(20, 0))
     # Bumped by every change to who is on the staff, their names, badges, roles,
     # acknowledgements and shifts: intake reads the roster before its write
     # transaction and checks this inside it.

@@ -16,7 +16,7 @@ from ombud.audit import services as audit
 from ombud.audit.services import Actor
 from ombud.cases.codenames import new_code_name
 from ombud.cases.models import Case, Channel, Recusal, Report, Status, TimelineEntry
-from ombud.cases.services import alerts, recusal
+from ombud.cases.services import alerts, escalation, recusal
 from ombud.events.models import Event
 from ombud.notify import services as notify
 from ombud.staff import roster
@@ -216,6 +216,7 @@ def _file(event, data: ReportInput, submission_digest, submission_key, *, long_n
         report.save(force_insert=True)
         Recusal.objects.bulk_create(recusal.recusal_rows(case, case_key, decided.reasons, now=now))
         notify.save(alerts.new_case_alerts(case, decided.recipients))
+        escalation.start(case, now).save(force_insert=True)
         TimelineEntry.objects.bulk_create(
             [
                 TimelineEntry(
@@ -230,7 +231,7 @@ def _file(event, data: ReportInput, submission_digest, submission_key, *, long_n
                     case=case,
                     at=now,
                     kind=TimelineEntry.Kind.ALERT_QUEUED,
-                    detail={"count": len(decided.recipients)},
+                    detail={"count": escalation.people_count(decided.recipients)},
                 ),
             ]
         )

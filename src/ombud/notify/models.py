@@ -5,6 +5,58 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class AlertChannel(models.Model):
+    """One way to reach one staff member: their inbox, a chat, a webhook, a phone.
+
+    Where it points (webhook URLs and tokens are secrets) is sealed under a key
+    derived from the vault's key file; ``label`` is what may be shown.
+    """
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        SLACK = "slack", _("Slack")
+        MATTERMOST = "mattermost", _("Mattermost")
+        ZULIP = "zulip", _("Zulip")
+        DISCORD = "discord", _("Discord")
+        MATRIX = "matrix", _("Matrix")
+        WEBHOOK = "webhook", _("Signed webhook")
+        SMS = "sms", _("SMS")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alert_channels"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    label = models.CharField(_("label"), max_length=120)
+    sealed_config = models.BinaryField()
+    is_primary = models.BooleanField(_("primary"), default=False)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_ok_at = models.DateTimeField(null=True, blank=True)
+    last_failed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("alert channel")
+        ordering = ["-is_primary", "created_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.label}"
+
+
+class WorkerHeartbeat(models.Model):
+    """Each running worker says it is alive; ``ombud worker --check`` reads it."""
+
+    name = models.CharField(max_length=200, unique=True)
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+
+    def __str__(self):
+        return self.name
+
+
 class OutboxMessage(models.Model):
     """One message to one person, written in the transaction that caused it.
 
@@ -19,6 +71,8 @@ class OutboxMessage(models.Model):
         STAFF_INVITE = "staff_invite", _("Invitation to an event's staff")
         PASSWORD_LINK = "password_link", _("Password link")
         POLICY_CHANGED = "policy_changed", _("Code of conduct or guide changed")
+        ESCALATION = "escalation", _("Unacknowledged report, escalated")
+        CHANNEL_TEST = "channel_test", _("Test of an alert channel")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -32,6 +86,10 @@ class OutboxMessage(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     address = models.EmailField(blank=True)
+    # The channel to deliver through; none means e-mail to ``address``.
+    channel = models.ForeignKey(
+        AlertChannel, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     # What the message is about (a case), so a delivery that is no longer
     # wanted - its recipient was recused meanwhile - can be cancelled.
     subject_id = models.UUIDField(null=True, blank=True)

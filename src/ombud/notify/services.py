@@ -13,7 +13,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ombud.notify.models import OutboxMessage
+from ombud.notify import wakeup
+from ombud.notify.channels import config as channel_config
+from ombud.notify.models import AlertChannel, OutboxMessage
 
 SUBJECTS = {
     OutboxMessage.Kind.NEW_REPORT: _("Ombud: a new report needs attention"),
@@ -22,6 +24,8 @@ SUBJECTS = {
     OutboxMessage.Kind.STAFF_INVITE: _("Ombud: you were added to an event's staff"),
     OutboxMessage.Kind.PASSWORD_LINK: _("Ombud: set your password"),
     OutboxMessage.Kind.POLICY_CHANGED: _("Ombud: please read the updated code of conduct"),
+    OutboxMessage.Kind.ESCALATION: _("Ombud: a report is still not acknowledged"),
+    OutboxMessage.Kind.CHANNEL_TEST: _("Ombud: test alert - this channel works"),
 }
 
 
@@ -39,22 +43,48 @@ def validate_deliverable(address: str) -> None:
         ) from None
 
 
+def reach(people: dict, *, every_channel: bool) -> list[tuple]:
+    """How to reach each person (user id -> account e-mail): (user id, address, channel id).
+
+    Their primary channel, or every enabled channel they set up; their account
+    e-mail when they have no channel (or, with every channel, as well).
+    """
+    channels: dict = {}
+    for channel in AlertChannel.objects.filter(user_id__in=list(people), enabled=True):
+        channels.setdefault(channel.user_id, []).append(channel)
+    targets = []
+    for user_id, email in people.items():
+        own = channels.get(user_id, [])
+        chosen = own if every_channel else [c for c in own if c.is_primary][:1]
+        addresses = set()
+        for channel in chosen:
+            address = ""
+            if channel.kind == AlertChannel.Kind.EMAIL:
+                address = channel_config.open_config(channel)["target"]
+                addresses.add(address.casefold())
+            targets.append((user_id, address, channel.pk))
+        if email and (not chosen or every_channel) and email.casefold() not in addresses:
+            targets.append((user_id, email, None))
+    return targets
+
+
 def outbox_rows(
     kind: str, recipients, *, event_name: str, path: str, subject_id=None
 ) -> list[OutboxMessage]:
-    """Unsaved rows, one per (user id, address): built before the write lock is taken."""
+    """Unsaved rows, one per (user id, address[, channel id]): built before the write lock."""
     now = timezone.now()
     return [
         OutboxMessage(
             kind=kind,
             recipient_id=user_id,
             address=address,
+            channel_id=channel[0] if channel else None,
             subject_id=subject_id,
             context={"event_name": event_name, "url": settings.BASE_URL + path},
             created_at=now,
             next_attempt_at=now,
         )
-        for user_id, address in recipients
+        for user_id, address, *channel in recipients
     ]
 
 
@@ -62,7 +92,11 @@ def save(rows: list[OutboxMessage]) -> list[OutboxMessage]:
     """Write the rows; must run in the transaction that causes them."""
     if not connection.in_atomic_block:
         raise RuntimeError("alerts are queued inside the transaction that causes them")
-    return OutboxMessage.objects.bulk_create(rows)
+    if not rows:
+        return []
+    saved = OutboxMessage.objects.bulk_create(rows)
+    wakeup.notify()
+    return saved
 
 
 def queue(

@@ -9,18 +9,25 @@ recipient should no longer get it (recused meanwhile) is cancelled unsent.
 
 import contextlib
 import logging
+import os
 import random
 import smtplib
+import socket
 import threading
 import time
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.mail import get_connection
 from django.db import close_old_connections, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from ombud.notify.models import OutboxMessage
+from ombud.notify import wakeup
+from ombud.notify.channels import config as channel_config
+from ombud.notify.channels import http as channel_http
+from ombud.notify.channels.registry import SENDERS
+from ombud.notify.models import AlertChannel, OutboxMessage, WorkerHeartbeat
 from ombud.notify.services import render_email
 
 log = logging.getLogger(__name__)
@@ -29,7 +36,8 @@ BATCH = 20
 # Longer than a whole batch can take (BATCH x EMAIL_TIMEOUT), so a slow mail
 # server does not make a second worker send the same rows again.
 LEASE = timedelta(minutes=5)
-MAX_BACKOFF_SECONDS = 120
+# How long, at most, between retries of one alert (OMBUD_WORKER_MAX_BACKOFF).
+MAX_BACKOFF_SECONDS = settings.WORKER_MAX_BACKOFF
 MAX_ATTEMPTS = 10
 # smtplib's errors are all OSErrors: the ones about one message come first.
 _MESSAGE_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
@@ -63,11 +71,16 @@ def claim(limit: int = BATCH) -> list[OutboxMessage]:
             due = due.select_for_update(skip_locked=True)
         ids = list(due.values_list("id", flat=True)[:limit])
         OutboxMessage.objects.filter(id__in=ids).update(next_attempt_at=timezone.now() + LEASE)
-    return list(OutboxMessage.objects.filter(id__in=ids).order_by("created_at"))
+    return list(
+        OutboxMessage.objects.filter(id__in=ids).select_related("channel").order_by("created_at")
+    )
 
 
 def _describe(exc: Exception) -> str:
-    # Class and SMTP code only: error texts can quote addresses or more.
+    # Class and SMTP code only: error texts can quote addresses or more. Our own
+    # delivery failures say what went wrong without either.
+    if isinstance(exc, channel_http.DeliveryFailed):
+        return f"DeliveryFailed: {exc}"[:200]
     code = getattr(exc, "smtp_code", "")
     return f"{type(exc).__name__} {code}".strip()[:200]
 
@@ -93,6 +106,7 @@ def _record(outcomes, cancelled) -> None:
             OutboxMessage.objects.filter(id__in=cancelled).update(
                 state=OutboxMessage.State.CANCELLED, recipient=None, address="", context={}
             )
+        _channel_health(outcomes, now)
         for message, error in outcomes:
             if error is None:
                 continue
@@ -106,6 +120,18 @@ def _record(outcomes, cancelled) -> None:
             )
             if dead:
                 log.error("alert %s failed %d times; it is now a dead letter", message.id, attempts)
+
+
+def _channel_health(outcomes, now) -> None:
+    """Each channel remembers its last success and failure, for its owner and the leads."""
+    ok = {m.channel_id for m, error in outcomes if m.channel_id and error is None}
+    failed = {m.channel_id: error for m, error in outcomes if m.channel_id and error is not None}
+    if ok:
+        AlertChannel.objects.filter(pk__in=ok).update(last_ok_at=now)
+    for channel_id, error in failed.items():
+        AlertChannel.objects.filter(pk=channel_id).update(
+            last_failed_at=now, last_error=_describe(error)
+        )
 
 
 def _send_all(messages: list[OutboxMessage]) -> list:
@@ -147,15 +173,40 @@ def _send_all(messages: list[OutboxMessage]) -> list:
     return outcomes
 
 
+def _send_http(messages: list[OutboxMessage]) -> list:
+    """Chat, webhook and SMS channels, over one HTTP client."""
+    outcomes = []
+    with channel_http.client() as session:
+        for message in messages:
+            channel = message.channel
+            try:
+                config = channel_config.open_config(channel)
+                SENDERS[channel.kind](session, message, config, channel.kind)
+            except Exception as exc:  # one bad channel must not stop the rest
+                outcomes.append((message, exc))
+            else:
+                outcomes.append((message, None))
+    return outcomes
+
+
+def _by_mail(message) -> bool:
+    return message.channel is None or message.channel.kind == AlertChannel.Kind.EMAIL
+
+
 def deliver(messages: list[OutboxMessage]) -> int:
-    """Deliver a claimed batch; returns how many the mail server accepted."""
+    """Deliver a claimed batch; returns how many were accepted downstream."""
     if not messages:
         return 0
     cancelled = set()
     for check in unwanted_checks:
         cancelled |= set(check(messages))
+    # A channel removed or paused after the alert was queued: nothing to send to.
+    cancelled |= {m.id for m in messages if _by_mail(m) and not m.address}
+    cancelled |= {m.id for m in messages if m.channel is not None and not m.channel.enabled}
     wanted = [m for m in messages if m.id not in cancelled]
-    outcomes = _send_all(wanted) if wanted else []
+    mail = [m for m in wanted if _by_mail(m)]
+    other = [m for m in wanted if not _by_mail(m)]
+    outcomes = (_send_all(mail) if mail else []) + (_send_http(other) if other else [])
     _record(outcomes, cancelled)
     sent = sum(1 for _message, error in outcomes if error is None)
     if sent:
@@ -195,21 +246,62 @@ def run_periodic(now=None) -> None:
         task(now or timezone.now())
 
 
+HEARTBEAT_NAME = f"{socket.gethostname()}:{os.getpid()}"
+ALIVE_WITHIN = timedelta(seconds=30)
+HEALTHY_BACKLOG = timedelta(minutes=5)
+
+
+def beat(now) -> None:
+    """This worker is alive (read by ``health`` and ``ombud worker --check``)."""
+    with transaction.atomic():
+        updated = WorkerHeartbeat.objects.filter(name=HEARTBEAT_NAME).update(seen_at=now)
+        if not updated:
+            WorkerHeartbeat.objects.create(name=HEARTBEAT_NAME, started_at=now, seen_at=now)
+        WorkerHeartbeat.objects.filter(seen_at__lt=now - timedelta(days=1)).delete()
+
+
+def health(now=None) -> dict:
+    """Whether a worker is alive, and how far behind alert delivery is."""
+    now = now or timezone.now()
+    last_seen = WorkerHeartbeat.objects.order_by("-seen_at").values_list("seen_at", flat=True)
+    last_seen = last_seen.first()
+    oldest = (
+        OutboxMessage.objects.filter(state=OutboxMessage.State.PENDING)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    alive = last_seen is not None and now - last_seen <= ALIVE_WITHIN
+    backlog = (now - oldest) if oldest else timedelta(0)
+    return {
+        "alive": alive,
+        "last_seen_seconds": round((now - last_seen).total_seconds(), 1) if last_seen else None,
+        "oldest_undelivered_seconds": round(backlog.total_seconds(), 1),
+        "pending": OutboxMessage.objects.filter(state=OutboxMessage.State.PENDING).count(),
+        "dead_letters": OutboxMessage.objects.filter(state=OutboxMessage.State.DEAD).count(),
+        "healthy": alive and backlog <= HEALTHY_BACKLOG,
+    }
+
+
 def run(stop: threading.Event, *, poll_interval: float = 0.2, periodic_every: float = 5.0) -> None:
     log.info("worker started")
     next_periodic = time.monotonic()
+    beat(timezone.now())
+    listener = wakeup.Listener()
     while not stop.is_set():
         close_old_connections()
         busy = False
         try:
             busy = bool(deliver_due())
             if time.monotonic() >= next_periodic:
+                beat(timezone.now())
                 run_periodic()
                 next_periodic = time.monotonic() + periodic_every
         except Exception:
             # A database hiccup must not end alerting; the rows stay due.
             log.exception("worker iteration failed; retrying")
         if not busy:
-            stop.wait(poll_interval)
+            listener.wait(poll_interval, stop)
+    listener.close()
     close_old_connections()
     log.info("worker stopped")

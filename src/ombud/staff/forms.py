@@ -96,3 +96,31 @@ _IMPLAUSIBLE = _("Enter a date between the years 2000 and 2999.")
 
 def _plausible(moment) -> bool:
     return 2000 <= moment.year <= 2999
+
+
+class RotaShiftForm(ShiftForm):
+    member = forms.ModelChoiceField(label=_("Who"), queryset=Membership.objects.none())
+
+    field_order = ["member", "starts_at", "ends_at"]
+
+    def __init__(self, *args, event, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = (
+            Membership.objects.filter(event=event, active=True)
+            .select_related("user")
+            .order_by("user__first_name", "user__last_name")
+        )
+        self.fields["member"].label_from_instance = lambda m: f"{m.user} ({m.get_role_display()})"
+
+
+class RotaImportForm(Form):
+    csv = forms.CharField(
+        label=_("Shifts to add, one per line"),
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
+        max_length=200_000,
+        help_text=_(
+            "username, starts, ends — times in the event's time zone, e.g. "
+            "“responder1, 2026-06-01 09:00, 2026-06-01 13:00”. A first line "
+            "“username,starts,ends” is skipped."
+        ),
+    )

@@ -8,6 +8,7 @@ app_name = "staff"
 urlpatterns = [
     path("events/<slug:slug>/acknowledge/", views.acknowledge, name="acknowledge"),
     path("events/<slug:slug>/report/", intake_views.staff_report, name="take_report"),
+    path("events/<slug:slug>/rota/", views.rota, name="rota"),
     path("manage/", event_views.manage, name="manage"),
     path("manage/org/<slug:org_slug>/", event_views.edit_organisation, name="edit_organisation"),
     path("manage/org/<slug:org_slug>/new-event/", event_views.edit_event, name="new_event"),

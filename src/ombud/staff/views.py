@@ -16,8 +16,17 @@ from ombud.accounts.services import send_password_link
 from ombud.events.models import Event
 from ombud.events.services import events_managed_by
 from ombud.notify.models import OutboxMessage
-from ombud.staff import services
-from ombud.staff.forms import AcknowledgeForm, BriefingForm, MemberForm, NewMemberForm, ShiftForm
+from ombud.staff import rota as rota_service
+from ombud.staff import rules, services
+from ombud.staff.forms import (
+    AcknowledgeForm,
+    BriefingForm,
+    MemberForm,
+    NewMemberForm,
+    RotaImportForm,
+    RotaShiftForm,
+    ShiftForm,
+)
 from ombud.staff.models import Briefing, DutyShift, Membership
 from ombud.staff.queries import membership_for
 
@@ -214,4 +223,72 @@ def briefings(request, slug):
             "staff/briefings.html",
             {"event": event, "form": form, "briefings": rows},
             status=400 if form.is_bound and form.errors else 200,
+        )
+
+
+def _rota_event(request, slug):
+    event = _event_or_404(slug)
+    if not rules.may_manage_rota(request.user, event):
+        raise Http404
+    return event
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def rota(request, slug):
+    """The duty rota: leads and organiser admins see cover, gaps, and edit shifts."""
+    event = _rota_event(request, slug)
+    with timezone.override(event.zone):
+        shift_form = RotaShiftForm(prefix="shift", event=event)
+        import_form = RotaImportForm(prefix="import")
+        status = 200
+        action = request.POST.get("action") if request.method == "POST" else None
+        if action == "shift":
+            shift_form = RotaShiftForm(request.POST, prefix="shift", event=event)
+            if shift_form.is_valid():
+                data = shift_form.cleaned_data
+                services.add_shift(
+                    data["member"], starts_at=data["starts_at"], ends_at=data["ends_at"]
+                )
+                messages.success(request, _("Shift added."))
+                return redirect("staff:rota", slug=slug)
+            status = 400
+        elif action == "import":
+            import_form = RotaImportForm(request.POST, prefix="import")
+            if import_form.is_valid():
+                try:
+                    added = rota_service.import_csv(event, import_form.cleaned_data["csv"])
+                except rota_service.RotaImportError as exc:
+                    for problem in exc.problems[:20]:
+                        import_form.add_error("csv", problem)
+                else:
+                    messages.success(request, _("%(n)d shifts added.") % {"n": added})
+                    return redirect("staff:rota", slug=slug)
+            status = 400
+        elif action == "delete":
+            shift_id = request.POST.get("shift", "")
+            shift = get_object_or_404(
+                DutyShift, membership__event=event, pk=int(shift_id) if shift_id.isdigit() else 0
+            )
+            shift.delete()
+            messages.success(request, _("Shift removed."))
+            return redirect("staff:rota", slug=slug)
+        shifts = (
+            DutyShift.objects.filter(membership__event=event)
+            .select_related("membership__user")
+            .order_by("starts_at")
+        )
+        return render(
+            request,
+            "staff/rota.html",
+            {
+                "event": event,
+                "shifts": shifts,
+                "on_duty": rota_service.on_duty_now(event),
+                "gaps": rota_service.gaps(event),
+                "shift_form": shift_form,
+                "import_form": import_form,
+                "now": timezone.now(),
+            },
+            status=status,
         )

@@ -1,4 +1,19 @@
-"""Who is alerted about a case. Recusal applies before anyone is chosen."""
+"""Who is alerted about a case, and how loudly, until someone acknowledges it.
+
+The ladder (each step after the event's acknowledgement window, shorter for
+urgent reports):
+
+1. at once: leads and responders on duty, by their primary channel (urgent:
+   every acknowledged staff member on duty too);
+2. every responder on duty, by every channel they set up;
+3. every lead, by their primary channel;
+4. every lead by every channel, and the organisation's fallback contact.
+
+Recusal applies at every step: a recused person is never alerted, even when
+they are the last one left; then the fallback contact is.
+"""
+
+from datetime import timedelta
 
 from django.urls import reverse
 from django.utils import timezone
@@ -10,25 +25,52 @@ from ombud.notify.models import OutboxMessage
 from ombud.staff import roster
 from ombud.staff.models import Role
 
+TOP_LEVEL = 4
 
-def recipients(event, people, recused: set[int], *, urgent: bool, at=None) -> list:
-    """(user id, address) pairs: leads always; responders on duty; for urgent
-    reports every acknowledged staff member on duty. Never a recused person;
-    the organisation's fallback contact when nobody else is left."""
-    at = at or timezone.now()
+
+def people_at_level(event, people, recused: set[int], *, level: int, urgent: bool, at) -> dict:
+    """user id -> account e-mail of whoever the ladder reaches at this level."""
     chosen = {}
     for person in people:
-        if person.user_id in recused or not person.email or not person.acknowledged(event):
+        if person.user_id in recused or not person.acknowledged(event):
             continue
-        if person.role == Role.LEAD or (
-            person.on_duty(event, at) and (person.role == Role.RESPONDER or urgent)
-        ):
-            chosen[person.user_id] = (person.user_id, person.email)
-    found = list(chosen.values())
+        on_duty = person.on_duty(event, at)
+        if level == 1:
+            wanted = person.role == Role.LEAD or (
+                on_duty and (person.role == Role.RESPONDER or urgent)
+            )
+        elif level == 2:
+            wanted = on_duty and person.role == Role.RESPONDER
+        else:
+            wanted = person.role == Role.LEAD
+        if wanted:
+            chosen[person.user_id] = person.email
+    return chosen
+
+
+def every_channel(level: int) -> bool:
+    return level in (2, TOP_LEVEL)
+
+
+def targets(event, chosen: dict, *, level: int) -> list[tuple]:
+    """(user id, address, channel id) to queue; the fallback contact if nobody is left."""
+    found = notify.reach(chosen, every_channel=every_channel(level)) if chosen else []
     fallback = event.organisation.fallback_contact_email
-    if not found and fallback:
-        found = [(None, fallback)]
+    if fallback and (not found or level == TOP_LEVEL):
+        found.append((None, fallback))
     return found
+
+
+def recipients(event, people, recused: set[int], *, urgent: bool, at=None) -> list[tuple]:
+    """Who the first alert of a new case goes to, and through which channel."""
+    at = at or timezone.now()
+    chosen = people_at_level(event, people, recused, level=1, urgent=urgent, at=at)
+    return targets(event, chosen, level=1)
+
+
+def window(case) -> timedelta:
+    event = case.event
+    return timedelta(minutes=event.urgent_ack_minutes if case.urgent else event.ack_minutes)
 
 
 def case_path(case) -> str:
@@ -43,9 +85,22 @@ def new_case_alerts(case, found) -> list[OutboxMessage]:
     )
 
 
+def escalation_alerts(case, found) -> list[OutboxMessage]:
+    return notify.outbox_rows(
+        OutboxMessage.Kind.ESCALATION,
+        found,
+        event_name=case.event.name,
+        path=case_path(case),
+        subject_id=case.pk,
+    )
+
+
 def alert_reporter_added(case, recused: set[int]) -> int:
     event = case.event
-    found = recipients(event, roster.load(event).members, recused, urgent=False)
+    chosen = people_at_level(
+        event, roster.load(event).members, recused, level=1, urgent=False, at=timezone.now()
+    )
+    found = targets(event, chosen, level=1)
     notify.queue(
         OutboxMessage.Kind.REPORTER_ADDED,
         found,

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from ombud.audit import services as audit
 from ombud.cases import rules
 from ombud.cases.models import Case, Message, Note, Status, TimelineEntry
-from ombud.cases.services import recusal, timeline
+from ombud.cases.services import escalation, recusal, timeline
 from ombud.cases.services.access import server_case_key
 
 TEXT_LIMIT = 20_000
@@ -148,6 +148,8 @@ def change_status(case: Case, target: str, *, by, expected_version: int) -> Case
     timeline.add(
         case, TimelineEntry.Kind.STATUS_CHANGED, actor=by, **{"from": current, "to": target}
     )
+    if current == Status.NEW:
+        escalation.stop(case, by=by)
     audit.record(by, "case.status_changed", case, event_id=case.event_id)
     return case
 

@@ -1,3 +1,4 @@
+import json
 import os
 import signal
 import threading
@@ -12,6 +13,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="Deliver what is due, then exit.")
+        parser.add_argument(
+            "--check",
+            action="store_true",
+            help="Say whether a worker is alive and how old the oldest undelivered alert is "
+            "(exit status 1 when unhealthy), then exit.",
+        )
         parser.add_argument("--poll-interval", type=float, default=0.2)
         parser.add_argument(
             "--exit-with-parent",
@@ -20,6 +27,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        if options["check"]:
+            report = worker.health()
+            self.stdout.write(json.dumps(report))
+            if not report["healthy"]:
+                raise SystemExit(1)
+            return
         if options["once"]:
             sent = worker.deliver_due()
             self.stdout.write(f"delivered {sent}")

@@ -1,0 +1,30 @@
+"""SMS through any gateway that takes this request (provider-neutral):
+
+    POST $OMBUD_SMS_GATEWAY_URL
+    Authorization: Bearer $OMBUD_SMS_GATEWAY_TOKEN
+    Idempotency-Key: <alert id, the same on every retry>
+    {"id": "<alert id>", "to": "+15550100", "text": "Ombud: ... https://..."}
+
+Any 2xx means the gateway accepted it. A small adapter in front of a
+provider's own API (Twilio, Vonage, a GSM modem) is a few lines.
+"""
+
+from django.conf import settings
+
+from ombud.notify.channels import http
+from ombud.notify.channels.text import one_line
+
+
+def send(session, message, config: dict, kind: str) -> None:
+    if not settings.SMS_GATEWAY_URL:
+        raise http.DeliveryFailed("no SMS gateway is configured (OMBUD_SMS_GATEWAY_URL)")
+    http.post(
+        session,
+        "POST",
+        settings.SMS_GATEWAY_URL,
+        json={"id": str(message.id), "to": config["target"], "text": one_line(message)},
+        headers={
+            "Authorization": f"Bearer {settings.SMS_GATEWAY_TOKEN}",
+            "Idempotency-Key": str(message.id),
+        },
+    )

@@ -1,0 +1,76 @@
+"""What the dashboard tells the response team about alerting."""
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from ombud.notify import worker
+from ombud.notify.models import OutboxMessage
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_new_cases_can_be_acknowledged_from_the_dashboard(client, cast):
+    case = factories.file_report(cast.event).report.case
+    client.force_login(cast.responder)
+    html = client.get("/staff/").content.decode()
+    assert f'action="/staff/cases/{case.pk}/"' in html
+    response = client.post(
+        f"/staff/cases/{case.pk}/",
+        {"action": "status", "status": "acknowledged", "version": case.version},
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == "acknowledged"
+
+
+def test_leads_see_dead_letters_for_their_cases_and_send_them_again(client, cast):
+    case = factories.file_report(cast.event).report.case
+    OutboxMessage.objects.filter(recipient=cast.responder).update(
+        state="dead", attempts=10, last_error="SMTPRecipientsRefused"
+    )
+    dead = OutboxMessage.objects.get(state="dead")
+    client.force_login(cast.responder)
+    assert "could not be delivered" not in client.get("/staff/").content.decode()
+    assert client.post(f"/staff/alerts/{dead.pk}/retry/").status_code == 404
+    client.force_login(cast.lead)
+    html = client.get("/staff/").content.decode()
+    assert "could not be delivered" in html
+    assert "SMTPRecipientsRefused" in html
+    assert client.post(f"/staff/alerts/{dead.pk}/retry/").status_code == 302
+    dead.refresh_from_db()
+    assert (dead.state, dead.attempts) == ("pending", 0)
+    assert case.pk == dead.subject_id
+
+
+def test_a_lead_recused_from_a_case_does_not_see_its_dead_letters(client, cast):
+    factories.file_report(cast.event, who="Lou Second")
+    OutboxMessage.objects.update(state="dead", attempts=10)
+    client.force_login(cast.lead2)
+    assert "could not be delivered" not in client.get("/staff/").content.decode()
+
+
+def test_leads_are_told_when_the_worker_is_not_running(client, cast):
+    client.force_login(cast.lead)
+    assert "alert worker is not running" in client.get("/staff/").content.decode()
+    worker.beat(timezone.now())
+    assert "alert worker is not running" not in client.get("/staff/").content.decode()
+
+
+def test_worker_check_reports_liveness_and_backlog(cast):
+    factories.file_report(cast.event)
+    out = StringIO()
+    with pytest.raises(SystemExit):
+        call_command("worker", "--check", stdout=out)
+    report = json.loads(out.getvalue())
+    assert (report["alive"], report["pending"], report["healthy"]) == (False, 3, False)
+    worker.beat(timezone.now())
+    out = StringIO()
+    call_command("worker", "--check", stdout=out)
+    report = json.loads(out.getvalue())
+    assert (report["alive"], report["healthy"]) == (True, True)
+    assert report["oldest_undelivered_seconds"] < 60
