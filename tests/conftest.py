@@ -27,7 +27,7 @@ def signed_in(client):
     """Sign a user in on the test client and return the client."""
 
     def sign_in(user):
-        client.force_login(user)
+        factories.sign_in(client, user)
         return client
 
     return sign_in

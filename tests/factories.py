@@ -1,16 +1,24 @@
 """Plain factories for the test personas (no factory library: a few functions say it all)."""
 
+import base64
+import binascii
 from datetime import timedelta
 from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from ombud.accounts.secondfactor import enrol_with_secret
 from ombud.events.models import Event, Organisation, OrganiserAdmin
 from ombud.intake.services import FIELD_LIMITS, ReportInput, submit_report
 from ombud.staff.models import DutyShift, Membership, Role
 
 PASSWORD = "correct horse battery staple"
+# Every test user's authenticator secret (base32), so tests can sign in with a code.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 def user(username, first="", last="", **extra):
@@ -19,7 +27,24 @@ def user(username, first="", last="", **extra):
     created = user_model(username=username, first_name=first, last_name=last, **extra)
     created.set_password(PASSWORD)
     created.save()
+    enrol_with_secret(created, TOTP_SECRET)
     return created
+
+
+def otp(person=None) -> str:
+    """The code an authenticator app with TOTP_SECRET shows now."""
+    device = TOTPDevice(key=binascii.hexlify(base64.b32decode(TOTP_SECRET)).decode())
+    return f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}"
+
+
+def sign_in(client, person):
+    """Signed in with password and second factor, as through the login pages."""
+    client.force_login(person)
+    device = TOTPDevice.objects.filter(user=person, confirmed=True).first()
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
 
 
 def organisation(slug="org", **extra):

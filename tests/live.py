@@ -2,12 +2,19 @@
 with its worker, a real SMTP server receiving the alerts, and (when the test
 command provides one) a fresh PostgreSQL database per server."""
 
+import base64
+import contextlib
+import datetime
 import email
 import email.policy
+import hashlib
+import hmac
 import os
 import secrets
 import signal
 import socket
+import sqlite3
+import struct
 import subprocess
 import sys
 import threading
@@ -23,6 +30,18 @@ import pytest
 from ombud.demo.mailsink import LoopbackSMTPServer
 
 DEMO_PASSWORD = "demo-password-for-tests"
+# The demo users' authenticator secret; the demo accepts a code more than once in its window.
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def demo_otp() -> str:
+    """The code the demo users' authenticator app shows now (RFC 6238, 30 s, 6 digits)."""
+    key = base64.b32decode(DEMO_TOTP_SECRET)
+    counter = struct.pack(">Q", int(time.time()) // 30)
+    digest = hmac.new(key, counter, hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    number = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
+    return f"{number % 1_000_000:06d}"
 
 
 def free_port() -> int:
@@ -113,6 +132,7 @@ class OmbudDemo:
             "OMBUD_DATA_DIR": str(data_dir),
             "OMBUD_EMAIL_URL": mail.url,
             "OMBUD_DEMO_PASSWORD": DEMO_PASSWORD,
+            "OMBUD_DEMO_TOTP_SECRET": DEMO_TOTP_SECRET,
             "OMBUD_BASE_URL": self.base_url,
             "OMBUD_RATE_LIMITS": "off",
             "PYTHONUNBUFFERED": "1",
@@ -179,3 +199,194 @@ class OmbudDemo:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+class OmbudProcess:
+    """One `ombud` subcommand in its own process group, logging to a file.
+
+    The fault tests kill it with SIGKILL (the whole group: gunicorn's master and
+    its workers die together, as in a crash or an OOM kill) and start it again.
+    """
+
+    def __init__(self, site: "OmbudSite", name: str, args: list):
+        self.site = site
+        self.name = name
+        self.args = args
+        self.log_path = site.data_dir / f"{name}.log"
+        self.process = None
+        self.starts = 0
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def start(self, timeout: float = 30.0) -> "OmbudProcess":
+        assert not self.running, f"{self.name} is already running"
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "ombud", *self.args],
+                env=self.site.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.starts += 1
+        self.wait_until_ready(timeout)
+        return self
+
+    def wait_until_ready(self, timeout: float) -> None:
+        """Processes without a port are ready once started."""
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group: nothing gets to clean up."""
+        if self.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if not self.running:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+class OmbudServe(OmbudProcess):
+    """`ombud serve` (gunicorn), ready once the event page answers."""
+
+    def __init__(self, site: "OmbudSite", workers: int = 2):
+        super().__init__(
+            site, "serve", ["serve", "--port", str(site.port), "--workers", str(workers)]
+        )
+
+    def wait_until_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"ombud serve exited early:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(self.site.base_url + "/e/pycon-demo/", timeout=2):
+                    return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.05)
+        self.kill()
+        raise AssertionError(f"ombud serve did not start in {timeout}s:\n{self.log()}")
+
+
+class OmbudWorker(OmbudProcess):
+    """`ombud worker`, delivering alerts; ready once it logs that it started."""
+
+    def __init__(self, site: "OmbudSite", name: str = "worker"):
+        super().__init__(site, name, ["worker"])
+
+    def wait_until_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"ombud worker exited early:\n{self.log()}")
+            if self.log().count("worker started") >= self.starts:
+                return
+            time.sleep(0.05)
+        self.kill()
+        raise AssertionError(f"ombud worker did not start in {timeout}s:\n{self.log()}")
+
+
+class OmbudSite:
+    """One data directory and database, served by `ombud serve` and `ombud worker`
+    processes run separately, as in production, so each can be killed on its own.
+
+    ``setup()`` migrates and seeds the demo event with ``ombud demo --no-serve``.
+    """
+
+    def __init__(
+        self, data_dir: Path, *, email_url: str, database_url: str = "", port=None, env=None
+    ):
+        self.data_dir = data_dir
+        self.port = port or free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.database_url = database_url
+        self.env = {
+            **os.environ,
+            "OMBUD_MODE": "demo",
+            "OMBUD_DATA_DIR": str(data_dir),
+            "OMBUD_EMAIL_URL": email_url,
+            "OMBUD_DEMO_PASSWORD": DEMO_PASSWORD,
+            "OMBUD_DEMO_TOTP_SECRET": DEMO_TOTP_SECRET,
+            "OMBUD_BASE_URL": self.base_url,
+            "OMBUD_RATE_LIMITS": "off",
+            "PYTHONUNBUFFERED": "1",
+            **(env or {}),
+        }
+        self.env.pop("DJANGO_SETTINGS_MODULE", None)
+        if database_url:
+            self.env["OMBUD_DATABASE_URL"] = database_url
+        else:
+            self.env.pop("OMBUD_DATABASE_URL", None)
+        self.processes: list[OmbudProcess] = []
+
+    def setup(self) -> "OmbudSite":
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.command("demo", "--no-serve")
+        return self
+
+    def command(self, *args, check=True, timeout=120) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "ombud", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=check,
+        )
+
+    def server(self, workers: int = 2) -> OmbudServe:
+        process = OmbudServe(self, workers)
+        self.processes.append(process)
+        return process
+
+    def worker(self, name: str = "worker") -> OmbudWorker:
+        process = OmbudWorker(self, name)
+        self.processes.append(process)
+        return process
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.stop()
+
+    def outbox(self) -> list["OutboxRow"]:
+        """Every outbox row, read straight from the database, so a test can watch
+        the worker's progress without going through it."""
+        query = "SELECT id, state, attempts, next_attempt_at FROM notify_outboxmessage"
+        if self.database_url:
+            with psycopg.connect(self.database_url) as conn:
+                rows = list(conn.execute(query))
+        else:
+            conn = sqlite3.connect(self.data_dir / "ombud.sqlite3", timeout=20)
+            try:
+                rows = list(conn.execute(query))
+            finally:
+                conn.close()
+        return [OutboxRow.of(*row) for row in rows]
+
+
+@dataclass
+class OutboxRow:
+    id: str
+    state: str
+    attempts: int
+    next_attempt_at: datetime.datetime
+
+    @classmethod
+    def of(cls, id_, state, attempts, next_attempt_at) -> "OutboxRow":
+        if isinstance(next_attempt_at, str):  # SQLite keeps UTC times as text
+            next_attempt_at = datetime.datetime.fromisoformat(next_attempt_at)
+        if next_attempt_at.tzinfo is None:
+            next_attempt_at = next_attempt_at.replace(tzinfo=datetime.UTC)
+        return cls(str(id_).replace("-", ""), state, int(attempts), next_attempt_at)

@@ -39,6 +39,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "ombud.web",
     "ombud.accounts",
     "ombud.audit",
@@ -62,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "ombud.accounts.middleware.SessionPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -133,7 +138,10 @@ LOGIN_REDIRECT_URL = "cases:dashboard"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Absolute limit; the idle limit and sign-out-everywhere are in accounts.middleware.
 SESSION_COOKIE_AGE = 12 * 60 * 60
+SESSION_IDLE_SECONDS = conf.env_int("OMBUD_SESSION_IDLE_MINUTES", 30, minimum=1) * 60
+OTP_TOTP_ISSUER = "Ombud"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -228,6 +236,8 @@ RATE_LIMITS = conf.env_bool("OMBUD_RATE_LIMITS", True)
 ALLOW_PRIVATE_WEBHOOKS = conf.env_bool("OMBUD_ALLOW_PRIVATE_WEBHOOKS", DEMO_MODE)
 SMS_GATEWAY_URL = conf.env_str("OMBUD_SMS_GATEWAY_URL")
 WORKER_MAX_BACKOFF = conf.env_int("OMBUD_WORKER_MAX_BACKOFF", 120, minimum=1)
+# How long a worker's claim on a batch lasts: a killed worker's batch is retried after it.
+WORKER_LEASE = conf.env_int("OMBUD_WORKER_LEASE", 300, minimum=5)
 SMS_GATEWAY_TOKEN = conf.env_secret("OMBUD_SMS_GATEWAY_TOKEN")
 # How many proxies in front of Ombud append to X-Forwarded-For (0: none, use the peer).
 TRUSTED_PROXIES = conf.env_int("OMBUD_TRUSTED_PROXIES", 0)

@@ -20,7 +20,9 @@ def _post(client, url, payload, **headers):
 
 def _token(client, username):
     response = _post(
-        client, "/api/v1/auth/token", {"username": username, "password": factories.PASSWORD}
+        client,
+        "/api/v1/auth/token",
+        {"username": username, "password": factories.PASSWORD, "otp": factories.otp()},
     )
     assert response.status_code == 200
     return {"HTTP_AUTHORIZATION": f"Bearer {response.json()['token']}"}
@@ -151,6 +153,41 @@ def test_a_bad_token_on_intake_is_401_not_an_anonymous_report(client, cast):
     response = _post(client, INTAKE, {"what_happened": "x"}, HTTP_AUTHORIZATION="Bearer nope")
     assert response.status_code == 401
     assert not Report.objects.exists()
+
+
+def test_tokens_for_people_who_read_reports_need_the_second_factor(client, cast):
+    base = {"username": "lead", "password": factories.PASSWORD}
+    missing = _post(client, "/api/v1/auth/token", base)
+    assert missing.status_code == 401
+    assert "second factor" in missing.json()["detail"]
+    wrong = _post(client, "/api/v1/auth/token", {**base, "otp": "000000"})
+    assert wrong.status_code == 401
+    # Plain staff read no reports: a password is enough for them.
+    staff = _post(
+        client, "/api/v1/auth/token", {"username": "staffer", "password": factories.PASSWORD}
+    )
+    assert staff.status_code == 200
+
+
+def test_password_guessing_on_one_account_is_throttled(client, cast, settings):
+    settings.RATE_LIMITS = True
+    for _ in range(10):
+        _post(client, "/api/v1/auth/token", {"username": "lead", "password": "guess"})
+    blocked = _post(
+        client,
+        "/api/v1/auth/token",
+        {"username": "lead", "password": factories.PASSWORD, "otp": factories.otp()},
+    )
+    assert blocked.status_code == 429
+    # Someone else at the same venue address signs in as usual.
+    assert (
+        _post(
+            client,
+            "/api/v1/auth/token",
+            {"username": "lead2", "password": factories.PASSWORD, "otp": factories.otp()},
+        ).status_code
+        == 200
+    )
 
 
 def test_token_me_and_revocation(client, cast):

@@ -61,7 +61,7 @@ def _bearer(user):
 
 @pytest.mark.parametrize(("persona", "allowed"), CASE_ACCESS.items())
 def test_case_page(client, cast, case, persona, allowed):
-    client.force_login(_persona(cast, persona))
+    factories.sign_in(client, _persona(cast, persona))
     response = client.get(f"/staff/cases/{case.pk}/")
     assert response.status_code == (200 if allowed else 404)
     assert ("LEAKCHECK" in response.content.decode()) is allowed
@@ -69,7 +69,7 @@ def test_case_page(client, cast, case, persona, allowed):
 
 @pytest.mark.parametrize(("persona", "allowed"), CASE_ACCESS.items())
 def test_case_actions_on_the_page(client, cast, case, persona, allowed):
-    client.force_login(_persona(cast, persona))
+    factories.sign_in(client, _persona(cast, persona))
     response = client.post(f"/staff/cases/{case.pk}/", {"action": "note", "text": "a note"})
     assert response.status_code == (302 if allowed else 404)
     assert case.notes.exists() is allowed
@@ -77,7 +77,7 @@ def test_case_actions_on_the_page(client, cast, case, persona, allowed):
 
 @pytest.mark.parametrize(("persona", "allowed"), CASE_ACCESS.items())
 def test_dashboard_lists_only_workable_cases(client, cast, case, persona, allowed):
-    client.force_login(_persona(cast, persona))
+    factories.sign_in(client, _persona(cast, persona))
     html = client.get("/staff/").content.decode()
     assert (case.code_name in html) is allowed
 
@@ -127,7 +127,7 @@ def test_anonymous_visitors_are_sent_to_sign_in_and_the_api_wants_a_token(client
 
 
 def test_an_unknown_case_id_and_a_forbidden_one_look_the_same(client, cast, case):
-    client.force_login(cast.outsider)
+    factories.sign_in(client, cast.outsider)
     forbidden = client.get(f"/staff/cases/{case.pk}/")
     unknown = client.get("/staff/cases/00000000-0000-4000-8000-000000000000/")
     assert forbidden.status_code == unknown.status_code == 404
@@ -146,7 +146,7 @@ def test_a_deactivated_responder_loses_access(client, cast, case):
     membership = cast.memberships["responder"]
     membership.active = False
     membership.save(update_fields=["active"])
-    client.force_login(cast.responder)
+    factories.sign_in(client, cast.responder)
     assert client.get(f"/staff/cases/{case.pk}/").status_code == 404
 
 

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 def test_new_cases_can_be_acknowledged_from_the_dashboard(client, cast):
     case = factories.file_report(cast.event).report.case
-    client.force_login(cast.responder)
+    factories.sign_in(client, cast.responder)
     html = client.get("/staff/").content.decode()
     assert f'action="/staff/cases/{case.pk}/"' in html
     response = client.post(
@@ -34,10 +34,10 @@ def test_leads_see_dead_letters_for_their_cases_and_send_them_again(client, cast
         state="dead", attempts=10, last_error="SMTPRecipientsRefused"
     )
     dead = OutboxMessage.objects.get(state="dead")
-    client.force_login(cast.responder)
+    factories.sign_in(client, cast.responder)
     assert "could not be delivered" not in client.get("/staff/").content.decode()
     assert client.post(f"/staff/alerts/{dead.pk}/retry/").status_code == 404
-    client.force_login(cast.lead)
+    factories.sign_in(client, cast.lead)
     html = client.get("/staff/").content.decode()
     assert "could not be delivered" in html
     assert "SMTPRecipientsRefused" in html
@@ -50,12 +50,12 @@ def test_leads_see_dead_letters_for_their_cases_and_send_them_again(client, cast
 def test_a_lead_recused_from_a_case_does_not_see_its_dead_letters(client, cast):
     factories.file_report(cast.event, who="Lou Second")
     OutboxMessage.objects.update(state="dead", attempts=10)
-    client.force_login(cast.lead2)
+    factories.sign_in(client, cast.lead2)
     assert "could not be delivered" not in client.get("/staff/").content.decode()
 
 
 def test_leads_are_told_when_the_worker_is_not_running(client, cast):
-    client.force_login(cast.lead)
+    factories.sign_in(client, cast.lead)
     assert "alert worker is not running" in client.get("/staff/").content.decode()
     worker.beat(timezone.now())
     assert "alert worker is not running" not in client.get("/staff/").content.decode()

@@ -51,7 +51,7 @@ def test_a_changed_code_of_conduct_keeps_staff_on_duty_and_asks_them_to_read_it(
     factories.file_report(event)
     assert OutboxMessage.objects.filter(kind="new_report", address="lead@example.org").exists()
 
-    client.force_login(cast.responder)
+    factories.sign_in(client, cast.responder)
     assert "changed. You stay on duty" in client.get("/staff/").content.decode()
     page = client.get("/staff/events/conf/acknowledge/")
     assert "A new version." in page.content.decode()
@@ -72,7 +72,7 @@ def test_staff_who_never_acknowledged_are_not_on_duty(client, cast):
 
 
 def test_acknowledging_a_version_that_changed_meanwhile_is_refused(client, cast):
-    client.force_login(cast.unacked)
+    factories.sign_in(client, cast.unacked)
     response = client.post(
         "/staff/events/conf/acknowledge/",
         {"coc_version": 1, "guide_version": 99, "confirm": "on"},

@@ -5,6 +5,7 @@ from django.db import connection
 
 from ombud.notify.channels import config
 from ombud.notify.models import AlertChannel, OutboxMessage
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +17,7 @@ def _add(client, **data):
 
 
 def test_adding_channels_seals_where_they_point(client, cast):
-    client.force_login(cast.responder)
+    factories.sign_in(client, cast.responder)
     response = _add(client, kind="slack", target=HOOK, is_primary="on")
     assert response.status_code == 302
     channel = AlertChannel.objects.get()
@@ -35,7 +36,7 @@ def test_adding_channels_seals_where_they_point(client, cast):
 
 
 def test_a_webhook_secret_is_made_for_you_and_shown_once(client, cast):
-    client.force_login(cast.responder)
+    factories.sign_in(client, cast.responder)
     response = _add(client, kind="webhook", target=HOOK)
     assert response.status_code == 200
     secret = config.open_config(AlertChannel.objects.get())["secret"]
@@ -56,7 +57,7 @@ def test_a_webhook_secret_is_made_for_you_and_shown_once(client, cast):
     ],
 )
 def test_bad_channels_are_refused_with_a_reason(client, cast, data, message):
-    client.force_login(cast.responder)
+    factories.sign_in(client, cast.responder)
     response = _add(client, **data)
     assert response.status_code == 400
     assert message in response.content.decode()
@@ -65,14 +66,14 @@ def test_bad_channels_are_refused_with_a_reason(client, cast, data, message):
 
 def test_in_production_private_addresses_are_refused(client, cast, settings):
     settings.ALLOW_PRIVATE_WEBHOOKS = False
-    client.force_login(cast.responder)
+    factories.sign_in(client, cast.responder)
     response = _add(client, kind="webhook", target=HOOK)
     assert response.status_code == 400
     assert "cannot be used" in response.content.decode()
 
 
 def test_primary_pause_test_and_remove(client, cast):
-    client.force_login(cast.responder)
+    factories.sign_in(client, cast.responder)
     _add(client, kind="email", target="rita.phone@example.org", is_primary="on")
     _add(client, kind="sms", target="+49 170 1234567")
     mail, sms = AlertChannel.objects.order_by("created_at")
@@ -91,10 +92,10 @@ def test_primary_pause_test_and_remove(client, cast):
 
 
 def test_someone_elses_channel_is_not_found(client, cast):
-    client.force_login(cast.responder)
+    factories.sign_in(client, cast.responder)
     _add(client, kind="sms", target="+49 170 1234567")
     channel = AlertChannel.objects.get()
-    client.force_login(cast.lead)
+    factories.sign_in(client, cast.lead)
     for action in ("primary", "toggle", "test", "delete"):
         assert (
             client.post("/staff/channels/", {"action": action, "channel": channel.pk}).status_code

@@ -197,3 +197,35 @@ def test_housekeeping_runs_at_most_once_per_interval():
     task(start + timedelta(minutes=9))
     task(start + timedelta(minutes=10))
     assert runs == [start, start + timedelta(minutes=10)]
+
+
+def test_a_long_mail_outage_never_turns_alerts_into_dead_letters(cast, settings):
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
+    factories.file_report(cast.event)
+    for _ in range(worker.MAX_ATTEMPTS + 3):
+        _make_due()
+        worker.deliver_due()
+    states = set(OutboxMessage.objects.values_list("state", "attempts"))
+    assert states == {("pending", worker.MAX_ATTEMPTS + 3)}
+
+
+def test_claims_of_a_worker_that_stopped_are_released(cast):
+    factories.file_report(cast.event)
+    claimed = worker.claim()
+    assert claimed
+    now = timezone.now()
+    worker.beat(now)  # this worker is alive: nothing is released
+    assert worker.release_orphaned_claims(now) == 0
+    OutboxMessage.objects.update(claimed_by="other-host:4242")  # a worker killed mid-batch
+    assert worker.release_orphaned_claims(now) == len(claimed)
+    assert len(worker.claim()) == len(claimed)
+
+
+def test_health_is_bad_while_recent_dead_letters_wait_for_a_human(cast):
+    factories.file_report(cast.event)
+    worker.beat(timezone.now())
+    OutboxMessage.objects.update(state="sent")
+    assert worker.health()["healthy"]
+    OutboxMessage.objects.filter(recipient=cast.lead).update(state="dead")
+    report = worker.health()
+    assert (report["healthy"], report["dead_letters"]) == (False, 1)

@@ -25,14 +25,14 @@ MANAGE_URLS = [
 @pytest.mark.parametrize("url", MANAGE_URLS)
 @pytest.mark.parametrize("persona", ["lead", "responder", "staff", "desk", "outsider"])
 def test_only_organiser_admins_reach_the_manage_pages(client, cast, url, persona):
-    client.force_login(getattr(cast, persona))
+    factories.sign_in(client, getattr(cast, persona))
     assert client.get(url).status_code == 404
 
 
 @pytest.mark.parametrize("url", MANAGE_URLS)
 def test_organiser_admins_reach_them_and_see_no_report_content(client, cast, url):
     factories.file_report(cast.event, what_happened="ADMIN-MUST-NOT-SEE")
-    client.force_login(cast.admin)
+    factories.sign_in(client, cast.admin)
     response = client.get(url)
     assert response.status_code == 200
     assert "ADMIN-MUST-NOT-SEE" not in response.content.decode()
@@ -40,7 +40,7 @@ def test_organiser_admins_reach_them_and_see_no_report_content(client, cast, url
 
 def test_organiser_admin_cannot_open_cases(client, cast):
     case = factories.file_report(cast.event).report.case
-    client.force_login(cast.admin)
+    factories.sign_in(client, cast.admin)
     assert client.get(f"/staff/cases/{case.pk}/").status_code == 404
     assert case.code_name not in client.get("/staff/").content.decode()
 
@@ -50,13 +50,13 @@ def test_admin_of_another_organisation_gets_404(client, cast):
     from ombud.events.models import OrganiserAdmin  # noqa: PLC0415
 
     OrganiserAdmin.objects.create(organisation=cast.other_event.organisation, user=other_admin)
-    client.force_login(other_admin)
+    factories.sign_in(client, other_admin)
     assert client.get("/staff/manage/events/conf/").status_code == 404
     assert client.get("/staff/manage/events/other-conf/").status_code == 200
 
 
 def test_adding_a_new_person_creates_an_account_and_queues_an_invitation(client, cast):
-    client.force_login(cast.admin)
+    factories.sign_in(client, cast.admin)
     response = client.post(
         "/staff/manage/events/conf/staff/",
         {
@@ -81,7 +81,7 @@ def test_adding_a_new_person_creates_an_account_and_queues_an_invitation(client,
 
 
 def test_roster_form_errors_are_shown_and_nothing_is_added(client, cast):
-    client.force_login(cast.admin)
+    factories.sign_in(client, cast.admin)
     response = client.post(
         "/staff/manage/events/conf/staff/",
         {"username": "nomail", "role": "staff", "phone": "call me"},
@@ -98,7 +98,7 @@ def test_roster_form_errors_are_shown_and_nothing_is_added(client, cast):
 
 
 def test_shifts_are_entered_in_the_events_time_zone(client, cast):
-    client.force_login(cast.admin)
+    factories.sign_in(client, cast.admin)
     membership = cast.memberships["desk"]
     response = client.post(
         f"/staff/manage/events/conf/staff/{membership.pk}/",
@@ -125,7 +125,7 @@ def test_shifts_are_entered_in_the_events_time_zone(client, cast):
 
 def test_a_shift_of_another_event_cannot_be_deleted_through_this_one(client, cast):
     outsider_shift = DutyShift.objects.get(membership=cast.memberships["outsider"])
-    client.force_login(cast.admin)
+    factories.sign_in(client, cast.admin)
     url = (
         f"/staff/manage/events/conf/staff/{cast.memberships['outsider'].pk}/shifts/"
         f"{outsider_shift.pk}/delete/"
@@ -135,7 +135,7 @@ def test_a_shift_of_another_event_cannot_be_deleted_through_this_one(client, cas
 
 
 def test_briefing_attendance_is_recorded(client, cast):
-    client.force_login(cast.admin)
+    factories.sign_in(client, cast.admin)
     client.post(
         "/staff/manage/events/conf/briefings/",
         {
@@ -155,7 +155,7 @@ def test_briefing_attendance_is_recorded(client, cast):
 
 
 def test_event_settings_validate_and_bump_the_guide_version(client, cast):
-    client.force_login(cast.admin)
+    factories.sign_in(client, cast.admin)
     data = {
         "name": "Conf",
         "slug": "conf",

@@ -77,15 +77,15 @@ def test_a_bad_csv_line_refuses_the_whole_import_and_says_why(event):
 
 def test_leads_and_organiser_admins_manage_the_rota_others_get_404(client, cast):
     for persona in ("responder", "staff", "desk", "outsider", "unacked"):
-        client.force_login(getattr(cast, persona))
+        factories.sign_in(client, getattr(cast, persona))
         assert client.get("/staff/events/conf/rota/").status_code == 404
     for persona in ("lead", "admin"):
-        client.force_login(getattr(cast, persona))
+        factories.sign_in(client, getattr(cast, persona))
         assert client.get("/staff/events/conf/rota/").status_code == 200
 
 
 def test_a_lead_adds_imports_and_removes_shifts_from_the_rota_page(client, cast):
-    client.force_login(cast.lead)
+    factories.sign_in(client, cast.lead)
     desk = cast.memberships["desk"]
     added = client.post(
         "/staff/events/conf/rota/",
@@ -124,7 +124,7 @@ def test_a_lead_adds_imports_and_removes_shifts_from_the_rota_page(client, cast)
 
 
 def test_the_dashboard_shows_leads_who_is_on_duty_and_the_gaps(client, cast):
-    client.force_login(cast.lead)
+    factories.sign_in(client, cast.lead)
     html = client.get("/staff/").content.decode()
     assert "On duty now at Conf" in html
     assert "Rita Responder" in html

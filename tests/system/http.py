@@ -61,5 +61,11 @@ class Session:
         token = CSRF.search(page.text).group(1)
         return self.request("POST", path, data={**data, "csrfmiddlewaretoken": token})
 
-    def sign_in(self, username, password) -> Response:
-        return self.post_form("/staff/login/", {"username": username, "password": password})
+    def sign_in(self, username, password, code="") -> Response:
+        """Password, then the second factor when the role asks for one."""
+        response = self.post_form("/staff/login/", {"username": username, "password": password})
+        here = urllib.parse.urlsplit(response.url)
+        if code and here.path == "/staff/login/verify/":
+            page = here.path + (f"?{here.query}" if here.query else "")
+            response = self.post_form(page, {"code": code})
+        return response

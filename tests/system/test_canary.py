@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ombud.cases.models import Report
-from tests.live import DEMO_PASSWORD
+from tests.live import DEMO_PASSWORD, demo_otp
 from tests.system.http import Session
 
 pytestmark = pytest.mark.system
@@ -81,7 +81,7 @@ def test_report_content_and_receipts_appear_nowhere_but_in_sealed_form(demo_serv
 
     # The chair reads, notes and writes to the reporter; the reporter adds more.
     chair = Session(demo_server.base_url)
-    assert chair.sign_in("chair", DEMO_PASSWORD).status == 200
+    assert chair.sign_in("chair", DEMO_PASSWORD, demo_otp()).url.endswith("/staff/")
     mail = mail_sink.wait_for(lambda ms: any("chair@" in a for m in ms for a in m.envelope_to))
     case_path = re.search(r"/staff/cases/[0-9a-f-]+/", mail[0].body).group(0)
     assert any(c in chair.get(case_path).text for c in canaries)

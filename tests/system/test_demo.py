@@ -7,7 +7,7 @@ import urllib.request
 
 import pytest
 
-from tests.live import DEMO_PASSWORD
+from tests.live import DEMO_PASSWORD, demo_otp
 
 pytestmark = pytest.mark.system
 
@@ -58,7 +58,7 @@ def test_demo_users_can_sign_in_to_the_api_with_the_demo_password(demo_server):
     for username in DEMO_USERS:
         _status, token = _post_json(
             demo_server.base_url + "/api/v1/auth/token",
-            {"username": username, "password": DEMO_PASSWORD},
+            {"username": username, "password": DEMO_PASSWORD, "otp": demo_otp()},
         )
         _status, me = _get_json(
             demo_server.base_url + "/api/v1/me",

@@ -17,6 +17,9 @@ class User(AbstractUser):
     Reporters never have accounts; they hold receipts.
     """
 
+    # Bumped by "sign out everywhere": every session of an older generation ends.
+    session_generation = models.PositiveIntegerField(default=0)
+
     class Meta:
         verbose_name = _("user")
 

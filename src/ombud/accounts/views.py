@@ -1,14 +1,29 @@
+import functools
+import time
+
 from django.contrib.auth import forms as auth_forms
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, logout
 from django.contrib.auth import views as auth_views
-from django.shortcuts import render
-from django.urls import reverse_lazy
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.db.models import F
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
+from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from ombud.accounts.forms import ForgotPasswordForm, LoginForm
+from ombud.accounts import secondfactor
+from ombud.accounts.forms import CodeForm, ForgotPasswordForm, LoginForm, PasswordAgainForm
+from ombud.accounts.models import ApiToken
 from ombud.accounts.services import send_password_link
 from ombud.web.forms import NoLabelSuffix
+
+REAUTH_SECONDS = 10 * 60
 
 
 class LoginView(auth_views.LoginView):
@@ -45,3 +60,145 @@ def forgot_password(request):
         # The same answer whether or not the address is known.
         return render(request, "accounts/forgot_password_sent.html")
     return render(request, "accounts/forgot_password.html", {"form": form})
+
+
+def _next(request, fallback="cases:dashboard") -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse(fallback)
+
+
+@login_required
+@sensitive_post_parameters()
+@require_http_methods(["GET", "HEAD", "POST"])
+def verify(request):
+    """The second step of signing in."""
+    if request.user.is_verified():
+        return redirect(_next(request))
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = secondfactor.verify(request.user, form.cleaned_data["code"])
+        except secondfactor.TooSoon:
+            form.add_error("code", _("After a wrong code, wait a few seconds before the next."))
+        else:
+            if device is not None:
+                otp_login(request, device)
+                return redirect(_next(request))
+            form.add_error("code", _("That code is not right, or was used already."))
+    return render(
+        request,
+        "accounts/verify.html",
+        {"form": form, "next": _next(request)},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@sensitive_post_parameters()
+@require_http_methods(["GET", "HEAD", "POST"])
+def setup_2fa(request):
+    """Enrol an authenticator app; required before reading any report."""
+    if secondfactor.has_device(request.user):
+        if not request.user.is_verified():
+            return redirect("accounts:verify")
+        if time.time() - request.session.get("auth_at", 0) > REAUTH_SECONDS:
+            # Replacing the authenticator of a signed-in session: the password again.
+            return redirect(f"{reverse('accounts:reauth')}?{urlencode({'next': request.path})}")
+    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
+    if device is None or request.method != "POST":
+        device = secondfactor.start_enrolment(request.user)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        codes = secondfactor.confirm_enrolment(device, form.cleaned_data["code"])
+        if codes is not None:
+            otp_login(request, device)
+            return render(
+                request, "accounts/recovery_codes.html", {"codes": codes, "next": _next(request)}
+            )
+        form.add_error("code", _("That code does not match. Check the app's clock and try again."))
+    return render(
+        request,
+        "accounts/setup_2fa.html",
+        {
+            "form": form,
+            "qr": secondfactor.qr_data_uri(device),
+            "secret": secondfactor.secret_base32(device),
+            "next": _next(request),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def recent_auth_required(view):
+    """Ask for the password again before key-sensitive actions (older than 10 minutes)."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if time.time() - request.session.get("auth_at", 0) > REAUTH_SECONDS:
+            query = urlencode({"next": request.get_full_path()})
+            return redirect(f"{reverse('accounts:reauth')}?{query}")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@login_required
+@sensitive_post_parameters()
+@require_http_methods(["GET", "HEAD", "POST"])
+def reauth(request):
+    form = PasswordAgainForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if request.user.check_password(form.cleaned_data["password"]):
+            request.session["auth_at"] = int(time.time())
+            return redirect(_next(request))
+        form.add_error("password", _("That is not your password."))
+    return render(
+        request,
+        "accounts/reauth.html",
+        {"form": form, "next": _next(request)},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def security(request):
+    """Second factor, recovery codes, sessions and API tokens of the signed-in person."""
+    user = request.user
+    action = request.POST.get("action") if request.method == "POST" else None
+    if action == "sign_out_everywhere":
+        with transaction.atomic():
+            get_user_model().objects.filter(pk=user.pk).update(
+                session_generation=F("session_generation") + 1
+            )
+            ApiToken.objects.filter(user=user).delete()
+        logout(request)
+        return redirect("accounts:login")
+    return render(
+        request,
+        "accounts/security.html",
+        {
+            "has_device": secondfactor.has_device(user),
+            "required": secondfactor.required_for(user),
+            "recovery_left": StaticToken.objects.filter(device__user=user).count(),
+            "tokens": ApiToken.objects.live().filter(user=user).count(),
+        },
+    )
+
+
+@login_required
+@recent_auth_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def recovery_codes(request):
+    if request.method == "POST":
+        codes = secondfactor.new_recovery_codes(request.user)
+        return render(
+            request,
+            "accounts/recovery_codes.html",
+            {"codes": codes, "next": reverse("accounts:security")},
+        )
+    return render(request, "accounts/recovery_codes_confirm.html")

@@ -4,8 +4,10 @@ from ninja import Router, Schema, Status
 from ninja.security import HttpBearer
 from pydantic import ConfigDict, Field
 
+from ombud.accounts import secondfactor
 from ombud.accounts.models import ApiToken
 from ombud.api.errors import ApiError
+from ombud.web import ratelimit
 
 router = Router(tags=["auth"])
 
@@ -41,6 +43,12 @@ class Credentials(Schema):
     model_config = ConfigDict(extra="forbid", strict=True)
     username: str = Field(min_length=1, max_length=150)
     password: str = Field(min_length=1, max_length=1024)
+    otp: str | None = Field(
+        default=None,
+        max_length=20,
+        description="The code from the authenticator app (or a recovery code): required for "
+        "responders, incident leads and organiser admins.",
+    )
 
 
 class TokenOut(Schema):
@@ -53,12 +61,26 @@ class Detail(Schema):
     detail: str
 
 
-@router.post("/auth/token", response={200: TokenOut, 401: Detail}, auth=None)
+@router.post("/auth/token", response={200: TokenOut, 401: Detail, 429: Detail}, auth=None)
 def issue_token(request, credentials: Credentials):
     """Exchange a username and password for a bearer token (valid 12 hours)."""
+    if ratelimit.exceeded_login(request, credentials.username):
+        return Status(429, {"detail": _("Too many failed sign-ins; wait a few minutes.")})
     user = authenticate(request, username=credentials.username, password=credentials.password)
     if user is None:
+        ratelimit.login_failed(request, credentials.username)
         return Status(401, {"detail": _("Wrong username or password.")})
+    try:
+        second = (
+            secondfactor.verify(user, credentials.otp) if secondfactor.required_for(user) else True
+        )
+    except secondfactor.TooSoon:
+        return Status(429, {"detail": _("After a wrong code, wait a few seconds.")})
+    if second is None:
+        ratelimit.login_failed(request, credentials.username)
+        return Status(
+            401, {"detail": _("A second factor is needed: send the current code as 'otp'.")}
+        )
     row, token = ApiToken.issue(user)
     return Status(200, {"token": token, "expires_at": row.expires_at.isoformat()})
 

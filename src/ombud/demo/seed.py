@@ -5,6 +5,8 @@ guide, attended the briefing and is on duty for the whole event, so the
 whole procedure can be walked at once.
 """
 
+import base64
+import binascii
 import os
 import secrets
 from datetime import datetime, time, timedelta
@@ -13,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from ombud.accounts.secondfactor import enrol_with_secret
 from ombud.events.models import Event, Organisation, OrganiserAdmin
 from ombud.events.services import save_event
 from ombud.staff.models import Briefing, BriefingAttendance, DutyShift, Membership, Role
@@ -77,8 +80,28 @@ def demo_password(data_dir) -> tuple[str, bool]:
     return password, True
 
 
+def demo_totp_secret(data_dir) -> tuple[str, bool]:
+    """The demo users' authenticator secret (base32): from the environment, else kept."""
+    given = os.environ.get("OMBUD_DEMO_TOTP_SECRET", "").strip().replace(" ", "").upper()
+    if given:
+        try:
+            base64.b32decode(given + "=" * (-len(given) % 8))
+        except binascii.Error:
+            raise ValueError("OMBUD_DEMO_TOTP_SECRET must be base32 (A-Z, 2-7).") from None
+        return given, False
+    path = data_dir / "keys" / "demo-totp-secret"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip(), True
+    secret = base64.b32encode(secrets.token_bytes(20)).decode()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(secret)
+    return secret, True
+
+
 @transaction.atomic
-def seed(password: str) -> Event:
+def seed(password: str, totp_secret: str = "") -> Event:
     organisation, _created = Organisation.objects.get_or_create(
         slug="pycon-demo-org",
         defaults={
@@ -129,6 +152,9 @@ def seed(password: str) -> Event:
 
     admin = _user(user_model, *ADMIN, password)
     OrganiserAdmin.objects.get_or_create(organisation=organisation, user=admin)
+    if totp_secret:
+        for username in [*PEOPLE, ADMIN[0]]:
+            enrol_with_secret(user_model.objects.get(username=username), totp_secret)
 
     briefing, _new = Briefing.objects.get_or_create(
         event=event,

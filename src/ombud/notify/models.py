@@ -98,6 +98,9 @@ class OutboxMessage(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField()
     next_attempt_at = models.DateTimeField()
+    # The worker holding the claim (its heartbeat name), so claims of a dead worker
+    # are released as soon as its heartbeat stops instead of when the lease ends.
+    claimed_by = models.CharField(max_length=200, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=200, blank=True)
 

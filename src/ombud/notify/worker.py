@@ -34,8 +34,8 @@ log = logging.getLogger(__name__)
 
 BATCH = 20
 # Longer than a whole batch can take (BATCH x EMAIL_TIMEOUT), so a slow mail
-# server does not make a second worker send the same rows again.
-LEASE = timedelta(minutes=5)
+# server does not make a second worker send the same rows again (OMBUD_WORKER_LEASE).
+LEASE = timedelta(seconds=settings.WORKER_LEASE)
 # How long, at most, between retries of one alert (OMBUD_WORKER_MAX_BACKOFF).
 MAX_BACKOFF_SECONDS = settings.WORKER_MAX_BACKOFF
 MAX_ATTEMPTS = 10
@@ -70,7 +70,9 @@ def claim(limit: int = BATCH) -> list[OutboxMessage]:
         if connection.vendor == "postgresql":
             due = due.select_for_update(skip_locked=True)
         ids = list(due.values_list("id", flat=True)[:limit])
-        OutboxMessage.objects.filter(id__in=ids).update(next_attempt_at=timezone.now() + LEASE)
+        OutboxMessage.objects.filter(id__in=ids).update(
+            next_attempt_at=timezone.now() + LEASE, claimed_by=HEARTBEAT_NAME
+        )
     return list(
         OutboxMessage.objects.filter(id__in=ids).select_related("channel").order_by("created_at")
     )
@@ -98,6 +100,7 @@ def _record(outcomes, cancelled) -> None:
                 sent_at=now,
                 attempts=F("attempts") + 1,
                 last_error="",
+                claimed_by="",
                 recipient=None,
                 address="",
                 context={},
@@ -111,15 +114,22 @@ def _record(outcomes, cancelled) -> None:
             if error is None:
                 continue
             attempts = message.attempts + 1
-            dead = attempts >= MAX_ATTEMPTS
+            # An unreachable mail server is an outage, not this message's fault: it
+            # is retried until the server is back, however long that takes.
+            dead = attempts >= MAX_ATTEMPTS and not _is_outage(error)
             OutboxMessage.objects.filter(id=message.id, state=OutboxMessage.State.PENDING).update(
                 state=OutboxMessage.State.DEAD if dead else OutboxMessage.State.PENDING,
                 attempts=attempts,
+                claimed_by="",
                 next_attempt_at=now + backoff(attempts),
                 last_error=_describe(error),
             )
             if dead:
                 log.error("alert %s failed %d times; it is now a dead letter", message.id, attempts)
+
+
+def _is_outage(error) -> bool:
+    return isinstance(error, OSError) and not isinstance(error, _MESSAGE_ERRORS)
 
 
 def _channel_health(outcomes, now) -> None:
@@ -148,8 +158,13 @@ def _send_all(messages: list[OutboxMessage]) -> list:
         return [(message, exc) for message in messages]
     outcomes = []
     bodies = {}  # the recipients of one alert share its body: render it once
+    last_beat = time.monotonic()
     try:
         for index, message in enumerate(messages):
+            if time.monotonic() - last_beat > BEAT_DURING_BATCH:
+                # A slow mail server must not make this worker look dead to the others.
+                beat(timezone.now())
+                last_beat = time.monotonic()
             try:
                 mail.send_messages([render_email(message, bodies)])
             except _MESSAGE_ERRORS as exc:
@@ -248,7 +263,11 @@ def run_periodic(now=None) -> None:
 
 HEARTBEAT_NAME = f"{socket.gethostname()}:{os.getpid()}"
 ALIVE_WITHIN = timedelta(seconds=30)
+# A worker's claims are released when it has not been seen for this long.
+ORPHANED_AFTER = timedelta(seconds=60)
+BEAT_DURING_BATCH = 10  # seconds
 HEALTHY_BACKLOG = timedelta(minutes=5)
+DEAD_LETTERS_MATTER_FOR = timedelta(hours=24)
 
 
 def beat(now) -> None:
@@ -258,6 +277,21 @@ def beat(now) -> None:
         if not updated:
             WorkerHeartbeat.objects.create(name=HEARTBEAT_NAME, started_at=now, seen_at=now)
         WorkerHeartbeat.objects.filter(seen_at__lt=now - timedelta(days=1)).delete()
+
+
+def release_orphaned_claims(now) -> int:
+    """Claims held by workers that stopped beating (killed) fall due at once."""
+    alive = WorkerHeartbeat.objects.filter(seen_at__gte=now - ORPHANED_AFTER).values("name")
+    with transaction.atomic():
+        released = (
+            OutboxMessage.objects.filter(state=OutboxMessage.State.PENDING, next_attempt_at__gt=now)
+            .exclude(claimed_by="")
+            .exclude(claimed_by__in=alive)
+            .update(next_attempt_at=now, claimed_by="")
+        )
+    if released:
+        log.warning("released %d alerts claimed by a worker that stopped", released)
+    return released
 
 
 def health(now=None) -> dict:
@@ -273,13 +307,17 @@ def health(now=None) -> dict:
     )
     alive = last_seen is not None and now - last_seen <= ALIVE_WITHIN
     backlog = (now - oldest) if oldest else timedelta(0)
+    recent_dead = OutboxMessage.objects.filter(
+        state=OutboxMessage.State.DEAD, created_at__gte=now - DEAD_LETTERS_MATTER_FOR
+    ).exists()
     return {
         "alive": alive,
         "last_seen_seconds": round((now - last_seen).total_seconds(), 1) if last_seen else None,
         "oldest_undelivered_seconds": round(backlog.total_seconds(), 1),
         "pending": OutboxMessage.objects.filter(state=OutboxMessage.State.PENDING).count(),
         "dead_letters": OutboxMessage.objects.filter(state=OutboxMessage.State.DEAD).count(),
-        "healthy": alive and backlog <= HEALTHY_BACKLOG,
+        # Dead letters of the last day need a human: unhealthy until one sends them again.
+        "healthy": alive and backlog <= HEALTHY_BACKLOG and not recent_dead,
     }
 
 
@@ -295,6 +333,7 @@ def run(stop: threading.Event, *, poll_interval: float = 0.2, periodic_every: fl
             busy = bool(deliver_due())
             if time.monotonic() >= next_periodic:
                 beat(timezone.now())
+                release_orphaned_claims(timezone.now())
                 run_periodic()
                 next_periodic = time.monotonic() + periodic_every
         except Exception:

@@ -18,6 +18,10 @@ LIMITS = {
     "report": (300, 600),
     # Only receipts that match nothing count; a valid receipt always opens.
     "receipt-miss": (100, 600),
+    # Password guessing: per account from one address (a venue NAT shares one, so
+    # others at the venue are not locked out), and per account from anywhere.
+    "login-pair": (10, 900),
+    "login-account": (50, 3600),
 }
 
 
@@ -56,3 +60,31 @@ def hit(scope: str, request) -> None:
             cache.incr(key)
         except ValueError:
             cache.set(key, 1, timeout=window)
+
+
+def _account(username: str) -> str:
+    return hashlib.sha256(f"{settings.SECRET_KEY}|{username.casefold()}".encode()).hexdigest()[:32]
+
+
+class _Keyed:
+    """A stand-in request whose address is a key: limits on something other than a client."""
+
+    def __init__(self, key: str):
+        self.META = {"REMOTE_ADDR": key}
+
+
+def _login_keys(request, username: str):
+    account = _account(username)
+    return (
+        ("login-pair", _Keyed(f"{account}|{client_address(request)}")),
+        ("login-account", _Keyed(account)),
+    )
+
+
+def exceeded_login(request, username: str) -> bool:
+    return any(exceeded(scope, key) for scope, key in _login_keys(request, username))
+
+
+def login_failed(request, username: str) -> None:
+    for scope, key in _login_keys(request, username):
+        hit(scope, key)

@@ -59,7 +59,12 @@ class Command(BaseCommand):
         keys.ensure_for_demo()
         call_command("migrate", interactive=False, verbosity=0)
         password, generated = seed.demo_password(settings.DATA_DIR)
-        event = seed.seed(password)
+        try:
+            totp_secret, _generated_totp = seed.demo_totp_secret(settings.DATA_DIR)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        event = seed.seed(password, totp_secret)
+        self.totp_secret = totp_secret
         if options["no_serve"]:
             self._banner(event, password, generated, options, None)
             return
@@ -121,6 +126,10 @@ class Command(BaseCommand):
             f"  Password:       {password}"
             + ("  (generated; set OMBUD_DEMO_PASSWORD to choose)" if generated else ""),
         ]
+        lines.append(
+            f"  2FA secret:     {self.totp_secret}  (add it to an authenticator app, or set "
+            "OMBUD_DEMO_TOTP_SECRET)"
+        )
         if sink_port:
             lines.append(
                 f"  Alert e-mails:  {base}/demo/mailbox/  (demo SMTP on 127.0.0.1:{sink_port})"

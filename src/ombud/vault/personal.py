@@ -1,0 +1,125 @@
+"""Per-person keys: an X25519 key pair for each responder and lead, and an
+organisation recovery key pair.
+
+A case key is sealed to each recipient's public key (an "anonymous box": an
+ephemeral X25519 key, HKDF, AES-256-GCM), so the server needs only public
+keys to accept a report and cannot open a case by itself. A person's private
+key is wrapped under a key derived from their password with Argon2id; it is
+unwrapped at sign-in and kept, for the session only, encrypted under a secret
+that lives in their browser cookie (``vault.session``).
+"""
+
+import base64
+import os
+from dataclasses import dataclass
+
+from argon2.low_level import Type, hash_secret_raw
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+
+from ombud.vault import crypto
+from ombud.vault.errors import Tampered, VaultError
+
+_BOX_INFO = b"ombud box/1"
+_PUBLIC_BYTES = 32
+# Argon2id, RFC 9106's second recommended option (64 MiB, 3 passes): ~0.1 s here.
+KDF = {"time_cost": 3, "memory_cost": 64 * 1024, "parallelism": 4}
+
+
+class WrongPassword(VaultError):
+    """The password does not open this private key."""
+
+
+def _raw(public: X25519PublicKey) -> bytes:
+    return public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def _private_raw(private: X25519PrivateKey) -> bytes:
+    return private.private_bytes(
+        serialization.Encoding.Raw,
+        serialization.PrivateFormat.Raw,
+        serialization.NoEncryption(),
+    )
+
+
+def new_key_pair() -> tuple[bytes, bytes]:
+    """(public, private), 32 bytes each."""
+    private = X25519PrivateKey.generate()
+    return _raw(private.public_key()), _private_raw(private)
+
+
+def public_of(private: bytes) -> bytes:
+    return _raw(X25519PrivateKey.from_private_bytes(private).public_key())
+
+
+def seal_to(public: bytes, secret: bytes, context: bytes) -> bytes:
+    """Seal ``secret`` so that only the holder of ``public``'s private half opens it."""
+    ephemeral = X25519PrivateKey.generate()
+    ephemeral_public = _raw(ephemeral.public_key())
+    shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(public))
+    key = crypto.derive_key(shared, salt=ephemeral_public + public, info=_BOX_INFO)
+    return ephemeral_public + crypto.seal(key, secret, context)
+
+
+def open_box(private: bytes, box: bytes, context: bytes) -> bytes:
+    box = bytes(box)
+    if len(box) <= _PUBLIC_BYTES:
+        raise Tampered("sealed box is malformed")
+    ephemeral_public, sealed = box[:_PUBLIC_BYTES], box[_PUBLIC_BYTES:]
+    own = X25519PrivateKey.from_private_bytes(private)
+    try:
+        shared = own.exchange(X25519PublicKey.from_public_bytes(ephemeral_public))
+    except ValueError:
+        raise Tampered("sealed box is malformed") from None
+    key = crypto.derive_key(shared, salt=ephemeral_public + _raw(own.public_key()), info=_BOX_INFO)
+    return crypto.open_sealed(key, sealed, context)
+
+
+@dataclass(frozen=True)
+class WrappedPrivateKey:
+    wrapped: bytes
+    salt: bytes
+    kdf: dict
+
+
+def _password_key(password: str, salt: bytes, kdf: dict) -> bytes:
+    return hash_secret_raw(
+        password.encode(),
+        salt,
+        time_cost=kdf["time_cost"],
+        memory_cost=kdf["memory_cost"],
+        parallelism=kdf["parallelism"],
+        hash_len=crypto.KEY_BYTES,
+        type=Type.ID,
+    )
+
+
+def wrap_private(private: bytes, password: str, *, context: bytes) -> WrappedPrivateKey:
+    salt = os.urandom(16)
+    key = _password_key(password, salt, KDF)
+    return WrappedPrivateKey(crypto.seal(key, private, context), salt, dict(KDF))
+
+
+def unwrap_private(wrapped: WrappedPrivateKey, password: str, *, context: bytes) -> bytes:
+    key = _password_key(password, wrapped.salt, wrapped.kdf)
+    try:
+        return crypto.open_sealed(key, wrapped.wrapped, context)
+    except Tampered:
+        raise WrongPassword("the password does not open this key") from None
+
+
+# The recovery key is printed, so it is written for people: base32 in groups.
+def recovery_text(private: bytes) -> str:
+    text = base64.b32encode(private).decode().rstrip("=")
+    return "-".join(text[i : i + 4] for i in range(0, len(text), 4))
+
+
+def recovery_from_text(text: str) -> bytes:
+    cleaned = "".join(ch for ch in text.upper() if ch.isalnum())
+    try:
+        private = base64.b32decode(cleaned + "=" * (-len(cleaned) % 8))
+    except ValueError:
+        raise VaultError("That is not a recovery key.") from None
+    if len(private) != 32:
+        raise VaultError("That is not a recovery key.")
+    return private
