@@ -1,6 +1,7 @@
 import pytest
 from django.core.cache import cache
 
+from ombud.staff import roster
 from ombud.vault import keys
 from tests import factories
 
@@ -12,9 +13,13 @@ def _vault_key_file():
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
+    # Rolled-back test databases reuse event ids and roster versions: a roster
+    # cached by an earlier test would look current.
     cache.clear()
+    roster._cache.clear()
     yield
     cache.clear()
+    roster._cache.clear()
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from ombud.accounts.secondfactor import enrol_with_secret
 from ombud.events.models import Event, Organisation, OrganiserAdmin
 from ombud.intake.services import FIELD_LIMITS, ReportInput, submit_report
 from ombud.staff.models import DutyShift, Membership, Role
+from ombud.vault import holders, people
 
 PASSWORD = "correct horse battery staple"
 # Every test user's authenticator secret (base32), so tests can sign in with a code.
@@ -28,6 +29,7 @@ def user(username, first="", last="", **extra):
     created.set_password(PASSWORD)
     created.save()
     enrol_with_secret(created, TOTP_SECRET)
+    people.unlock(created, PASSWORD)  # their key pair, as their first sign-in makes it
     return created
 
 
@@ -43,7 +45,11 @@ def sign_in(client, person):
     device = TOTPDevice.objects.filter(user=person, confirmed=True).first()
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    # The private key, unlocked by the password as at sign-in (vault.holders).
+    in_session, in_cookie = holders.sealed_pair(person, people.unlock(person, PASSWORD))
+    session[holders.SESSION_FIELD] = in_session
     session.save()
+    client.cookies[holders.COOKIE] = in_cookie
     return client
 
 
@@ -140,9 +146,22 @@ def personas():
 
 
 def recused(case) -> set[str]:
-    """Usernames kept away from a case (recusals store only keyed tags and sealed ids)."""
-    from ombud.cases.services.access import server_case_key  # noqa: PLC0415
-    from ombud.cases.services.recusal import recused_user_ids  # noqa: PLC0415
+    """Usernames kept away from a case (recusals store only keyed tags: match them)."""
+    from ombud.cases.models import Recusal  # noqa: PLC0415
+    from ombud.cases.services.recusal import tag_for  # noqa: PLC0415
 
-    ids = recused_user_ids(case, server_case_key(case))
-    return set(get_user_model().objects.filter(pk__in=ids).values_list("username", flat=True))
+    tags = set(Recusal.objects.filter(case=case).values_list("user_tag", flat=True))
+    return {u.username for u in get_user_model().objects.all() if tag_for(u.pk) in tags}
+
+
+def holding_key(person):
+    """The person as a request would carry them: with their private key unlocked."""
+    person.vault_private = people.unlock(person, PASSWORD)
+    return person
+
+
+def server_mode(event):
+    """Switch a fresh event to the server-key mode (before any case exists)."""
+    event.vault_mode = "server"
+    event.save(update_fields=["vault_mode"])
+    return event

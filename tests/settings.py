@@ -17,3 +17,6 @@ ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 if DATABASES["default"]["ENGINE"] == "ombud.db.sqlite3":  # noqa: F405
     # In memory, one per test process (pytest-django only recognises Django's own engine).
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}  # noqa: F405
+
+# Argon2id as cheap as it goes for the many test sign-ins; production uses RFC 9106's.
+VAULT_KDF = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}

@@ -10,6 +10,7 @@ import pytest
 
 from ombud.accounts.models import ApiToken
 from ombud.cases.models import Case, Status
+from ombud.vault import people
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +56,7 @@ def case(cast):
 
 
 def _bearer(user):
-    _row, token = ApiToken.issue(user)
+    _row, token = ApiToken.issue(user, people.unlock(user, factories.PASSWORD))
     return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
 

@@ -80,11 +80,15 @@ def test_someone_recused_after_the_report_is_skipped_by_later_levels(cast):
     case = factories.file_report(cast.event).report.case
     from django.db import transaction  # noqa: PLC0415
 
-    from ombud.cases.services.access import server_case_key  # noqa: PLC0415
+    from ombud.cases.services.access import case_key  # noqa: PLC0415
     from ombud.cases.services.recusal import recuse  # noqa: PLC0415
 
     with transaction.atomic():
-        recuse(case, server_case_key(case), {cast.lead.pk: Recusal.Reason.SELF})
+        recuse(
+            case,
+            case_key(case, factories.holding_key(cast.lead2)),
+            {cast.lead.pk: Recusal.Reason.SELF},
+        )
     escalation.escalate_due(_after(case, 10))
     escalation.escalate_due(_after(case, 20))
     assert "lead" not in _alerted()

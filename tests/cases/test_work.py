@@ -83,9 +83,11 @@ def test_two_people_acting_on_the_same_version_cannot_overwrite_each_other(cast,
 
 
 def test_notes_are_sealed_and_audited(cast, case):
-    note = work.add_note(case, "Spoke to venue security NOTE-SENTINEL", by=cast.responder)
+    note = work.add_note(
+        case, "Spoke to venue security NOTE-SENTINEL", by=factories.holding_key(cast.responder)
+    )
     assert b"NOTE-SENTINEL" not in bytes(Note.objects.get(pk=note.pk).sealed)
-    case_file = work.open_case(case, by=cast.lead)
+    case_file = work.open_case(case, by=factories.holding_key(cast.lead))
     assert [n.text for n in case_file.notes] == ["Spoke to venue security NOTE-SENTINEL"]
     assert Entry.objects.filter(action="note.created", object_id=str(note.pk)).exists()
     assert Entry.objects.filter(action="case.read", actor_id=str(cast.lead.pk)).exists()
@@ -94,9 +96,9 @@ def test_notes_are_sealed_and_audited(cast, case):
 @pytest.mark.parametrize("text", ["", "   ", "x" * 20_001])
 def test_empty_or_oversized_notes_and_messages_are_refused(cast, case, text):
     with pytest.raises(work.CaseActionError):
-        work.add_note(case, text, by=cast.lead)
+        work.add_note(case, text, by=factories.holding_key(cast.lead))
     with pytest.raises(work.CaseActionError):
-        work.message_reporter(case, text, by=cast.lead)
+        work.message_reporter(case, text, by=factories.holding_key(cast.lead))
     assert not case.notes.exists()
     assert not case.messages.exists()
 

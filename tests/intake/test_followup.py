@@ -24,8 +24,9 @@ def test_receipt_page_asks_for_the_receipt_without_putting_it_in_the_url(client,
 def test_the_reporter_sees_status_and_staff_messages_but_not_internal_notes(client, cast, filed):
     case = filed.report.case
     work.acknowledge(case, by=cast.lead, expected_version=case.version)
-    work.message_reporter(case, "We are on it, are you safe?", by=cast.lead)
-    work.add_note(case, "INTERNAL-ONLY note", by=cast.lead)
+    lead = factories.holding_key(cast.lead)
+    work.message_reporter(case, "We are on it, are you safe?", by=lead)
+    work.add_note(case, "INTERNAL-ONLY note", by=lead)
     response = client.post("/receipt/", {"receipt": receipts.display(filed.receipt)})
     html = response.content.decode()
     assert response.status_code == 200

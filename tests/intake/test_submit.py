@@ -24,16 +24,25 @@ def test_submit_report_commits_case_report_keys_timeline_audit_and_alerts(cast):
     assert case.status == Status.NEW
     assert case.code_name.count("-") == 1
     assert Report.objects.get().pk == report.pk
-    assert set(
-        KeyWrap.objects.filter(keyring=case.pk).values_list("recipient_kind", flat=True)
-    ) == {
-        "server",
-        "receipt",
-    }
+    wraps = set(
+        KeyWrap.objects.filter(keyring=case.pk).values_list("recipient_kind", "recipient_ref")
+    )
+    readers = {str(u.pk) for u in (cast.lead, cast.lead2, cast.responder, cast.responder_off)}
+    # Per-person mode: sealed to every acknowledged responder and lead, and the receipt.
+    assert wraps == {("person", ref) for ref in readers} | {("receipt", str(report.pk))}
     kinds = list(TimelineEntry.objects.filter(case=case).values_list("kind", flat=True))
     assert kinds == ["report_received", "alert_queued"]
     assert Entry.objects.filter(action="report.created", object_id=str(report.pk)).exists()
     assert OutboxMessage.objects.count() >= 1
+
+
+def test_in_server_mode_a_case_is_wrapped_to_the_server_key_and_the_receipt(cast):
+    factories.server_mode(cast.event)
+    report = factories.file_report(cast.event).report
+    kinds = set(
+        KeyWrap.objects.filter(keyring=report.case_id).values_list("recipient_kind", flat=True)
+    )
+    assert kinds == {"server", "receipt"}
 
 
 def test_receipt_is_140_bits_and_only_its_keyed_digest_is_stored(cast):
@@ -164,6 +173,7 @@ def test_staff_assisted_report_records_channel_and_taker(cast):
 
 
 def test_new_staff_member_named_in_an_earlier_report_is_recused_on_joining(cast):
+    factories.server_mode(cast.event)  # the server reads, so it re-checks at once
     submission = factories.file_report(cast.event, who="Nina Newcomer")
     newcomer = factories.user("newcomer", "Nina", "Newcomer")
     factories.member(cast.event, newcomer, Role.RESPONDER)
@@ -171,6 +181,7 @@ def test_new_staff_member_named_in_an_earlier_report_is_recused_on_joining(cast)
 
 
 def test_a_person_the_reporter_excluded_by_username_is_kept_away_when_they_join_later(cast):
+    factories.server_mode(cast.event)  # the server reads, so it re-checks at once
     submission = factories.file_report(cast.event, exclude_staff=["latecomer"])
     latecomer = factories.user("latecomer", "Lara", "Late")
     factories.member(cast.event, latecomer, Role.RESPONDER)
@@ -178,6 +189,7 @@ def test_a_person_the_reporter_excluded_by_username_is_kept_away_when_they_join_
 
 
 def test_badge_given_later_to_a_member_named_by_badge_recuses_them(cast):
+    factories.server_mode(cast.event)  # the server reads, so it re-checks at once
     submission = factories.file_report(cast.event, who="badge Z-999")
     membership = cast.memberships["lead2"]
     membership.badge_number = "Z-999"

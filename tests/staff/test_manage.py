@@ -168,6 +168,7 @@ def test_event_settings_validate_and_bump_the_guide_version(client, cast):
         "urgent_ack_minutes": 2,
         "duty_hours_start": "08:00",
         "duty_hours_end": "20:00",
+        "vault_mode": "personal",
     }
     response = client.post("/staff/manage/events/conf/", data)
     html = response.content.decode()

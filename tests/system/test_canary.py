@@ -117,3 +117,31 @@ def test_report_content_and_receipts_appear_nowhere_but_in_sealed_form(demo_serv
         assert secret.encode() not in stored, f"{secret[:12]}… in the database"
         assert secret not in logs, f"{secret[:12]}… in the logs"
         assert secret.encode() not in mails, f"{secret[:12]}… in an e-mail"
+
+    # The demo event seals to the team's own keys: the server's key file, in the
+    # hands of whoever took the machine, opens none of its cases.
+    attempt = demo_server.command("shell", "-c", _WITH_THE_SERVER_KEY)
+    assert "cases 2 " in attempt.stdout, attempt.stdout + attempt.stderr
+    assert "opened 0" in attempt.stdout, attempt.stdout
+    for secret in secrets_:
+        assert secret not in attempt.stdout
+
+
+# Every case, opened with the server key and the receipts' absence: what opens is printed.
+_WITH_THE_SERVER_KEY = """
+from ombud.cases.models import Case
+from ombud.cases.services.recusal import report_content
+from ombud.vault import services as vault
+from ombud.vault.errors import VaultError
+opened = 0
+cases = list(Case.objects.all())
+for case in cases:
+    try:
+        key = vault.open_as_server(case.pk)
+    except VaultError:
+        continue
+    opened += 1
+    for report in case.reports.all():
+        print(report_content(report, key))
+print("cases", len(cases), "opened", opened)
+"""

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from ombud.accounts import secondfactor
+from ombud.vault import holders
 
 # Reachable before the second factor: signing in, choosing a password, leaving.
 _OPEN = ("/staff/login/", "/staff/logout/", "/staff/password/")
@@ -29,6 +30,8 @@ class SessionPolicyMiddleware:
             step = self._second_factor_step(request)
             if step:
                 return step
+            # Services open per-person case keys with it (cases.services.access).
+            user.vault_private = holders.from_request(request, user)
         return self.get_response(request)
 
     def _expired(self, request) -> bool:

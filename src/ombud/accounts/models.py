@@ -47,6 +47,8 @@ class ApiToken(models.Model):
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
+    # The holder's private key, sealed under the token itself (vault.holders).
+    sealed_private = models.BinaryField(null=True, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -57,10 +59,18 @@ class ApiToken(models.Model):
         return f"API token of {self.user_id}"
 
     @classmethod
-    def issue(cls, user) -> tuple["ApiToken", str]:
+    def issue(cls, user, private_key: bytes = b"") -> tuple["ApiToken", str]:
+        from ombud.vault import holders  # noqa: PLC0415 -- accounts sits below vault
+
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         now = timezone.now()
         row = cls.objects.create(
-            user=user, digest=_token_digest(token), created_at=now, expires_at=now + TOKEN_LIFETIME
+            user=user,
+            digest=_token_digest(token),
+            created_at=now,
+            expires_at=now + TOKEN_LIFETIME,
+            sealed_private=holders.seal_for_token(token, user.pk, private_key)
+            if private_key
+            else None,
         )
         return row, token

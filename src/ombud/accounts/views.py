@@ -1,8 +1,8 @@
-import functools
 import time
 
+from django.contrib import messages
 from django.contrib.auth import forms as auth_forms
-from django.contrib.auth import get_user_model, logout
+from django.contrib.auth import get_user_model, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -18,12 +18,12 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ombud.accounts import secondfactor
+from ombud.accounts.decorators import REAUTH_SECONDS, recent_auth_required
 from ombud.accounts.forms import CodeForm, ForgotPasswordForm, LoginForm, PasswordAgainForm
 from ombud.accounts.models import ApiToken
 from ombud.accounts.services import send_password_link
-from ombud.web.forms import NoLabelSuffix
-
-REAUTH_SECONDS = 10 * 60
+from ombud.vault import holders, people
+from ombud.web.forms import NoLabelSuffix, posted
 
 
 class LoginView(auth_views.LoginView):
@@ -31,9 +31,21 @@ class LoginView(auth_views.LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # The password unlocks the person's private key, for this session only.
+        user = form.get_user()
+        holders.stash(
+            self.request, response, user, people.unlock(user, form.cleaned_data["password"])
+        )
+        return response
+
 
 class LogoutView(auth_views.LogoutView):
-    pass
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        holders.forget(request, response)
+        return response
 
 
 class SetPasswordForm(NoLabelSuffix, auth_forms.SetPasswordForm):
@@ -41,8 +53,20 @@ class SetPasswordForm(NoLabelSuffix, auth_forms.SetPasswordForm):
 
 
 class SetPasswordView(auth_views.PasswordResetConfirmView):
+    """A password chosen from an e-mailed link, without the old one: a new key pair.
+
+    Cases sealed to the old key stay closed to this person until a lead opens
+    them again (or the organisation's recovery key is used). The page says so.
+    """
+
     template_name = "accounts/set_password.html"
     form_class = SetPasswordForm
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        people.replace(form.user, form.cleaned_data["new_password1"])
+        return response
+
     success_url = reverse_lazy("accounts:login")
     post_reset_login = False
 
@@ -50,7 +74,7 @@ class SetPasswordView(auth_views.PasswordResetConfirmView):
 @sensitive_post_parameters()
 @require_http_methods(["GET", "HEAD", "POST"])
 def forgot_password(request):
-    form = ForgotPasswordForm(request.POST or None)
+    form = ForgotPasswordForm(posted(request))
     if request.method == "POST" and form.is_valid():
         user_model = get_user_model()
         for user in user_model.objects.filter(
@@ -78,7 +102,7 @@ def verify(request):
     """The second step of signing in."""
     if request.user.is_verified():
         return redirect(_next(request))
-    form = CodeForm(request.POST or None)
+    form = CodeForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             device = secondfactor.verify(request.user, form.cleaned_data["code"])
@@ -111,7 +135,7 @@ def setup_2fa(request):
     device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
     if device is None or request.method != "POST":
         device = secondfactor.start_enrolment(request.user)
-    form = CodeForm(request.POST or None)
+    form = CodeForm(posted(request))
     if request.method == "POST" and form.is_valid():
         codes = secondfactor.confirm_enrolment(device, form.cleaned_data["code"])
         if codes is not None:
@@ -133,24 +157,11 @@ def setup_2fa(request):
     )
 
 
-def recent_auth_required(view):
-    """Ask for the password again before key-sensitive actions (older than 10 minutes)."""
-
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if time.time() - request.session.get("auth_at", 0) > REAUTH_SECONDS:
-            query = urlencode({"next": request.get_full_path()})
-            return redirect(f"{reverse('accounts:reauth')}?{query}")
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
 @login_required
 @sensitive_post_parameters()
 @require_http_methods(["GET", "HEAD", "POST"])
 def reauth(request):
-    form = PasswordAgainForm(request.POST or None)
+    form = PasswordAgainForm(posted(request))
     if request.method == "POST" and form.is_valid():
         if request.user.check_password(form.cleaned_data["password"]):
             request.session["auth_at"] = int(time.time())
@@ -202,3 +213,27 @@ def recovery_codes(request):
             {"codes": codes, "next": reverse("accounts:security")},
         )
     return render(request, "accounts/recovery_codes_confirm.html")
+
+
+class ChangePasswordForm(NoLabelSuffix, auth_forms.PasswordChangeForm):
+    pass
+
+
+@login_required
+@sensitive_post_parameters()
+@require_http_methods(["GET", "HEAD", "POST"])
+def change_password(request):
+    """Knowing the old password keeps access: the same key, wrapped anew."""
+    form = ChangePasswordForm(request.user, posted(request))
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            form.save()
+            people.rewrap(
+                request.user, form.cleaned_data["old_password"], form.cleaned_data["new_password1"]
+            )
+        update_session_auth_hash(request, form.user)
+        messages.success(request, _("Password changed. Your access to cases is unchanged."))
+        return redirect("accounts:security")
+    return render(
+        request, "accounts/change_password.html", {"form": form}, status=400 if form.errors else 200
+    )

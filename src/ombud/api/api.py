@@ -7,7 +7,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from ombud.api import auth, cases, intake, receipt
 from ombud.api.errors import ApiError
-from ombud.vault.errors import VaultError
+from ombud.vault.errors import KeyUnavailable, VaultError
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,12 @@ def _http_error(request, exc):
 @api.exception_handler(RequestDataTooBig)
 def _too_big(request, exc):
     return api.create_response(request, {"detail": _("The request body is too large.")}, status=413)
+
+
+@api.exception_handler(KeyUnavailable)
+def _key_unavailable(request, exc):
+    # The caller may read the case, but their key does not open it (yet).
+    return api.create_response(request, {"detail": str(exc)}, status=409)
 
 
 @api.exception_handler(VaultError)

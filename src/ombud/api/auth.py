@@ -7,6 +7,7 @@ from pydantic import ConfigDict, Field
 from ombud.accounts import secondfactor
 from ombud.accounts.models import ApiToken
 from ombud.api.errors import ApiError
+from ombud.vault import holders, people
 from ombud.web import ratelimit
 
 router = Router(tags=["auth"])
@@ -14,7 +15,11 @@ router = Router(tags=["auth"])
 
 def user_for_token(token: str):
     row = ApiToken.objects.for_token(token).select_related("user").first()
-    return row.user if row else None
+    if row is None:
+        return None
+    user = row.user
+    user.vault_private = holders.open_for_token(token, user.pk, row.sealed_private)
+    return user
 
 
 class BearerToken(HttpBearer):
@@ -81,7 +86,7 @@ def issue_token(request, credentials: Credentials):
         return Status(
             401, {"detail": _("A second factor is needed: send the current code as 'otp'.")}
         )
-    row, token = ApiToken.issue(user)
+    row, token = ApiToken.issue(user, people.unlock(user, credentials.password))
     return Status(200, {"token": token, "expires_at": row.expires_at.isoformat()})
 
 

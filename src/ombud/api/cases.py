@@ -20,7 +20,7 @@ from ombud.cases.queries import (
     reports_visible_to,
 )
 from ombud.cases.services import work
-from ombud.cases.services.access import server_case_key
+from ombud.cases.services.access import case_key
 from ombud.cases.services.recusal import report_fields
 from ombud.events.models import Event, OrganiserAdmin
 from ombud.staff.queries import memberships_of
@@ -124,9 +124,14 @@ def list_reports(request):
 def get_report(request, report_id: UUID):
     """One report; 404 for anything the caller may not see."""
     user = request.auth
-    report = reports_visible_to(user).select_related("case", "event").filter(pk=report_id).first()
+    report = (
+        reports_visible_to(user)
+        .select_related("case", "case__event", "event")
+        .filter(pk=report_id)
+        .first()
+    )
     if report is not None:
-        content = report_fields(report, server_case_key(report.case))
+        content = report_fields(report, case_key(report.case, user))
         with transaction.atomic():
             audit.record(user, "report.read", report, event_id=report.event_id)
         return Reply(

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from django.apps import AppConfig
 from django.contrib.auth import get_user_model
-from django.db.models.signals import post_save, pre_save
+from django.db.models.signals import post_delete, post_save, pre_save
 
 # What a report can name a person by: a change to any of these re-checks them.
 _PERSON_IDENTITY = ("username", "first_name", "last_name", "email")
@@ -31,6 +31,7 @@ class CasesConfig(AppConfig):
             )
         post_save.connect(_recheck_member, sender=Membership, dispatch_uid="recheck-member")
         post_save.connect(_recheck_person, sender=person, dispatch_uid="recheck-person")
+        post_delete.connect(_member_left, sender=Membership, dispatch_uid="member-left")
 
 
 def _remember_identity(fields):
@@ -52,20 +53,39 @@ def _identity_changed(instance, fields) -> bool:
 
 def _recheck_member(sender, instance, created, raw=False, **kwargs):
     # Whoever joins a roster, or gets a new badge, is checked against the event's
-    # cases before they can open any of them (the same transaction).
-    if raw or not (created or _identity_changed(instance, _MEMBER_IDENTITY)):
+    # cases before they can open any of them (the same transaction). In the
+    # per-person mode the server cannot read: their access goes, and whoever
+    # grants it next checks them first (services.grants).
+    if raw:
         return
+    from ombud.cases.services import grants  # noqa: PLC0415
     from ombud.cases.services.recusal import rescan_for_member  # noqa: PLC0415
+    from ombud.staff.models import CASE_ROLES  # noqa: PLC0415
 
-    rescan_for_member(instance)
+    changed = created or _identity_changed(instance, _MEMBER_IDENTITY)
+    if instance.event.vault_mode == "personal" and (
+        changed or not instance.active or instance.role not in CASE_ROLES
+    ):
+        grants.revoke(instance.user_id, instance.event)
+    if changed:
+        rescan_for_member(instance)
+
+
+def _member_left(sender, instance, **kwargs):
+    from ombud.cases.services import grants  # noqa: PLC0415
+
+    grants.revoke(instance.user_id, instance.event)
 
 
 def _recheck_person(sender, instance, created, raw=False, **kwargs):
     # A new name or e-mail may be one a report already names.
     if raw or created or not _identity_changed(instance, _PERSON_IDENTITY):
         return
+    from ombud.cases.services import grants  # noqa: PLC0415
     from ombud.cases.services.recusal import rescan_for_member  # noqa: PLC0415
     from ombud.staff.models import Membership  # noqa: PLC0415
 
     for membership in Membership.objects.filter(user=instance).select_related("user", "event"):
+        if membership.event.vault_mode == "personal":
+            grants.revoke(instance.pk, membership.event)
         rescan_for_member(membership)

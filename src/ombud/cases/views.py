@@ -17,13 +17,14 @@ from ombud.audit import services as audit
 from ombud.cases import rules
 from ombud.cases.models import Case, Status
 from ombud.cases.queries import cases_visible_to, dashboard_order, reports_taken_by
-from ombud.cases.services import escalation, work
+from ombud.cases.services import escalation, grants, work
 from ombud.events.services import events_managed_by
 from ombud.notify import worker
 from ombud.notify.models import OutboxMessage
 from ombud.staff import rota
 from ombud.staff import rules as staff_rules
 from ombud.staff.queries import memberships_of
+from ombud.vault.errors import KeyUnavailable
 from ombud.web.forms import Form
 
 DASHBOARD_LIMIT = 200
@@ -32,6 +33,8 @@ DASHBOARD_LIMIT = 200
 @login_required
 def dashboard(request):
     user = request.user
+    # Someone whose key opens cases others should read but cannot yet: open them.
+    granted = grants.grant_pending(user)
     cases = dashboard_order(cases_visible_to(user).select_related("event", "escalation"))
     memberships = list(memberships_of(user))
     lead_of = [m.event for m in memberships if m.is_lead and m.is_acknowledged]
@@ -45,6 +48,7 @@ def dashboard(request):
         "taken": taken[:50],
         "managed_events": events_managed_by(user),
         "rota": [(event, rota.on_duty_now(event), len(rota.gaps(event))) for event in rota_events],
+        "granted": granted,
     }
     if lead_of:
         visible = cases_visible_to(user).filter(event__in=lead_of).values("pk")
@@ -144,6 +148,8 @@ def detail(request, case_id):
         if form.is_valid():
             try:
                 _act(case, action, form, request.user)
+            except KeyUnavailable:
+                return redirect("cases:detail", case_id=case.pk)  # the GET explains
             except work.CaseActionError as exc:
                 messages.error(request, str(exc))
             else:
@@ -152,7 +158,21 @@ def detail(request, case_id):
         forms_by_action[action] = form
         status = 400
         case.refresh_from_db()
-    case_file = work.open_case(case, by=request.user)
+    try:
+        case_file = work.open_case(case, by=request.user)
+    except KeyUnavailable as exc:
+        return render(
+            request,
+            "cases/locked.html",
+            {
+                "case": case,
+                "event": case.event,
+                "why": str(exc),
+                "signed_in_without_key": not getattr(request.user, "vault_private", b""),
+            },
+            status=409,
+        )
+    grants.grant_pending(request.user, limit=1)
     escalation_state = escalation.state_of(case) if case.status == Status.NEW else None
     return render(
         request,

@@ -19,6 +19,7 @@ from ombud.accounts.secondfactor import enrol_with_secret
 from ombud.events.models import Event, Organisation, OrganiserAdmin
 from ombud.events.services import save_event
 from ombud.staff.models import Briefing, BriefingAttendance, DutyShift, Membership, Role
+from ombud.vault import people
 
 EVENT_SLUG = "pycon-demo"
 TIME_ZONE = "America/New_York"
@@ -181,6 +182,8 @@ def _user(user_model, username, first, last, password):
     if not user.check_password(password):
         user.set_password(password)
         user.save(update_fields=["password"])
+    # A key pair from the start, so the demo's first reports are sealed to the team.
+    people.unlock(user, password)
     return user
 
 

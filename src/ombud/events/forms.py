@@ -1,7 +1,9 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
-from ombud.events.models import Event, Organisation
-from ombud.web.forms import ModelForm
+from ombud.events.models import Event, Organisation, VaultMode
+from ombud.staff.models import Membership
+from ombud.web.forms import Form, ModelForm
 
 
 class EventForm(ModelForm):
@@ -30,7 +32,15 @@ class EventForm(ModelForm):
             "urgent_ack_minutes",
             "duty_hours_start",
             "duty_hours_end",
+            "vault_mode",
         ]
+        help_texts = {
+            "vault_mode": _(
+                "Per person is the safe choice. Moving an event from the server key to per "
+                "person seals its reports to the team's keys at the next sign-in of a "
+                "responder or lead; there is no way back."
+            ),
+        }
         widgets = {
             "starts_on": forms.DateInput(attrs={"type": "date"}),
             "ends_on": forms.DateInput(attrs={"type": "date"}),
@@ -39,10 +49,47 @@ class EventForm(ModelForm):
             "handling_guide": forms.Textarea(attrs={"rows": 8}),
             "duty_hours_start": forms.TimeInput(attrs={"type": "time"}),
             "duty_hours_end": forms.TimeInput(attrs={"type": "time"}),
+            "vault_mode": forms.RadioSelect,
         }
+
+    def clean_vault_mode(self):
+        mode = self.cleaned_data["vault_mode"]
+        was = self.instance.vault_mode if self.instance.pk else None
+        if was == VaultMode.PERSONAL and mode == VaultMode.SERVER:
+            # The server cannot open these reports, so it cannot seal them to itself.
+            raise forms.ValidationError(
+                _(
+                    "An event whose reports are sealed to people's keys cannot go back to "
+                    "the server key."
+                )
+            )
+        return mode
 
 
 class OrganisationForm(ModelForm):
     class Meta:
         model = Organisation
         fields = ["name", "fallback_contact_email"]
+
+
+class RecoveryForm(Form):
+    recovery_key = forms.CharField(
+        label=_("The printed recovery key"),
+        max_length=200,
+        widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "off", "spellcheck": "false"}),
+    )
+    person = forms.ModelChoiceField(
+        label=_("Open the cases again for"),
+        queryset=Membership.objects.none(),
+        help_text=_("A responder or lead who has signed in since losing access."),
+    )
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = (
+            Membership.objects.case_workers()
+            .filter(event__organisation=organisation, user__personal_key__isnull=False)
+            .select_related("user", "event")
+            .order_by("user__first_name")
+        )
+        self.fields["person"].label_from_instance = lambda m: f"{m.user} ({m.event})"

@@ -24,6 +24,9 @@ class Organisation(models.Model):
 
     slug = models.SlugField(unique=True)
     name = models.CharField(_("name"), max_length=200)
+    # The public half of the recovery key; the private half was printed once.
+    recovery_public_key = models.BinaryField(null=True, blank=True, editable=False)
+    recovery_created_at = models.DateTimeField(null=True, blank=True, editable=False)
     fallback_contact_email = models.EmailField(
         _("fallback contact e-mail"),
         blank=True,
@@ -54,6 +57,11 @@ class OrganiserAdmin(models.Model):
 
     def __str__(self):
         return f"{self.user} @ {self.organisation}"
+
+
+class VaultMode(models.TextChoices):
+    PERSONAL = "personal", _("Per person: only the response team's own keys open reports")
+    SERVER = "server", _("Server key: simpler, for small events (the server can open reports)")
 
 
 class Event(models.Model):
@@ -90,6 +98,18 @@ class Event(models.Model):
     )
     handling_guide_version = models.PositiveIntegerField(default=1, editable=False)
     languages = models.CharField(_("languages"), max_length=100, default="en")
+    vault_mode = models.CharField(
+        _("how reports are encrypted"),
+        max_length=16,
+        choices=VaultMode.choices,
+        default=VaultMode.PERSONAL,
+        help_text=_(
+            "Per person: each report is sealed to the keys of the responders and leads who may "
+            "read it (and the organisation's recovery key); a copy of the server and its "
+            "database cannot open it. Server key: the server holds a key that opens every "
+            "report; easier, weaker."
+        ),
+    )
     ack_minutes = models.PositiveSmallIntegerField(
         _("minutes to acknowledge a report"),
         default=10,

@@ -1,15 +1,23 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from ombud.events.forms import EventForm, OrganisationForm
+from ombud.accounts.decorators import recent_auth_required
+from ombud.audit import services as audit
+from ombud.cases.services import grants
+from ombud.events.forms import EventForm, OrganisationForm, RecoveryForm
 from ombud.events.models import Event, Organisation
 from ombud.events.services import events_managed_by, organisations_managed_by, save_event
 from ombud.staff.queries import on_duty_publicly
+from ombud.vault import personal
+from ombud.vault.errors import VaultError
+from ombud.web.forms import posted
 
 
 def home(request):
@@ -50,7 +58,7 @@ def edit_organisation(request, org_slug):
     organisation = get_object_or_404(
         Organisation.objects.filter(pk__in=organisations_managed_by(request.user)), slug=org_slug
     )
-    form = OrganisationForm(request.POST or None, instance=organisation)
+    form = OrganisationForm(posted(request), instance=organisation)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Saved."))
@@ -74,7 +82,7 @@ def edit_event(request, slug=None, org_slug=None):
             slug=org_slug,
         )
         event = Event(organisation=organisation)
-    form = EventForm(request.POST or None, instance=event)
+    form = EventForm(posted(request), instance=event)
     if request.method == "POST" and form.is_valid():
         save_event(form.instance)
         messages.success(request, _("Saved."))
@@ -84,4 +92,62 @@ def edit_event(request, slug=None, org_slug=None):
         "events/event_form.html",
         {"form": form, "event": event if event.pk else None},
         status=400 if form.is_bound else 200,
+    )
+
+
+def _managed_organisation(request, org_slug):
+    return get_object_or_404(
+        Organisation.objects.filter(pk__in=organisations_managed_by(request.user)), slug=org_slug
+    )
+
+
+@login_required
+@recent_auth_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def recovery_key(request, org_slug):
+    """Make the organisation's recovery key: its private half is shown once, to print."""
+    organisation = _managed_organisation(request, org_slug)
+    if request.method == "POST" and not organisation.recovery_public_key:
+        public, private = personal.new_key_pair()
+        with transaction.atomic():
+            organisation.recovery_public_key = public
+            organisation.recovery_created_at = timezone.now()
+            organisation.save(update_fields=["recovery_public_key", "recovery_created_at"])
+            audit.record(request.user, "recovery_key.created", organisation)
+        return render(
+            request,
+            "events/recovery_key_once.html",
+            {"organisation": organisation, "text": personal.recovery_text(private)},
+        )
+    return render(request, "events/recovery_key.html", {"organisation": organisation})
+
+
+@login_required
+@recent_auth_required
+@sensitive_post_parameters()
+@require_http_methods(["GET", "HEAD", "POST"])
+def use_recovery_key(request, org_slug):
+    """After every lead lost their password: open the cases again for one person."""
+    organisation = _managed_organisation(request, org_slug)
+    form = RecoveryForm(posted(request), organisation=organisation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            private = personal.recovery_from_text(form.cleaned_data["recovery_key"])
+            if personal.public_of(private) != bytes(organisation.recovery_public_key or b""):
+                raise VaultError("That is not this organisation's recovery key.")
+        except VaultError as exc:
+            form.add_error("recovery_key", str(exc))
+        else:
+            person = form.cleaned_data["person"].user
+            opened = grants.recover(organisation, private, person, by=request.user)
+            messages.success(
+                request,
+                _("%(n)d cases are open to %(person)s again.") % {"n": opened, "person": person},
+            )
+            return redirect("staff:manage")
+    return render(
+        request,
+        "events/use_recovery_key.html",
+        {"organisation": organisation, "form": form},
+        status=400 if form.errors else 200,
     )

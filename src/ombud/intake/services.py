@@ -17,9 +17,10 @@ from ombud.audit.services import Actor
 from ombud.cases.codenames import new_code_name
 from ombud.cases.models import Case, Channel, Recusal, Report, Status, TimelineEntry
 from ombud.cases.services import alerts, escalation, recusal
-from ombud.events.models import Event
+from ombud.events.models import Event, VaultMode
 from ombud.notify import services as notify
 from ombud.staff import roster
+from ombud.staff.models import CASE_ROLES
 from ombud.vault import receipts
 from ombud.vault import services as vault
 from ombud.vault.errors import VaultError
@@ -145,17 +146,40 @@ def _free_code_name(event, *, long_name: bool) -> str:
 
 @dataclass
 class _Decisions:
-    """Who is recused and who is alerted, decided from one version of the roster."""
+    """Who is recused, alerted and able to read, decided from one version of the roster."""
 
     roster_version: int
     reasons: dict
     recipients: list
+    readers: list
 
 
 def _decide(event, data: ReportInput, people, version: int, now) -> _Decisions:
     reasons = recusal.reasons_among(people, data.content, data.exclude_staff)
     found = alerts.recipients(event, people, set(reasons), urgent=data.danger_now, at=now)
-    return _Decisions(version, reasons, found)
+    return _Decisions(version, reasons, found, _readers(event, people, set(reasons)))
+
+
+def _readers(event, people, recused: set[int]) -> list:
+    """Whom the case key is sealed to, besides the reporter's receipt."""
+    if event.vault_mode == VaultMode.SERVER:
+        return [vault.ServerRecipient.active()]
+    readers = [
+        vault.PersonRecipient(p.user_id, public_key=p.public_key)
+        for p in people
+        if p.role in CASE_ROLES
+        and p.acknowledged(event)
+        and p.public_key
+        and p.user_id not in recused
+    ]
+    if not readers:
+        # Nobody could read it: the server key holds it in escrow until the first
+        # case worker signs in with a key (grants.release_escrow).
+        readers.append(vault.ServerRecipient.active())
+    recovery = event.organisation.recovery_public_key
+    if recovery:
+        readers.append(vault.RecoveryRecipient(event.organisation_id, public_key=bytes(recovery)))
+    return readers
 
 
 def _roster_unchanged(event, version: int) -> bool:
@@ -200,7 +224,7 @@ def _file(event, data: ReportInput, submission_digest, submission_key, *, long_n
     if submission_key:
         report.resend_box = receipts.seal_for_resend(submission_key, report.id, receipt)
     case_key, wraps = vault.new_keyring(
-        case.pk, [vault.ServerRecipient.active(), vault.ReceiptRecipient(receipt, report.id)]
+        case.pk, [*decided.readers, vault.ReceiptRecipient(receipt, report.id)]
     )
     report.sealed = case_key.seal(
         "report", report.pk, {**data.content, recusal.EXCLUDED_STAFF: list(data.exclude_staff)}
@@ -211,6 +235,10 @@ def _file(event, data: ReportInput, submission_digest, submission_key, *, long_n
             event.refresh_from_db()
             fresh = roster.load(event)
             decided = _decide(event, data, fresh.members, fresh.version, now)
+            # Readers may have changed too: wrap the same case key for the fresh set.
+            wraps = vault.wraps_for(
+                case_key, [*decided.readers, vault.ReceiptRecipient(receipt, report.id)]
+            )
         case.save(force_insert=True)
         KeyWrap.objects.bulk_create(wraps)
         report.save(force_insert=True)

@@ -16,3 +16,8 @@ class StaffConfig(AppConfig):
             post_save.connect(signals.roster_changed, sender=model)
             post_delete.connect(signals.roster_changed, sender=model)
         post_save.connect(signals.person_changed, sender=get_user_model())
+        from ombud.vault.models import PersonalKey  # noqa: PLC0415
+
+        # A new public key changes whom intake can seal reports to.
+        post_save.connect(signals.key_changed, sender=PersonalKey)
+        post_delete.connect(signals.key_changed, sender=PersonalKey)

@@ -10,6 +10,8 @@ or recused.
 import threading
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ObjectDoesNotExist
+
 from ombud.staff.models import DutyShift, Membership, Role
 
 _CACHE_LIMIT = 256
@@ -29,10 +31,16 @@ class RosterMember:
     coc_acknowledged_version: int
     guide_acknowledged_version: int
     shifts: tuple = field(default=())
+    # Their personal key's public half (b"" until their first sign-in).
+    public_key: bytes = b""
 
     @classmethod
     def of(cls, membership, shifts=()) -> "RosterMember":
         user = membership.user
+        try:
+            public_key = bytes(user.personal_key.public_key)
+        except ObjectDoesNotExist:
+            public_key = b""
         return cls(
             membership_id=membership.pk,
             user_id=user.pk,
@@ -46,6 +54,7 @@ class RosterMember:
             coc_acknowledged_version=membership.coc_acknowledged_version,
             guide_acknowledged_version=membership.guide_acknowledged_version,
             shifts=tuple(shifts),
+            public_key=public_key,
         )
 
     def acknowledged(self, event) -> bool:
@@ -77,7 +86,9 @@ _lock = threading.Lock()
 
 def load(event) -> Roster:
     """Read the roster from the database (two queries)."""
-    memberships = list(Membership.objects.filter(event=event).select_related("user"))
+    memberships = list(
+        Membership.objects.filter(event=event).select_related("user", "user__personal_key")
+    )
     shifts: dict = {}
     for membership_id, starts, ends in DutyShift.objects.filter(
         membership__event=event

@@ -30,3 +30,11 @@ def person_changed(sender, instance, raw=False, created=False, update_fields=Non
     if raw or created or (update_fields is not None and not _ROSTER_FIELDS & set(update_fields)):
         return
     bump_roster(Membership.objects.filter(user=instance).values_list("event_id", flat=True))
+
+
+def key_changed(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+    bump_roster(
+        Membership.objects.filter(user_id=instance.user_id).values_list("event_id", flat=True)
+    )

@@ -12,6 +12,12 @@ urlpatterns = [
     path("manage/", event_views.manage, name="manage"),
     path("manage/org/<slug:org_slug>/", event_views.edit_organisation, name="edit_organisation"),
     path("manage/org/<slug:org_slug>/new-event/", event_views.edit_event, name="new_event"),
+    path("manage/org/<slug:org_slug>/recovery/", event_views.recovery_key, name="recovery_key"),
+    path(
+        "manage/org/<slug:org_slug>/recovery/use/",
+        event_views.use_recovery_key,
+        name="use_recovery_key",
+    ),
     path("manage/events/<slug:slug>/", event_views.edit_event, name="edit_event"),
     path("manage/events/<slug:slug>/staff/", views.roster, name="roster"),
     path("manage/events/<slug:slug>/staff/<int:member_id>/", views.member, name="member"),

@@ -29,6 +29,7 @@ from ombud.staff.forms import (
 )
 from ombud.staff.models import Briefing, DutyShift, Membership
 from ombud.staff.queries import membership_for
+from ombud.web.forms import posted
 
 
 @login_required
@@ -42,7 +43,7 @@ def acknowledge(request, slug):
         "coc_version": event.code_of_conduct_version,
         "guide_version": event.handling_guide_version,
     }
-    form = AcknowledgeForm(request.POST or None, initial=initial)
+    form = AcknowledgeForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.acknowledge(
@@ -75,7 +76,7 @@ def _managed_event(request, slug):
 @require_http_methods(["GET", "HEAD", "POST"])
 def roster(request, slug):
     event = _managed_event(request, slug)
-    form = NewMemberForm(request.POST or None)
+    form = NewMemberForm(posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         with transaction.atomic():
@@ -131,7 +132,7 @@ def member(request, slug, member_id):
     membership = get_object_or_404(
         Membership.objects.filter(event=event).select_related("user", "event"), pk=member_id
     )
-    form = MemberForm(request.POST or None, instance=membership, prefix="member")
+    form = MemberForm(posted(request), instance=membership, prefix="member")
     shift_form = ShiftForm(prefix="shift")
     status = 200
     with timezone.override(event.zone):
@@ -187,7 +188,7 @@ def delete_shift(request, slug, member_id, shift_id):
 def briefings(request, slug):
     event = _managed_event(request, slug)
     with timezone.override(event.zone):
-        form = BriefingForm(request.POST or None, prefix="briefing")
+        form = BriefingForm(posted(request), prefix="briefing")
         if request.method == "POST" and request.POST.get("action") == "briefing":
             if form.is_valid():
                 briefing = form.save(commit=False)

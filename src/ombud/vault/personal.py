@@ -22,8 +22,15 @@ from ombud.vault.errors import Tampered, VaultError
 
 _BOX_INFO = b"ombud box/1"
 _PUBLIC_BYTES = 32
-# Argon2id, RFC 9106's second recommended option (64 MiB, 3 passes): ~0.1 s here.
+# Argon2id, RFC 9106's second recommended option (64 MiB, 3 passes): ~0.15 s here.
+# Stored with each wrapped key, so a stronger setting later still opens older ones.
 KDF = {"time_cost": 3, "memory_cost": 64 * 1024, "parallelism": 4}
+
+
+def kdf_params() -> dict:
+    from django.conf import settings  # noqa: PLC0415 -- usable without Django too
+
+    return dict(getattr(settings, "VAULT_KDF", None) or KDF)
 
 
 class WrongPassword(VaultError):
@@ -96,8 +103,9 @@ def _password_key(password: str, salt: bytes, kdf: dict) -> bytes:
 
 def wrap_private(private: bytes, password: str, *, context: bytes) -> WrappedPrivateKey:
     salt = os.urandom(16)
-    key = _password_key(password, salt, KDF)
-    return WrappedPrivateKey(crypto.seal(key, private, context), salt, dict(KDF))
+    params = kdf_params()
+    key = _password_key(password, salt, params)
+    return WrappedPrivateKey(crypto.seal(key, private, context), salt, params)
 
 
 def unwrap_private(wrapped: WrappedPrivateKey, password: str, *, context: bytes) -> bytes:

@@ -9,7 +9,7 @@ import json
 import uuid
 from dataclasses import dataclass
 
-from ombud.vault import crypto, keys
+from ombud.vault import crypto, keys, personal
 from ombud.vault.errors import KeyUnavailable, Tampered
 from ombud.vault.models import KeyWrap, RecipientKind
 
@@ -43,9 +43,22 @@ class CaseKey:
             raise Tampered("sealed content is not valid") from None
 
 
+class _Symmetric:
+    """A recipient holding a secret key: the server key, or one derived from a receipt."""
+
+    def wrap(self, keyring, raw: bytes, context: bytes) -> bytes:
+        return crypto.seal(self.wrapping_key(keyring), raw, context)
+
+    def unwrap(self, keyring, blob: bytes, context: bytes) -> bytes:
+        return crypto.open_sealed(self.wrapping_key(keyring), blob, context)
+
+
 @dataclass(frozen=True)
-class ServerRecipient:
-    """The server key from the key file: lets the server open the case on its own."""
+class ServerRecipient(_Symmetric):
+    """The server key from the key file: lets the server open the case on its own.
+
+    The lower-security mode (``Event.vault_mode == "server"``), for small events.
+    """
 
     key_id: str
     key: bytes = b""
@@ -71,7 +84,7 @@ class ServerRecipient:
 
 
 @dataclass(frozen=True)
-class ReceiptRecipient:
+class ReceiptRecipient(_Symmetric):
     """The reporter: a key derived from their receipt opens the case for their own view."""
 
     receipt: str
@@ -88,21 +101,50 @@ class ReceiptRecipient:
         return crypto.derive_key(self.receipt.encode(), salt=keyring.bytes, info=_RECEIPT_INFO)
 
 
+@dataclass(frozen=True)
+class PersonRecipient:
+    """A responder or lead: sealed to their public key; only their private key opens it.
+
+    To wrap, ``public_key`` is enough; to open, ``private_key`` is needed.
+    """
+
+    user_id: int
+    public_key: bytes = b""
+    private_key: bytes = b""
+
+    kind = RecipientKind.PERSON
+
+    @property
+    def ref(self) -> str:
+        return str(self.user_id)
+
+    def wrap(self, keyring, raw: bytes, context: bytes) -> bytes:
+        return personal.seal_to(self.public_key, raw, context)
+
+    def unwrap(self, keyring, blob: bytes, context: bytes) -> bytes:
+        if not self.private_key:
+            raise KeyUnavailable("Sign in again to open cases: your key is not unlocked.")
+        return personal.open_box(self.private_key, blob, context)
+
+
+@dataclass(frozen=True)
+class RecoveryRecipient(PersonRecipient):
+    """The organisation's recovery key, printed and kept offline."""
+
+    kind = RecipientKind.RECOVERY
+
+
 def _wrap_context(keyring, recipient) -> bytes:
     return f"ombud-wrap/1|{keyring}|{recipient.kind}|{recipient.ref}".encode()
 
 
 def _wrap_row(case_key: CaseKey, recipient) -> KeyWrap:
-    wrapped = crypto.seal(
-        recipient.wrapping_key(case_key.keyring),
-        case_key._raw,
-        _wrap_context(case_key.keyring, recipient),
-    )
+    raw = case_key._raw
     return KeyWrap(
         keyring=case_key.keyring,
         recipient_kind=recipient.kind,
         recipient_ref=recipient.ref,
-        wrapped=wrapped,
+        wrapped=recipient.wrap(case_key.keyring, raw, _wrap_context(case_key.keyring, recipient)),
     )
 
 
@@ -119,6 +161,11 @@ def create_keyring(keyring: uuid.UUID, recipients) -> CaseKey:
     return case_key
 
 
+def wraps_for(case_key: CaseKey, recipients) -> list[KeyWrap]:
+    """Unsaved wraps of an open case key for more recipients (granting access)."""
+    return [_wrap_row(case_key, r) for r in recipients]
+
+
 def add_recipient(case_key: CaseKey, recipient) -> None:
     KeyWrap.objects.bulk_create([_wrap_row(case_key, recipient)], ignore_conflicts=True)
 
@@ -129,9 +176,7 @@ def open_keyring(keyring: uuid.UUID, recipient) -> CaseKey:
     ).first()
     if wrap is None:
         raise KeyUnavailable("This case has no key for this recipient.")
-    raw = crypto.open_sealed(
-        recipient.wrapping_key(keyring), wrap.wrapped, _wrap_context(keyring, recipient)
-    )
+    raw = recipient.unwrap(keyring, wrap.wrapped, _wrap_context(keyring, recipient))
     return CaseKey(keyring, raw)
 
 
@@ -143,9 +188,9 @@ def open_as_server(keyring: uuid.UUID) -> CaseKey:
         key = server_keys.wrap_keys.get(wrap.recipient_ref)
         if key is not None:
             recipient = ServerRecipient(wrap.recipient_ref, key)
-            raw = crypto.open_sealed(key, wrap.wrapped, _wrap_context(keyring, recipient))
+            raw = recipient.unwrap(keyring, wrap.wrapped, _wrap_context(keyring, recipient))
             return CaseKey(keyring, raw)
     raise KeyUnavailable(
-        "None of the server keys in the key file opens this case; "
-        "restore the key file that was in use when the case was created."
+        "This case is not wrapped to any server key in the key file. In the per-person "
+        "mode only its responders, leads and the recovery key open it."
     )

@@ -15,3 +15,8 @@ class Form(NoLabelSuffix, forms.Form):
 
 class ModelForm(NoLabelSuffix, forms.ModelForm):
     pass
+
+
+def posted(request):
+    """The form data to bind: a POST is bound even when empty, so it gets its errors."""
+    return request.POST if request.method == "POST" else None

@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from ombud.cases.models import Escalation, Status, TimelineEntry
 from ombud.cases.services import alerts, recusal, timeline
-from ombud.cases.services.access import server_case_key
 from ombud.notify import services as notify
 from ombud.staff import roster
 
@@ -55,9 +54,10 @@ def _climb(escalation_id, now) -> int | None:
             return None
         level = escalation.level + 1
         event = case.event
-        recused = recusal.recused_user_ids(case, server_case_key(case))
+        people = roster.load(event).members
+        recused = recusal.recused_among(case, people)
         chosen = alerts.people_at_level(
-            event, roster.load(event).members, recused, level=level, urgent=case.urgent, at=now
+            event, people, recused, level=level, urgent=case.urgent, at=now
         )
         found = alerts.targets(event, chosen, level=level)
         notify.save(alerts.escalation_alerts(case, found))

@@ -23,6 +23,7 @@ from ombud.audit import services as audit
 from ombud.audit.services import Actor
 from ombud.cases.models import Case, Message, Recusal, Report
 from ombud.cases.services.access import server_case_key
+from ombud.events.models import VaultMode
 from ombud.staff import roster
 from ombud.vault import receipts
 
@@ -153,7 +154,14 @@ def recuse(case, case_key, reasons: dict[int, str]) -> list[Recusal]:
 
 
 def recused_user_ids(case, case_key) -> set[int]:
+    """Who is kept away, read from the sealed recusals (needs the case key)."""
     return {who_and_why(r, case_key)[0] for r in case.recusals.all()}
+
+
+def recused_among(case, people) -> set[int]:
+    """Who of ``people`` is kept away, from the keyed tags alone (no case key needed)."""
+    tags = set(Recusal.objects.filter(case=case).values_list("user_tag", flat=True))
+    return {person.user_id for person in people if tag_for(person.user_id) in tags}
 
 
 def who_and_why(recusal, case_key) -> tuple[int, str]:
@@ -187,6 +195,9 @@ def rescan_for_member(membership) -> int:
     reporters' own lists of staff to keep away."""
     count = 0
     person = [roster.RosterMember.of(membership)]
+    if membership.event.vault_mode != VaultMode.SERVER:
+        # Per-person mode: the server cannot read; whoever grants access checks first.
+        return 0
     cases = Case.objects.filter(event=membership.event).exclude(
         recusals__user_tag=tag_for(membership.user_id)
     )

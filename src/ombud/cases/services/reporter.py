@@ -15,6 +15,7 @@ from ombud.audit.services import Actor
 from ombud.cases.models import Case, Message, Report, TimelineEntry
 from ombud.cases.services import alerts, recusal, timeline
 from ombud.events.models import Event
+from ombud.staff import roster
 from ombud.vault import receipts
 from ombud.vault import services as vault
 
@@ -97,7 +98,7 @@ def add_information(receipt_text: str, text: str) -> Message:
             Event.objects.select_for_update(no_key=True).filter(pk=case.event_id).exists()
         reasons = recusal.reasons_for(case.event, recusal.addition_as_naming(text))
         recusal.recuse(case, case_key, reasons)
-        recused = recusal.recused_user_ids(case, case_key)
+        recused = recusal.recused_among(case, roster.load(case.event).members)
         Case.objects.filter(pk=case.pk).update(updated_at=now)
         timeline.add(case, TimelineEntry.Kind.MESSAGE_FROM_REPORTER, by_reporter=True, at=now)
         alerts.alert_reporter_added(case, recused)

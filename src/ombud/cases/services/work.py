@@ -15,7 +15,7 @@ from ombud.audit import services as audit
 from ombud.cases import rules
 from ombud.cases.models import Case, Message, Note, Status, TimelineEntry
 from ombud.cases.services import escalation, recusal, timeline
-from ombud.cases.services.access import server_case_key
+from ombud.cases.services.access import case_key
 
 TEXT_LIMIT = 20_000
 
@@ -93,20 +93,20 @@ class CaseFile:
 
 def open_case(case: Case, *, by) -> CaseFile:
     """Decrypt a case the reader may see (the caller got it from ``cases_visible_to``)."""
-    case_key = server_case_key(case)
+    opened = case_key(case, by)
     reports = [
-        ReportView(r, recusal.report_fields(r, case_key))
+        ReportView(r, recusal.report_fields(r, opened))
         for r in case.reports.select_related("taken_by").order_by("received_at")
     ]
     notes = [
-        NoteView(n, case_key.open("note", n.pk, n.sealed)["text"])
+        NoteView(n, opened.open("note", n.pk, n.sealed)["text"])
         for n in case.notes.select_related("author")
     ]
     messages = [
-        MessageView(m, recusal.message_content(m, case_key)["text"])
+        MessageView(m, recusal.message_content(m, opened)["text"])
         for m in case.messages.select_related("author")
     ]
-    who = dict(recusal.who_and_why(r, case_key) for r in case.recusals.all())
+    who = dict(recusal.who_and_why(r, opened) for r in case.recusals.all())
     people = get_user_model().objects.in_bulk(list(who))
     recusals = [
         RecusalView(people[user_id], reason) for user_id, reason in who.items() if user_id in people
@@ -174,7 +174,7 @@ def add_note(case: Case, text: str, *, by) -> Note:
     text = _clean_text(text)
     now = timezone.now()
     note = Note(case=case, author=by, created_at=now)
-    note.sealed = server_case_key(case).seal("note", note.pk, {"text": text})
+    note.sealed = case_key(case, by).seal("note", note.pk, {"text": text})
     note.save(force_insert=True)
     Case.objects.filter(pk=case.pk).update(updated_at=now)
     timeline.add(case, TimelineEntry.Kind.NOTE_ADDED, actor=by, at=now)
@@ -197,7 +197,7 @@ def message_reporter(case: Case, text: str, *, by, report=None) -> Message:
         author=by,
         created_at=now,
     )
-    message.sealed = server_case_key(case).seal("message", message.pk, {"text": text})
+    message.sealed = case_key(case, by).seal("message", message.pk, {"text": text})
     message.save(force_insert=True)
     Case.objects.filter(pk=case.pk).update(updated_at=now)
     timeline.add(case, TimelineEntry.Kind.MESSAGE_TO_REPORTER, actor=by, at=now)

@@ -1,0 +1,193 @@
+"""Granting access in the per-person mode, by someone who already holds it.
+
+A case is sealed, at intake, to the responders and leads who could read it
+then. Someone who joins later, gets a key at their first sign-in, or lost
+access by resetting their password, has no wrap yet. The next time a person
+whose key opens the case is signed in (their dashboard or the case page), the
+case is checked for them the way intake would have - named in the report, in
+the reporter's additions or in the reporter's list of staff to keep away means
+recused - and otherwise the case key is sealed to their public key.
+
+A report that comes in while no case worker of the event has a key yet (a new
+event whose leads have never signed in) is not lost: intake seals it to the
+server key as well, in escrow. The first case worker to sign in afterwards
+releases it - the case key is sealed to everyone who may read it, and the
+server's wrap is deleted - so the server could read such a report only for
+that window (docs/security.md).
+"""
+
+from django.db import IntegrityError, transaction
+
+from ombud.audit import services as audit
+from ombud.cases.models import Case, Message, Status
+from ombud.cases.queries import cases_visible_to
+from ombud.cases.services import recusal
+from ombud.cases.services.access import case_key
+from ombud.events.models import VaultMode
+from ombud.staff import roster
+from ombud.staff.models import CASE_ROLES, Membership
+from ombud.vault import services as vault
+from ombud.vault.errors import VaultError
+from ombud.vault.models import KeyWrap, PersonalKey, RecipientKind
+
+BATCH = 25
+
+
+def _wanted(case, people, sealed_to: set[str]) -> list:
+    """Case workers who should be able to read the case but cannot yet."""
+    recused = recusal.recused_among(case, people)
+    return [
+        p
+        for p in people
+        if p.role in CASE_ROLES
+        and p.acknowledged(case.event)
+        and p.public_key
+        and str(p.user_id) not in sealed_to
+        and p.user_id not in recused
+    ]
+
+
+def _grant(case, opened, by, people, *, recovery=None) -> int:
+    texts = []
+    for report in case.reports.all():
+        content = recusal.report_content(report, opened)
+        texts.append((content, content.get(recusal.EXCLUDED_STAFF, ())))
+    for message in case.messages.filter(direction=Message.Direction.FROM_REPORTER):
+        texts.append(
+            (recusal.addition_as_naming(recusal.message_content(message, opened)["text"]), ())
+        )
+    reasons = {}
+    for content, excluded in texts:
+        reasons.update(recusal.reasons_among(people, content, excluded))
+    readers = [
+        vault.PersonRecipient(p.user_id, public_key=p.public_key)
+        for p in people
+        if p.user_id not in reasons
+    ]
+    if recovery is not None:
+        readers.append(recovery)
+    try:
+        with transaction.atomic():
+            recusal.recuse(case, opened, reasons)
+            for wrap in KeyWrap.objects.bulk_create(vault.wraps_for(opened, readers)):
+                # The wrap names whom it is for: the audit says who opened what for whom.
+                audit.record(by, "case.granted", wrap, event_id=case.event_id)
+    except IntegrityError:
+        # Someone else granted the same access at the same moment.
+        return 0
+    return len(readers)
+
+
+def grant_pending(holder, *, limit: int = BATCH) -> int:
+    """Grant what the holder's key can grant; bounded, so a page view stays quick."""
+    if not getattr(holder, "vault_private", b""):
+        return 0
+    granted = release_escrow(holder, limit=limit)
+    cases = list(
+        cases_visible_to(holder)
+        .filter(event__vault_mode=VaultMode.PERSONAL)
+        .exclude(status=Status.CLOSED)
+        .select_related("event__organisation")
+    )
+    if not cases:
+        return 0
+    sealed: dict = {}
+    recovered = set()
+    for keyring, kind, ref in KeyWrap.objects.filter(
+        keyring__in=[c.pk for c in cases],
+        recipient_kind__in=[RecipientKind.PERSON, RecipientKind.RECOVERY],
+    ).values_list("keyring", "recipient_kind", "recipient_ref"):
+        if kind == RecipientKind.RECOVERY:
+            recovered.add(keyring)
+        else:
+            sealed.setdefault(keyring, set()).add(ref)
+    done = 0
+    for case in cases:
+        people = _wanted(case, roster.for_event(case.event).members, sealed.get(case.pk, set()))
+        organisation = case.event.organisation
+        # A recovery key made after the case was sealed gets its wrap too.
+        recovery = None
+        if organisation.recovery_public_key and case.pk not in recovered:
+            recovery = vault.RecoveryRecipient(
+                organisation.pk, public_key=bytes(organisation.recovery_public_key)
+            )
+        if not people and recovery is None:
+            continue
+        granted += _grant(case, case_key(case, holder), holder, people, recovery=recovery)
+        done += 1
+        if done >= limit:
+            break
+    return granted
+
+
+def release_escrow(holder, *, limit: int = BATCH) -> int:
+    """Seal the escrowed cases of the holder's events to their readers and take the
+    server's wrap away. Run only for someone signed in with a key of their own."""
+    events = (
+        Membership.objects.acknowledged()
+        .case_workers()
+        .filter(user=holder, event__vault_mode=VaultMode.PERSONAL)
+        .values("event")
+    )
+    escrowed = KeyWrap.objects.filter(recipient_kind=RecipientKind.SERVER).values("keyring")
+    cases = (
+        Case.objects.filter(event__in=events, pk__in=escrowed)
+        .exclude(status=Status.CLOSED)
+        .select_related("event__organisation")
+        .order_by("created_at")[:limit]
+    )
+    granted = 0
+    for case in cases:
+        people = _wanted(case, roster.for_event(case.event).members, set())
+        try:
+            opened = vault.open_as_server(case.pk)
+        except VaultError:
+            continue
+        granted += _grant(case, opened, holder, people)
+        if KeyWrap.objects.filter(keyring=case.pk, recipient_kind=RecipientKind.PERSON).exists():
+            KeyWrap.objects.filter(keyring=case.pk, recipient_kind=RecipientKind.SERVER).delete()
+            audit.record(holder, "case.escrow_released", case, event_id=case.event_id)
+    return granted
+
+
+def revoke(user_id, event) -> int:
+    """Take someone's wraps for an event's cases away: they left, were demoted, or their
+    name or badge changed (then whoever grants access next checks them again)."""
+    cases = Case.objects.filter(event=event).values("pk")
+    deleted, _by_kind = KeyWrap.objects.filter(
+        recipient_kind=RecipientKind.PERSON, recipient_ref=str(user_id), keyring__in=cases
+    ).delete()
+    return deleted
+
+
+def recover(organisation, recovery_private: bytes, person, *, by) -> int:
+    """With the printed recovery key, open the organisation's per-person cases for
+    ``person`` (a case worker of the event, not recused): after every lead lost
+    their password. The server holds the recovery key for this request only."""
+    opened_for = 0
+    public = bytes(PersonalKey.objects.get(user=person).public_key)
+    recovery = vault.RecoveryRecipient(organisation.pk, private_key=recovery_private)
+    for case in Case.objects.filter(
+        event__organisation=organisation, event__vault_mode=VaultMode.PERSONAL
+    ).select_related("event"):
+        people = roster.for_event(case.event).members
+        member = next((p for p in people if p.user_id == person.pk), None)
+        if (
+            member is None
+            or member.role not in CASE_ROLES
+            or person.pk in recusal.recused_among(case, people)
+        ):
+            continue
+        try:
+            opened = vault.open_keyring(case.pk, recovery)
+        except VaultError:
+            continue  # sealed before the recovery key existed, and never granted since
+        wrap = vault.wraps_for(opened, [vault.PersonRecipient(person.pk, public_key=public)])[0]
+        with transaction.atomic():
+            KeyWrap.objects.filter(
+                keyring=case.pk, recipient_kind=RecipientKind.PERSON, recipient_ref=str(person.pk)
+            ).delete()
+            wrap.save()
+            audit.record(by, "case.recovered", wrap, event_id=case.event_id)
+        opened_for += 1
+    return opened_for

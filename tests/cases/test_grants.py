@@ -1,0 +1,186 @@
+"""Per-person keys: who can open a case, how access is granted, lost and restored.
+
+In the per-person mode (the default) a case key is sealed at intake to the
+public keys of the case workers who may read it. The server holds no key that
+opens it; access for anyone else is granted by someone who holds it.
+"""
+
+import pytest
+
+from ombud.cases.models import Case
+from ombud.cases.queries import cases_visible_to
+from ombud.cases.services import grants
+from ombud.cases.services.access import case_key
+from ombud.events.forms import EventForm
+from ombud.staff.models import Membership, Role
+from ombud.vault import people, personal
+from ombud.vault import services as vault
+from ombud.vault.errors import VaultError
+from ombud.vault.models import KeyWrap, RecipientKind
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def _case(cast, **fields):
+    fields.setdefault("what_happened", "GRANTCANARY said things at the party.")
+    return factories.file_report(cast.event, **fields).report.case
+
+
+def _person_wraps(case) -> set[str]:
+    return set(
+        KeyWrap.objects.filter(keyring=case.pk, recipient_kind=RecipientKind.PERSON).values_list(
+            "recipient_ref", flat=True
+        )
+    )
+
+
+def _can_open(case, person) -> bool:
+    holder = factories.holding_key(person)
+    if not cases_visible_to(holder).filter(pk=case.pk).exists():
+        return False
+    case_key(case, holder)  # raises when the key does not open it
+    return True
+
+
+def test_intake_seals_to_each_eligible_case_worker_and_not_to_the_server(cast):
+    case = _case(cast, who="Lou Second")
+    assert _person_wraps(case) == {
+        str(cast.lead.pk),
+        str(cast.responder.pk),
+        str(cast.responder_off.pk),
+    }
+    assert not KeyWrap.objects.filter(keyring=case.pk, recipient_kind=RecipientKind.SERVER)
+    with pytest.raises(VaultError):
+        vault.open_as_server(case.pk)
+    assert _can_open(case, cast.lead)
+    assert not _can_open(case, cast.lead2)  # named in it
+
+
+def test_a_late_joiner_gets_access_when_someone_holding_the_key_signs_in(cast):
+    case = _case(cast)
+    late = factories.user("late", "Lara", "Late")
+    factories.member(cast.event, late, Role.RESPONDER)
+    assert not _can_open(case, late)
+    assert grants.grant_pending(factories.holding_key(cast.lead)) >= 1
+    assert _can_open(case, late)
+
+
+def test_a_late_joiner_named_in_the_report_is_recused_at_the_grant(cast):
+    case = _case(cast, who="Nina Named was the one")
+    named = factories.user("named", "Nina", "Named")
+    factories.member(cast.event, named, Role.LEAD)
+    grants.grant_pending(factories.holding_key(cast.lead))
+    assert not _can_open(case, named)
+    assert "named" in factories.recused(case)
+    assert str(named.pk) not in _person_wraps(case)
+
+
+def test_a_password_change_keeps_access_and_a_reset_loses_it_until_regranted(cast):
+    case = _case(cast)
+    assert people.rewrap(cast.responder, factories.PASSWORD, "a new long passphrase")
+    cast.responder.vault_private = people.unlock(cast.responder, "a new long passphrase")
+    assert case_key(case, cast.responder)
+
+    people.replace(cast.responder, factories.PASSWORD)  # reset without the old password
+    assert str(cast.responder.pk) not in _person_wraps(case)
+    assert not _can_open(case, cast.responder)
+    grants.grant_pending(factories.holding_key(cast.lead))
+    assert _can_open(case, cast.responder)
+
+
+def test_the_printed_recovery_key_restores_access_after_every_lead_reset(cast):
+    public, private = personal.new_key_pair()
+    organisation = cast.event.organisation
+    organisation.recovery_public_key = public
+    organisation.save(update_fields=["recovery_public_key"])
+    case = _case(cast)
+    assert KeyWrap.objects.filter(keyring=case.pk, recipient_kind=RecipientKind.RECOVERY)
+    for person in (cast.lead, cast.lead2, cast.responder, cast.responder_off):
+        people.replace(person, factories.PASSWORD)
+    assert not _person_wraps(case)
+
+    printed = personal.recovery_text(private)
+    restored = personal.recovery_from_text(printed)
+    assert grants.recover(organisation, restored, cast.lead, by=cast.admin) == 1
+    assert _can_open(case, cast.lead)
+    # The lead then grants the rest of the team at their next page view.
+    grants.grant_pending(factories.holding_key(cast.lead))
+    assert _can_open(case, cast.responder)
+
+
+def test_the_recovery_key_never_opens_a_case_for_someone_named_in_it(cast):
+    public, private = personal.new_key_pair()
+    organisation = cast.event.organisation
+    organisation.recovery_public_key = public
+    organisation.save(update_fields=["recovery_public_key"])
+    case = _case(cast, who="Lou Second")
+    assert grants.recover(organisation, private, cast.lead2, by=cast.admin) == 0
+    assert not _can_open(case, cast.lead2)
+
+
+def test_leaving_the_event_or_the_case_role_takes_the_wraps_away(cast):
+    case = _case(cast)
+    cast.memberships["responder"].delete()
+    assert str(cast.responder.pk) not in _person_wraps(case)
+    membership = cast.memberships["responder_off"]
+    membership.role = Role.STAFF
+    membership.save()
+    assert str(cast.responder_off.pk) not in _person_wraps(case)
+    assert _person_wraps(case) == {str(cast.lead.pk), str(cast.lead2.pk)}
+
+
+def test_a_report_nobody_could_read_yet_waits_in_escrow_until_a_case_worker_signs_in():
+    event = factories.event("fresh")
+    lead = factories.user("fresh-lead", "Fay", "First")
+    membership = factories.member(event, lead, Role.LEAD)
+    # Before their first sign-in the lead has no key.
+    lead.personal_key.delete()
+    case = factories.file_report(event, what_happened="ESCROWCANARY").report.case
+    assert not _person_wraps(case)
+    assert KeyWrap.objects.filter(keyring=case.pk, recipient_kind=RecipientKind.SERVER)
+
+    lead = type(lead).objects.get(pk=lead.pk)
+    grants.grant_pending(factories.holding_key(lead))  # their first sign-in made a key
+    assert _person_wraps(case) == {str(lead.pk)}
+    assert not KeyWrap.objects.filter(keyring=case.pk, recipient_kind=RecipientKind.SERVER)
+    with pytest.raises(VaultError):
+        vault.open_as_server(case.pk)
+    assert _can_open(case, lead)
+    assert membership.pk
+
+
+def test_moving_an_event_to_per_person_keys_reseals_its_cases_and_cannot_be_undone(cast):
+    event = factories.server_mode(factories.event("small"))
+    lead = factories.user("small-lead", "Sol", "Small")
+    factories.member(event, lead, Role.LEAD)
+    case = factories.file_report(event, what_happened="MODECANARY").report.case
+    assert not _person_wraps(case)
+
+    data = {name: getattr(event, name) for name in EventForm.Meta.fields}
+    form = EventForm({**data, "vault_mode": "personal"}, instance=event)
+    assert form.is_valid(), form.errors
+    form.save()
+    assert not _can_open(case, lead)  # not until someone with a key signs in
+    grants.grant_pending(factories.holding_key(lead))
+    assert _can_open(case, lead)
+    with pytest.raises(VaultError):
+        vault.open_as_server(case.pk)
+
+    event.refresh_from_db()
+    data = {name: getattr(event, name) for name in EventForm.Meta.fields}
+    form = EventForm({**data, "vault_mode": "server"}, instance=event)
+    assert not form.is_valid()
+    assert "cannot go back" in str(form.errors["vault_mode"])
+
+
+def test_a_session_without_the_key_is_told_to_sign_in_again_not_shown_a_500(client, cast):
+    case = _case(cast)
+    factories.sign_in(client, cast.lead)
+    del client.cookies["ombud_key"]
+    response = client.get(f"/staff/cases/{case.pk}/")
+    assert response.status_code == 409
+    assert "Sign out and sign in again" in response.content.decode()
+    assert "GRANTCANARY" not in response.content.decode()
+    assert Case.objects.filter(pk=case.pk).exists()
+    assert Membership.objects.filter(user=cast.lead).exists()
