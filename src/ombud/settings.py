@@ -180,10 +180,14 @@ CONTENT_SECURITY_POLICY = {
 # Bodies are small text; anything bigger is refused before it is parsed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 300
-# No form takes files yet: a file part is refused before any of it is written.
-DATA_UPLOAD_MAX_NUMBER_FILES = 0
-FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
-FILE_UPLOAD_TEMP_DIR = str(DATA_DIR / "tmp")
+# Attachments (reports and notes): held in memory only, never as an unencrypted temporary
+# file, cut off past their limits (web.uploads) and sealed under the case key.
+ATTACHMENT_MAX_FILES = 5
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+ATTACHMENT_MAX_TOTAL_BYTES = 20 * 1024 * 1024
+# A few more parts than files taken, so the form can say "up to 5" instead of a bare 400.
+DATA_UPLOAD_MAX_NUMBER_FILES = ATTACHMENT_MAX_FILES * 4
+FILE_UPLOAD_HANDLERS = ["ombud.web.uploads.BoundedMemoryUpload"]
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English"))]

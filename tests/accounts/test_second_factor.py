@@ -82,6 +82,57 @@ def test_an_idle_session_ends(client, cast, settings):
     assert client.get("/staff/")["Location"].startswith("/staff/login/")
 
 
+def test_a_session_in_constant_use_still_ends_after_the_absolute_limit(client, cast, settings):
+    factories.sign_in(client, cast.lead)
+    session = client.session
+    now = int(time.time())
+    session["seen_at"] = now  # used a moment ago: not idle
+    session["signed_in_at"] = now - settings.SESSION_COOKIE_AGE - 1
+    session.save()
+    assert client.get("/staff/")["Location"] == "/staff/login/?expired=1"
+
+
+def test_a_new_password_ends_the_api_tokens_the_old_one_issued(client, cast):
+    ApiToken.issue(cast.lead)
+    factories.sign_in(client, cast.lead)
+    client.post("/staff/login/again/", {"password": factories.PASSWORD})
+    response = client.post(
+        "/staff/security/password/",
+        {
+            "old_password": factories.PASSWORD,
+            "new_password1": "a different long passphrase",
+            "new_password2": "a different long passphrase",
+        },
+    )
+    assert response.status_code == 302
+    assert not ApiToken.objects.filter(user=cast.lead).exists()
+
+
+def test_password_guessing_on_the_confirm_it_is_you_page_is_throttled(client, cast):
+    factories.sign_in(client, cast.lead)
+    for _attempt in range(10):
+        wrong = client.post("/staff/login/again/", {"password": "not it"})
+        assert "That is not your password." in wrong.content.decode()
+    right = client.post("/staff/login/again/", {"password": factories.PASSWORD})
+    assert right.status_code == 400
+    assert "Too many wrong passwords" in right.content.decode()
+
+
+def test_the_database_alone_does_not_open_a_tokens_private_key(cast):
+    from ombud.vault import crypto, holders, people  # noqa: PLC0415
+    from ombud.vault.errors import Tampered  # noqa: PLC0415
+
+    row, token = ApiToken.issue(cast.lead, people.unlock(cast.lead, factories.PASSWORD))
+    assert holders.open_for_token(token, cast.lead.pk, row.sealed_private)
+    stored = bytes.fromhex(row.digest)  # what a stolen database holds about the token
+    for salt, info in ((b"", b"ombud token key/1"), (b"ombud token key", b"ombud token key/2")):
+        key = crypto.derive_key(stored, salt=salt, info=info)
+        with pytest.raises(Tampered):
+            crypto.open_sealed(
+                key, bytes(row.sealed_private), f"ombud-session-key/1|{cast.lead.pk}".encode()
+            )
+
+
 def test_sign_out_everywhere_ends_every_session_and_token(cast):
     laptop, phone = Client(), Client()
     factories.sign_in(laptop, cast.lead)

@@ -47,7 +47,8 @@ def sign_in(page: Page, username: str, password: str = DEMO_PASSWORD) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Staff sign-in")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    with page.expect_navigation():  # the form's POST, whatever page it answers with
+        page.get_by_role("button", name="Sign in").click()
     if page.get_by_role("heading", level=1, name="Confirm it is you").count():
         page.get_by_label("Code").fill(demo_otp())
         page.get_by_role("button", name="Continue").click()

@@ -9,7 +9,7 @@ import pytest
 
 from ombud.cases.models import Case
 from ombud.cases.queries import cases_visible_to
-from ombud.cases.services import grants
+from ombud.cases.services import grants, reporter
 from ombud.cases.services.access import case_key
 from ombud.events.forms import EventForm
 from ombud.staff.models import Membership, Role
@@ -184,3 +184,26 @@ def test_a_session_without_the_key_is_told_to_sign_in_again_not_shown_a_500(clie
     assert "GRANTCANARY" not in response.content.decode()
     assert Case.objects.filter(pk=case.pk).exists()
     assert Membership.objects.filter(user=cast.lead).exists()
+
+
+def test_someone_the_reporter_names_later_loses_their_wrap_not_only_the_view(cast):
+    submission = factories.file_report(cast.event, what_happened="WRAPCANARY")
+    case = submission.report.case
+    assert str(cast.responder.pk) in _person_wraps(case)
+    reporter.add_information(submission.receipt, "It was Rita Responder who said it.")
+    assert str(cast.responder.pk) not in _person_wraps(case)
+    assert not _can_open(case, cast.responder)
+
+
+def test_closed_cases_of_a_server_key_event_move_to_per_person_keys_too(cast):
+    event = factories.server_mode(factories.event("closed-conf"))
+    lead = factories.user("closed-lead", "Cleo", "Closed")
+    factories.member(event, lead, Role.LEAD)
+    case = factories.file_report(event).report.case
+    Case.objects.filter(pk=case.pk).update(status="closed")
+    event.vault_mode = "personal"
+    event.save(update_fields=["vault_mode"])
+    grants.grant_pending(factories.holding_key(lead))
+    assert _person_wraps(case) == {str(lead.pk)}
+    with pytest.raises(VaultError):
+        vault.open_as_server(case.pk)

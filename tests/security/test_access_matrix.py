@@ -52,6 +52,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
 from ombud.accounts.services import password_link_path
+from ombud.cases.services.attachments import CheckedFile
 from ombud.notify.channels import config as channel_config
 from ombud.notify.models import AlertChannel, OutboxMessage
 from ombud.staff.models import Briefing, DutyShift
@@ -179,6 +180,10 @@ PAGES = {
     "cases:detail": {
         "GET":            (LOGIN, LOGIN, 404,   READ,  404,   READ,  404,   404,   404,   404),
         "POST":           (LOGIN, LOGIN, 404,   CASE,  404,   CASE,  404,   404,   404,   404),
+    },
+    "cases:attachment": {
+        # Always a download; the reporter gets theirs through the follow-up page (POST).
+        "GET":            (LOGIN, LOGIN, 404,   READ,  404,   READ,  404,   404,   404,   404),
     },
     "cases:retry_alert": {
         "GET":            (LOGIN, LOGIN, 405,   405,   405,   405,   405,   405,   405,   405),
@@ -373,6 +378,7 @@ def _build_world() -> World:
         who="Otto Offduty and Lou Second",
         channel="in_person",
         taken_by=cast.staff,
+        attachments=[CheckedFile("notes.txt", "text/plain", f"{CANARY} in a file".encode())],
     )
     report = submission.report
     case = report.case
@@ -415,6 +421,7 @@ def _build_world() -> World:
         "case_id": str(case.pk),
         "case_version": case.version,
         "report_id": str(report.pk),
+        "attachment_id": str(report.attachments.get().pk),
         "message_id": str(dead.pk),
         "member_id": membership.pk,
         "shift_id": shift.pk,

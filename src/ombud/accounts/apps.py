@@ -14,8 +14,9 @@ class AccountsConfig(AppConfig):
 
 def _stamp_session(sender, request, user, **kwargs):
     # Read by accounts.middleware: which sign-out-everywhere this session predates,
-    # when the password was last given, when the session was last used.
+    # when the password was last given, when the session was last used and begun.
     now = int(time.time())
     request.session["generation"] = user.session_generation
     request.session["auth_at"] = now
     request.session["seen_at"] = now
+    request.session["signed_in_at"] = now  # the absolute limit counts from here

@@ -41,6 +41,10 @@ class SessionPolicyMiddleware:
         seen = session.get("seen_at", now)
         if now - seen > settings.SESSION_IDLE_SECONDS:
             return True
+        # Absolute: saving the session renews its cookie, so the cookie's age alone
+        # would let a session used every few minutes live for ever.
+        if now - session.get("signed_in_at", 0) > settings.SESSION_COOKIE_AGE:
+            return True
         if now - seen >= 60:  # one write a minute, not one per request
             session["seen_at"] = now
         session.setdefault("seen_at", now)

@@ -23,6 +23,7 @@ from ombud.accounts.forms import CodeForm, ForgotPasswordForm, LoginForm, Passwo
 from ombud.accounts.models import ApiToken
 from ombud.accounts.services import send_password_link
 from ombud.vault import holders, people
+from ombud.web import ratelimit
 from ombud.web.forms import NoLabelSuffix, posted
 
 
@@ -65,6 +66,7 @@ class SetPasswordView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form):
         response = super().form_valid(form)
         people.replace(form.user, form.cleaned_data["new_password1"])
+        ApiToken.objects.filter(user=form.user).delete()  # they carry the old key
         return response
 
     success_url = reverse_lazy("accounts:login")
@@ -163,10 +165,15 @@ def setup_2fa(request):
 def reauth(request):
     form = PasswordAgainForm(posted(request))
     if request.method == "POST" and form.is_valid():
-        if request.user.check_password(form.cleaned_data["password"]):
+        username = request.user.get_username()
+        if ratelimit.exceeded_login(request, username):
+            form.add_error("password", _("Too many wrong passwords. Try again in a while."))
+        elif request.user.check_password(form.cleaned_data["password"]):
             request.session["auth_at"] = int(time.time())
             return redirect(_next(request))
-        form.add_error("password", _("That is not your password."))
+        else:
+            ratelimit.login_failed(request, username)
+            form.add_error("password", _("That is not your password."))
     return render(
         request,
         "accounts/reauth.html",
@@ -231,6 +238,8 @@ def change_password(request):
             people.rewrap(
                 request.user, form.cleaned_data["old_password"], form.cleaned_data["new_password1"]
             )
+            # A new password ends what the old one started elsewhere.
+            ApiToken.objects.filter(user=request.user).delete()
         update_session_auth_hash(request, form.user)
         messages.success(request, _("Password changed. Your access to cases is unchanged."))
         return redirect("accounts:security")

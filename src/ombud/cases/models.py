@@ -218,6 +218,39 @@ class Message(models.Model):
         return f"message {self.id}"
 
 
+class Attachment(models.Model):
+    """A file given with a report or a note. Its name, type and bytes are sealed
+    under the case key; only which report or note it belongs to is in the clear."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
+    report = models.ForeignKey(
+        Report, on_delete=models.PROTECT, null=True, blank=True, related_name="attachments"
+    )
+    note = models.ForeignKey(
+        Note, on_delete=models.PROTECT, null=True, blank=True, related_name="attachments"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    sealed_meta = models.BinaryField()
+    sealed_data = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("attachment")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(report__isnull=False) ^ models.Q(note__isnull=False),
+                name="attachment_belongs_to_a_report_or_a_note",
+            )
+        ]
+
+    def __str__(self):
+        return f"attachment {self.id}"
+
+
 class TimelineEntry(models.Model):
     """What happened to a case, when and by whom; details in the clear hold no content."""
 

@@ -1,8 +1,11 @@
 """Who may see which case: defined once, used by every list, page, count and API call."""
 
+from django.contrib.auth import get_user_model
 from django.db.models import Case as Ranking
 from django.db.models import Exists, IntegerField, OuterRef, Q, Value, When
+from django.utils.translation import gettext_lazy as _
 
+from ombud.audit.models import ActorKind, Entry
 from ombud.cases.models import Case, Recusal, Report, Status
 from ombud.cases.services.recusal import tag_for
 from ombud.events.models import VaultMode
@@ -55,3 +58,54 @@ def dashboard_order(cases):
         output_field=IntegerField(),
     )
     return cases.annotate(rank=rank).order_by("rank", "-created_at")
+
+
+# What the access log says of each audited action on a case and what belongs to it.
+ACCESS_ACTIONS = {
+    "report.created": _("report filed"),
+    "case.read": _("opened the case"),
+    "attachment.read": _("downloaded an attachment"),
+    "note.created": _("added a note"),
+    "message.created": _("wrote to the reporter"),
+    "case.status_changed": _("changed the status"),
+    "case.granted": _("opened the case for someone"),
+    "case.recovered": _("opened the case with the recovery key"),
+    "case.escrow_released": _("sealed the case to the team's keys"),
+    "case.scanned": _("checked the case for recusals"),
+    "recusal.created": _("recused someone"),
+    "receipt.reissued": _("issued the reporter a new receipt"),
+    "report.read_by_reporter": _("read by the reporter with the receipt"),
+    "alert.retried": _("retried an alert"),
+}
+ACCESS_LOG_LIMIT = 300
+
+
+def access_log_of(case) -> list[dict]:
+    """Who opened or changed a case, newest first: for its leads (from the audit log)."""
+    ids = {str(case.pk)}
+    for related in (case.reports, case.notes, case.messages, case.attachments):
+        ids.update(str(pk) for pk in related.values_list("pk", flat=True))
+    ids.update(
+        str(pk) for pk in KeyWrap.objects.filter(keyring=case.pk).values_list("pk", flat=True)
+    )
+    entries = list(
+        Entry.objects.filter(object_id__in=ids, event_id=case.event_id).order_by("-seq")[
+            :ACCESS_LOG_LIMIT
+        ]
+    )
+    people = get_user_model().objects.in_bulk(
+        [
+            int(e.actor_id)
+            for e in entries
+            if e.actor_kind == ActorKind.USER and e.actor_id.isdigit()
+        ]
+    )
+    return [
+        {
+            "at": e.at,
+            "who": people.get(int(e.actor_id)) if e.actor_id.isdigit() else None,
+            "kind": e.actor_kind,
+            "what": ACCESS_ACTIONS.get(e.action, e.action),
+        }
+        for e in entries
+    ]

@@ -15,17 +15,20 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ombud.audit import services as audit
 from ombud.cases import rules
-from ombud.cases.models import Case, Status
-from ombud.cases.queries import cases_visible_to, dashboard_order, reports_taken_by
+from ombud.cases.forms import AttachmentsField
+from ombud.cases.models import Attachment, Case, Status
+from ombud.cases.queries import access_log_of, cases_visible_to, dashboard_order, reports_taken_by
 from ombud.cases.services import escalation, grants, work
 from ombud.events.services import events_managed_by
 from ombud.notify import worker
 from ombud.notify.models import OutboxMessage
 from ombud.staff import rota
 from ombud.staff import rules as staff_rules
+from ombud.staff.models import Role
 from ombud.staff.queries import memberships_of
 from ombud.vault.errors import KeyUnavailable
 from ombud.web.forms import Form
+from ombud.web.responses import download
 
 DASHBOARD_LIMIT = 200
 
@@ -102,6 +105,7 @@ class NoteForm(TextForm):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=gettext_lazy("Seen only by the response team, never by the reporter."),
     )
+    attachments = AttachmentsField(label=gettext_lazy("Attach photos or files (optional)"))
 
 
 class MessageForm(TextForm):
@@ -126,7 +130,7 @@ def _act(case, action, form, user):
     if action == "status":
         work.change_status(case, data["status"], by=user, expected_version=data["version"])
     elif action == "note":
-        work.add_note(case, data["text"], by=user)
+        work.add_note(case, data["text"], by=user, files=data["attachments"])
     else:
         work.message_reporter(case, data["text"], by=user)
 
@@ -144,7 +148,7 @@ def detail(request, case_id):
         if form_class is None:
             messages.error(request, _("Unknown action."))
             return redirect("cases:detail", case_id=case.pk)
-        form = form_class(request.POST)
+        form = form_class(request.POST, request.FILES)
         if form.is_valid():
             try:
                 _act(case, action, form, request.user)
@@ -173,6 +177,7 @@ def detail(request, case_id):
             status=409,
         )
     grants.grant_pending(request.user, limit=1)
+    access_log = access_log_of(case) if case_file.role == Role.LEAD else None
     escalation_state = escalation.state_of(case) if case.status == Status.NEW else None
     return render(
         request,
@@ -185,6 +190,21 @@ def detail(request, case_id):
             "note_form": forms_by_action["note"],
             "message_form": forms_by_action["message"],
             "escalation": escalation_state,
+            "access_log": access_log,
         },
         status=status,
     )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def attachment(request, case_id, attachment_id):
+    """A file of a case, always as a download; 404 for anyone who may not read the case."""
+    case = get_object_or_404(cases_visible_to(request.user).select_related("event"), pk=case_id)
+    try:
+        opened = work.open_attachment(case, attachment_id, by=request.user)
+    except Attachment.DoesNotExist:
+        raise Http404 from None
+    except KeyUnavailable:
+        return redirect("cases:detail", case_id=case.pk)  # the case page explains
+    return download(opened)

@@ -4,6 +4,7 @@ import secrets
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ombud.cases.forms import AttachmentsField
 from ombud.cases.models import STAFF_CHANNELS, Channel, LawEnforcement, Relation
 from ombud.intake.services import FIELD_LIMITS, ReportInput
 from ombud.staff.models import Membership
@@ -125,6 +126,7 @@ class ReportForm(Form):
         "exclude_others",
         help_text=_("Their name or badge number."),
     )
+    attachments = AttachmentsField(label=_("Photos or files (optional)"))
     submission_key = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, event, *args, **kwargs):
@@ -156,6 +158,7 @@ class ReportForm(Form):
             reporter_relation=data["reporter_relation"],
             law_enforcement=data["law_enforcement"],
             exclude_staff=[self.members_by_key[k].user.username for k in data["exclude_staff"]],
+            attachments=data.get("attachments") or [],
             **extra,
         )
 
@@ -193,3 +196,4 @@ class AddInformationForm(Form):
         max_length=20_000,
         widget=forms.Textarea(attrs={"rows": 5}),
     )
+    attachments = AttachmentsField(label=_("Add photos or files (optional)"))

@@ -15,8 +15,8 @@ from django.utils import timezone
 from ombud.audit import services as audit
 from ombud.audit.services import Actor
 from ombud.cases.codenames import new_code_name
-from ombud.cases.models import Case, Channel, Recusal, Report, Status, TimelineEntry
-from ombud.cases.services import alerts, escalation, recusal
+from ombud.cases.models import Attachment, Case, Channel, Recusal, Report, Status, TimelineEntry
+from ombud.cases.services import alerts, attachments, escalation, recusal
 from ombud.events.models import Event, VaultMode
 from ombud.notify import services as notify
 from ombud.staff import roster
@@ -59,6 +59,7 @@ class ReportInput:
     exclude_staff: list = field(default_factory=list)
     channel: str = Channel.WEB
     taken_by: object = None
+    attachments: list = field(default_factory=list)  # of attachments.CheckedFile
 
 
 @dataclass
@@ -229,6 +230,9 @@ def _file(event, data: ReportInput, submission_digest, submission_key, *, long_n
     report.sealed = case_key.seal(
         "report", report.pk, {**data.content, recusal.EXCLUDED_STAFF: list(data.exclude_staff)}
     )
+    files = attachments.sealed(
+        case_key, case, data.attachments, at=now, report=report, by=data.taken_by
+    )
     actor = Actor.user(data.taken_by) if data.taken_by else Actor.reporter()
     with transaction.atomic():
         if not _roster_unchanged(event, decided.roster_version):
@@ -242,6 +246,7 @@ def _file(event, data: ReportInput, submission_digest, submission_key, *, long_n
         case.save(force_insert=True)
         KeyWrap.objects.bulk_create(wraps)
         report.save(force_insert=True)
+        Attachment.objects.bulk_create(files)
         Recusal.objects.bulk_create(recusal.recusal_rows(case, case_key, decided.reasons, now=now))
         notify.save(alerts.new_case_alerts(case, decided.recipients))
         escalation.start(case, now).save(force_insert=True)
@@ -253,7 +258,11 @@ def _file(event, data: ReportInput, submission_digest, submission_key, *, long_n
                     kind=TimelineEntry.Kind.REPORT_RECEIVED,
                     actor=data.taken_by,
                     by_reporter=data.taken_by is None,
-                    detail={"channel": data.channel, "urgent": data.danger_now},
+                    detail={
+                        "channel": data.channel,
+                        "urgent": data.danger_now,
+                        "attachments": len(files),
+                    },
                 ),
                 TimelineEntry(
                     case=case,

@@ -1,6 +1,7 @@
 """The reporter's pages: the form, the receipt, the follow-up behind a receipt."""
 
 import logging
+import uuid
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -11,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from ombud.cases.models import Channel, Report
+from ombud.cases.models import Attachment, Channel, Report
 from ombud.cases.services import reporter
 from ombud.events.models import Event
 from ombud.intake import forms
@@ -20,6 +21,7 @@ from ombud.staff.queries import membership_for
 from ombud.vault import receipts
 from ombud.vault.errors import VaultError
 from ombud.web import ratelimit
+from ombud.web.responses import download
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +64,7 @@ def report(request, slug):
     if request.method != "POST":
         initial = {"danger_now": "yes"} if request.GET.get("danger") == "yes" else {}
         return _render_form(request, event, forms.ReportForm(event, initial=initial))
-    form = forms.ReportForm(event, request.POST)
+    form = forms.ReportForm(event, request.POST, request.FILES)
     if not form.is_valid():
         return _render_form(request, event, form, status=400)
     if ratelimit.exceeded("report", request):
@@ -93,7 +95,7 @@ def staff_report(request, slug):
     if request.method != "POST":
         form = forms.StaffReportForm(event)
     else:
-        form = forms.StaffReportForm(event, request.POST)
+        form = forms.StaffReportForm(event, request.POST, request.FILES)
         if form.is_valid():
             data = form.report_input(channel=form.cleaned_data["channel"], taken_by=request.user)
             try:
@@ -140,14 +142,18 @@ def followup(request):
     receipt = form.cleaned_data["receipt"]
     add_form = None
     sent = False
+    action = request.POST.get("action")
     try:
-        if request.POST.get("action") == "add":
-            add_form = forms.AddInformationForm(request.POST)
+        if action == "file":
+            return download(reporter.open_file(receipt, _uuid(request.POST.get("file"))))
+        if action == "add":
+            add_form = forms.AddInformationForm(request.POST, request.FILES)
             if add_form.is_valid():
-                reporter.add_information(receipt, add_form.cleaned_data["text"])
+                data = add_form.cleaned_data
+                reporter.add_information(receipt, data["text"], data["attachments"])
                 add_form, sent = None, True
         view = reporter.view(receipt)
-    except reporter.UnknownReceipt:
+    except (reporter.UnknownReceipt, Attachment.DoesNotExist):
         slow_down = ratelimit.exceeded("receipt-miss", request)
         ratelimit.hit("receipt-miss", request)
         if not slow_down:
@@ -164,6 +170,13 @@ def followup(request):
     )
 
 
+def _uuid(value):
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
 def csrf_failure(request, reason=""):
     """A report must not be lost to an expired cookie: show it again, ready to resend."""
     try:
@@ -173,7 +186,7 @@ def csrf_failure(request, reason=""):
     if match is not None and match.url_name == "report" and match.namespace == "intake":
         event = Event.objects.filter(slug=match.kwargs.get("slug")).first()
         if event is not None:
-            form = forms.ReportForm(event, request.POST)
+            form = forms.ReportForm(event, request.POST, request.FILES)
             form.is_valid()
             return render(
                 request,

@@ -102,12 +102,17 @@ def _record(outcomes, cancelled) -> None:
                 last_error="",
                 claimed_by="",
                 recipient=None,
+                channel=None,
                 address="",
                 context={},
             )
         if cancelled:
             OutboxMessage.objects.filter(id__in=cancelled).update(
-                state=OutboxMessage.State.CANCELLED, recipient=None, address="", context={}
+                state=OutboxMessage.State.CANCELLED,
+                recipient=None,
+                channel=None,
+                address="",
+                context={},
             )
         _channel_health(outcomes, now)
         for message, error in outcomes:

@@ -41,11 +41,15 @@ def open_sealed(key: bytes, blob: bytes, context: bytes) -> bytes:
         raise Tampered("ciphertext failed authentication") from None
 
 
-def pad(data: bytes) -> bytes:
-    """Length-prefix and pad to a power of two, so sizes reveal little about content."""
-    size = _PAD_FLOOR
-    while size < len(data) + 4:
-        size *= 2
+def pad(data: bytes, *, step: int = 0) -> bytes:
+    """Length-prefix and pad to a power of two (or, for files, to a multiple of
+    ``step``), so sizes reveal little about content."""
+    if step:
+        size = -(-(len(data) + 4) // step) * step
+    else:
+        size = _PAD_FLOOR
+        while size < len(data) + 4:
+            size *= 2
     return struct.pack(">I", len(data)) + data + b"\0" * (size - len(data) - 4)
 
 

@@ -132,7 +132,6 @@ def release_escrow(holder, *, limit: int = BATCH) -> int:
     escrowed = KeyWrap.objects.filter(recipient_kind=RecipientKind.SERVER).values("keyring")
     cases = (
         Case.objects.filter(event__in=events, pk__in=escrowed)
-        .exclude(status=Status.CLOSED)
         .select_related("event__organisation")
         .order_by("created_at")[:limit]
     )

@@ -26,6 +26,7 @@ from ombud.cases.services.access import server_case_key
 from ombud.events.models import VaultMode
 from ombud.staff import roster
 from ombud.vault import receipts
+from ombud.vault.models import KeyWrap, RecipientKind
 
 _NAMING_FIELDS = ("who", "who_description", "exclude_others")
 # Hyphens separate words, so "Mary-Jane" matches "Mary Jane"; @ . + stay, for
@@ -148,6 +149,12 @@ def recuse(case, case_key, reasons: dict[int, str]) -> list[Recusal]:
     existing = set(Recusal.objects.filter(case=case).values_list("user_tag", flat=True))
     fresh = {u: r for u, r in reasons.items() if tag_for(u) not in existing}
     created = Recusal.objects.bulk_create(recusal_rows(case, case_key, fresh))
+    # Whoever is recused loses their own wrap of the case key too, not only the view.
+    KeyWrap.objects.filter(
+        keyring=case.pk,
+        recipient_kind=RecipientKind.PERSON,
+        recipient_ref__in=[str(user_id) for user_id in fresh],
+    ).delete()
     for row in created:
         audit.record(Actor.system(), "recusal.created", row, event_id=case.event_id)
     return created

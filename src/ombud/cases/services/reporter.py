@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from ombud.audit import services as audit
 from ombud.audit.services import Actor
-from ombud.cases.models import Case, Message, Report, TimelineEntry
-from ombud.cases.services import alerts, recusal, timeline
+from ombud.cases.models import Attachment, Case, Message, Report, TimelineEntry
+from ombud.cases.services import alerts, attachments, recusal, timeline
 from ombud.events.models import Event
 from ombud.staff import roster
 from ombud.vault import receipts
@@ -40,6 +40,7 @@ class ReporterView:
     content: dict
     thread: list
     status_history: list
+    files: list = ()  # name, type and size of the files given with the report
 
 
 def _find(receipt_text: str) -> tuple[Report, str]:
@@ -73,12 +74,25 @@ def view(receipt_text: str) -> ReporterView:
         (entry.at, entry.detail.get("to"))
         for entry in report.case.timeline.filter(kind=TimelineEntry.Kind.STATUS_CHANGED)
     ]
+    files = attachments.described(report.attachments.all(), case_key)
     with transaction.atomic():
         audit.record(Actor.reporter(), "report.read_by_reporter", report, event_id=report.event_id)
-    return ReporterView(report, report.case, content, thread, history)
+    return ReporterView(report, report.case, content, thread, history, files)
 
 
-def add_information(receipt_text: str, text: str) -> Message:
+def open_file(receipt_text: str, attachment_id) -> attachments.CheckedFile:
+    """A file the reporter gave with their report (never one from a staff note)."""
+    report, receipt = _find(receipt_text)
+    attachment = report.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise Attachment.DoesNotExist
+    opened = attachments.opened(attachment, _case_key(report, receipt))
+    with transaction.atomic():
+        audit.record(Actor.reporter(), "attachment.read", attachment, event_id=report.event_id)
+    return opened
+
+
+def add_information(receipt_text: str, text: str, files=()) -> Message:
     """The reporter adds to their report; named staff are recused before anyone is alerted."""
     text = text.strip()
     if not text:
@@ -91,8 +105,10 @@ def add_information(receipt_text: str, text: str) -> Message:
         case=case, report=report, direction=Message.Direction.FROM_REPORTER, created_at=now
     )
     message.sealed = case_key.seal("message", message.pk, {"text": text})
+    given = attachments.sealed(case_key, case, files, at=now, report=report)
     with transaction.atomic():
         message.save(force_insert=True)
+        Attachment.objects.bulk_create(given)
         if connection.vendor == "postgresql":
             # As at intake: a roster change waits for this, and its rescan sees it.
             Event.objects.select_for_update(no_key=True).filter(pk=case.event_id).exists()

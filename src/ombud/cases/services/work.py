@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy
 
 from ombud.audit import services as audit
 from ombud.cases import rules
-from ombud.cases.models import Case, Message, Note, Status, TimelineEntry
-from ombud.cases.services import escalation, recusal, timeline
+from ombud.cases.models import Attachment, Case, Message, Note, Status, TimelineEntry
+from ombud.cases.services import attachments, escalation, recusal, timeline
 from ombud.cases.services.access import case_key
 
 TEXT_LIMIT = 20_000
@@ -47,6 +47,7 @@ class StaleCase(CaseActionError):
 class ReportView:
     report: object
     content: dict
+    files: list = ()  # name, type and size of each attachment
 
     @property
     def labelled(self):
@@ -57,6 +58,7 @@ class ReportView:
 class NoteView:
     note: Note
     text: str
+    files: list = ()
 
 
 @dataclass(frozen=True)
@@ -91,15 +93,37 @@ class CaseFile:
         ]
 
 
+def open_attachment(case: Case, attachment_id, *, by) -> attachments.CheckedFile:
+    """One attachment's bytes, for download; audited like reading the case."""
+    attachment = case.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise Attachment.DoesNotExist
+    opened = attachments.opened(attachment, case_key(case, by))
+    with transaction.atomic():
+        audit.record(by, "attachment.read", attachment, event_id=case.event_id)
+    return opened
+
+
 def open_case(case: Case, *, by) -> CaseFile:
     """Decrypt a case the reader may see (the caller got it from ``cases_visible_to``)."""
     opened = case_key(case, by)
+    files: dict = {}
+    for attachment in case.attachments.all():
+        files.setdefault(attachment.report_id or attachment.note_id, []).append(attachment)
     reports = [
-        ReportView(r, recusal.report_fields(r, opened))
+        ReportView(
+            r,
+            recusal.report_fields(r, opened),
+            attachments.described(files.get(r.pk, []), opened),
+        )
         for r in case.reports.select_related("taken_by").order_by("received_at")
     ]
     notes = [
-        NoteView(n, opened.open("note", n.pk, n.sealed)["text"])
+        NoteView(
+            n,
+            opened.open("note", n.pk, n.sealed)["text"],
+            attachments.described(files.get(n.pk, []), opened),
+        )
         for n in case.notes.select_related("author")
     ]
     messages = [
@@ -170,12 +194,16 @@ def _clean_text(text: str) -> str:
 
 
 @transaction.atomic
-def add_note(case: Case, text: str, *, by) -> Note:
+def add_note(case: Case, text: str, *, by, files=()) -> Note:
     text = _clean_text(text)
     now = timezone.now()
     note = Note(case=case, author=by, created_at=now)
-    note.sealed = case_key(case, by).seal("note", note.pk, {"text": text})
+    opened = case_key(case, by)
+    note.sealed = opened.seal("note", note.pk, {"text": text})
     note.save(force_insert=True)
+    Attachment.objects.bulk_create(
+        attachments.sealed(opened, case, files, at=now, note=note, by=by)
+    )
     Case.objects.filter(pk=case.pk).update(updated_at=now)
     timeline.add(case, TimelineEntry.Kind.NOTE_ADDED, actor=by, at=now)
     audit.record(by, "note.created", note, event_id=case.event_id)
