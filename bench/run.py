@@ -17,6 +17,7 @@ target is missed. See bench/README.md for the method.
 """
 
 import argparse
+import base64
 import contextlib
 import email
 import email.policy
@@ -42,6 +43,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from django_otp.oath import totp
+
 from ombud.demo.mailsink import LoopbackSMTPServer
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -57,6 +60,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 EVENT = "pycon-demo"
+# The demo users' second factor, so the bench can ask for an API token as a script would.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 SUBMIT_PATH = f"/api/v1/events/{EVENT}/reports"
 BASELINE_PATH = f"/bench/baseline/events/{EVENT}/reports"
 REPORT_PAGE = f"/e/{EVENT}/report/"
@@ -348,6 +353,7 @@ def site_env(data_dir: Path, port: int, sink: MailSink, password: str, src: str)
             "OMBUD_RATE_LIMITS": "off",
             "OMBUD_EMAIL_URL": sink.url,
             "OMBUD_DEMO_PASSWORD": password,
+            "OMBUD_DEMO_TOTP_SECRET": TOTP_SECRET,
             "OMBUD_BASE_URL": f"http://127.0.0.1:{port}",
             "OMBUD_LOG_LEVEL": "WARNING",
             "PYTHONUNBUFFERED": "1",
@@ -461,6 +467,11 @@ def _call(conn: http.client.HTTPConnection, method: str, path: str, body=None, h
     return response.status, data
 
 
+def _otp() -> str:
+    """The code the demo users' authenticator shows now (django-otp's own TOTP)."""
+    return f"{totp(base64.b32decode(TOTP_SECRET)):06d}"
+
+
 def _case_ids(site: Site, password: str, report_ids: list[str]) -> dict[str, str]:
     """Each report's case, read through the chair's API token, after the measurement."""
     conn = http.client.HTTPConnection("127.0.0.1", site.port, timeout=30)
@@ -469,7 +480,7 @@ def _case_ids(site: Site, password: str, report_ids: list[str]) -> dict[str, str
             conn,
             "POST",
             "/api/v1/auth/token",
-            json.dumps({"username": "chair", "password": password}),
+            json.dumps({"username": "chair", "password": password, "otp": _otp()}),
             {"Content-Type": "application/json"},
         )
         if status != 200:

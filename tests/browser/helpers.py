@@ -54,6 +54,14 @@ def sign_in(page: Page, username: str, password: str = DEMO_PASSWORD) -> None:
         page.get_by_role("button", name="Continue").click()
 
 
+def declare_no_conflict(page: Page) -> None:
+    """On a case page that asks first, say there is no conflict of interest."""
+    expect(page.get_by_role("heading", name="Before you open this case")).to_be_visible()
+    expect(page.locator("main")).not_to_contain_text("What happened")
+    page.get_by_role("button", name="No conflict of interest: open the case").click()
+    expect(page.get_by_role("status")).to_contain_text("The case is open to you.")
+
+
 def sign_in_at(page: Page, base_url: str, username: str) -> None:
     page.goto(base_url + "/staff/login/")
     sign_in(page, username)

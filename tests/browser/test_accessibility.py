@@ -6,7 +6,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import EVENT, file_case, send_report, sign_in_at
+from tests.browser.helpers import EVENT, declare_no_conflict, file_case, send_report, sign_in_at
 
 pytestmark = pytest.mark.browser
 
@@ -89,6 +89,9 @@ def test_staff_dashboard_and_case_page_have_no_axe_violations(new_context, modul
             f"{base}/staff/cases/{case_id}/",
         ],
     )
+    # The case page itself, once the chair declared no conflict of interest.
+    declare_no_conflict(page)
+    assert_accessible(page)
     # The case page after an action, with a message shown in the conversation.
     page.get_by_label("Message to the reporter").fill("AXE-4: are you safe?")
     page.get_by_role("button", name="Send to the reporter").click()

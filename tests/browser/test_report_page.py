@@ -6,7 +6,14 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import EVENT, PHONE, file_case, send_report, sign_in_at
+from tests.browser.helpers import (
+    EVENT,
+    PHONE,
+    declare_no_conflict,
+    file_case,
+    send_report,
+    sign_in_at,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -90,6 +97,7 @@ def test_case_page_fits_a_phone_screen_with_long_unbroken_text(new_context, modu
     page = new_context().new_page()
     sign_in_at(page, base, "chair")
     page.goto(f"{base}/staff/cases/{case_id}/")
+    declare_no_conflict(page)
     expect(page.locator("main")).to_contain_text("PHONE-2")
     page.get_by_label("Message to the reporter").fill(f"Is this the account? {LONG}")
     page.get_by_role("button", name="Send to the reporter").click()

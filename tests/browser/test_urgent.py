@@ -9,6 +9,7 @@ from tests.browser.helpers import (
     URGENT_SUBJECT,
     alerts_queued,
     case_link,
+    declare_no_conflict,
     email,
     sign_in,
 )
@@ -92,6 +93,9 @@ def test_urgent_report_naming_a_staff_member_alerts_everyone_on_duty_but_them(
     chair = new_context(javascript=False).new_page()
     chair.goto(link.group(0))
     sign_in(chair, "chair")
+    # Urgent: the emergency numbers come before the conflict-of-interest question.
+    expect(chair.get_by_role("region", name="Safety first")).to_contain_text("911")
+    declare_no_conflict(chair)
     expect(chair.get_by_role("region", name="Safety first")).to_contain_text("911")
     expect(chair.get_by_role("region", name="Kept away from this case")).to_contain_text(
         "Jonas Berg — named in the report"

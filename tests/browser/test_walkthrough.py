@@ -13,6 +13,7 @@ from tests.browser.helpers import (
     RECEIPT,
     alerts_queued,
     case_link,
+    declare_no_conflict,
     email,
     sign_in,
     sign_in_at,
@@ -65,6 +66,8 @@ def test_report_alert_reply_and_follow_up_without_javascript(
     chair.goto(case_url)
     expect(chair).to_have_url(re.compile(re.escape(f"{base}/staff/login/?next=")))
     sign_in(chair, "chair")
+    expect(chair).to_have_url(case_url)
+    declare_no_conflict(chair)
     expect(chair).to_have_url(case_url)
     expect(chair.locator("main")).to_contain_text(WHAT_HAPPENED)
     code_name = chair.locator("h1 .codename").inner_text().strip()

@@ -65,6 +65,14 @@ def test_case_page(client, cast, case, persona, allowed):
     factories.sign_in(client, _persona(cast, persona))
     response = client.get(f"/staff/cases/{case.pk}/")
     assert response.status_code == (200 if allowed else 404)
+    # Before they declare no conflict of interest, even allowed people see the code name only.
+    assert "LEAKCHECK" not in response.content.decode()
+    assert (case.code_name in response.content.decode()) is allowed
+    declared = client.post(
+        f"/staff/cases/{case.pk}/", {"action": "declare", "choice": "no_conflict"}
+    )
+    assert declared.status_code == (302 if allowed else 404)
+    response = client.get(f"/staff/cases/{case.pk}/")
     assert ("LEAKCHECK" in response.content.decode()) is allowed
 
 

@@ -52,7 +52,7 @@ def test_files_given_with_a_report_are_sealed_and_reach_the_response_team(client
     assert CANARY.encode() not in stored
     assert b"screenshot" not in stored
 
-    case = Report.objects.get().case
+    case = factories.declared(Report.objects.get().case, cast.lead)
     factories.sign_in(client, cast.lead)
     page = client.get(f"/staff/cases/{case.pk}/").content.decode()
     links = re.findall(rf'href="(/staff/cases/{case.pk}/attachments/[0-9a-f-]+/)"', page)
@@ -176,7 +176,9 @@ def test_the_reporter_downloads_their_own_files_and_adds_more_with_the_receipt(c
 
 
 def test_a_note_with_a_file_is_listed_for_the_team_and_leads_see_the_access_log(client, cast):
-    case = factories.file_report(cast.event).report.case
+    case = factories.declared(
+        factories.file_report(cast.event).report.case, cast.lead, cast.responder
+    )
     factories.sign_in(client, cast.responder)
     response = client.post(
         f"/staff/cases/{case.pk}/",

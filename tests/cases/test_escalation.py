@@ -132,7 +132,7 @@ def test_a_new_lead_who_joins_while_a_case_climbs_is_reached_at_the_lead_levels(
 
 
 def test_the_case_page_says_when_the_next_level_is_alerted(client, cast):
-    case = factories.file_report(cast.event).report.case
+    case = factories.declared(factories.file_report(cast.event).report.case, cast.lead)
     factories.sign_in(client, cast.lead)
     html = client.get(f"/staff/cases/{case.pk}/").content.decode()
     assert "alerted at level 1 of 4" in html

@@ -175,7 +175,7 @@ def test_moving_an_event_to_per_person_keys_reseals_its_cases_and_cannot_be_undo
 
 
 def test_a_session_without_the_key_is_told_to_sign_in_again_not_shown_a_500(client, cast):
-    case = _case(cast)
+    case = factories.declared(_case(cast), cast.lead)
     factories.sign_in(client, cast.lead)
     del client.cookies["ombud_key"]
     response = client.get(f"/staff/cases/{case.pk}/")

@@ -123,12 +123,14 @@ def test_case_page_actions_redirect_and_show_errors_in_place(client, cast, case)
 
 def test_the_case_page_shows_the_reporters_law_enforcement_choice(client, cast):
     case = factories.file_report(cast.event, law_enforcement="no").report.case
+    factories.declared(case, cast.lead)
     factories.sign_in(client, cast.lead)
     html = client.get(f"/staff/cases/{case.pk}/").content.decode()
     assert "does not want them involved" in html
 
 
 def test_times_on_the_case_page_are_in_the_events_time_zone(client, cast, case):
+    factories.declared(case, cast.lead)
     factories.sign_in(client, cast.lead)
     html = client.get(f"/staff/cases/{case.pk}/").content.decode()
     local = case.created_at.astimezone(cast.event.zone)

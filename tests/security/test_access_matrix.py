@@ -52,6 +52,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
 from ombud.accounts.services import password_link_path
+from ombud.cases.services import team
 from ombud.cases.services.attachments import CheckedFile
 from ombud.notify.channels import config as channel_config
 from ombud.notify.models import AlertChannel, OutboxMessage
@@ -301,6 +302,30 @@ API = {
     "/api/v1/cases/{case_id}/status": {
         "POST":           (401,   401,   404,   READ,  404,   READ,  404,   404,   404,   404),
     },
+    "/api/v1/cases/{case_id}/declaration": {
+        "POST":           (401,   401,   404,   READ,  404,   READ,  404,   404,   404,   404),
+    },
+    "/api/v1/cases/{case_id}/recusal": {
+        "POST":           (401,   401,   404,   200,   404,   200,   404,   404,   404,   404),
+    },
+    "/api/v1/cases/{case_id}/owner": {
+        # Taking the unowned case themselves.
+        "POST":           (401,   401,   404,   READ,  404,   READ,  404,   404,   404,   404),
+    },
+    "/api/v1/cases/{case_id}/helpers": {
+        # Adding the responder: the owner's or a lead's to do.
+        "POST":           (401,   401,   404,   409,   404,   READ,  404,   404,   404,   404),
+    },
+    "/api/v1/cases/{case_id}/safety-steps": {
+        "POST":           (401,   401,   404,   201,   404,   201,   404,   404,   404,   404),
+    },
+    "/api/v1/cases/{case_id}/interim-actions": {
+        "POST":           (401,   401,   404,   201,   404,   201,   404,   404,   404,   404),
+    },
+    "/api/v1/cases/{case_id}/interim-actions/{action_id}/review": {
+        # The lead took the action: someone else reviews it.
+        "POST":           (401,   401,   404,   READ,  404,   409,   404,   404,   404,   404),
+    },
     "/api/v1/cases/{case_id}/notes": {
         "POST":           (401,   401,   404,   201,   404,   201,   404,   404,   404,   404),
     },
@@ -342,6 +367,10 @@ API_BODIES = {
         "status": "acknowledged",
     },
     ("POST", "/api/v1/cases/{case_id}/notes"): {"text": "A note from the matrix."},
+    ("POST", "/api/v1/cases/{case_id}/owner"): {"username": "{username}"},
+    ("POST", "/api/v1/cases/{case_id}/helpers"): {"username": "{helper}"},
+    ("POST", "/api/v1/cases/{case_id}/safety-steps"): {"step": "escort_offered"},
+    ("POST", "/api/v1/cases/{case_id}/interim-actions"): {"text": "Asked him to leave."},
     ("POST", "/api/v1/cases/{case_id}/messages"): {"text": "A message from the matrix."},
 }
 # Method-key variants: different URL kwargs or request environment.
@@ -383,6 +412,10 @@ def _build_world() -> World:
     report = submission.report
     case = report.case
     assert factories.recused(case) == {"offduty", "lead2"}
+    factories.declared(case, cast.lead, cast.responder)
+    interim = team.record_interim_action(
+        case, "Asked him to leave.", by=factories.holding_key(cast.lead)
+    )
     dead = OutboxMessage.objects.get(subject_id=case.pk, recipient=cast.lead)
     OutboxMessage.objects.filter(pk=dead.pk).update(
         state=OutboxMessage.State.DEAD, attempts=10, last_error="refused"
@@ -422,6 +455,8 @@ def _build_world() -> World:
         "case_version": case.version,
         "report_id": str(report.pk),
         "attachment_id": str(report.attachments.get().pk),
+        "action_id": interim.pk,
+        "helper": cast.responder.username,
         "message_id": str(dead.pk),
         "member_id": membership.pk,
         "shift_id": shift.pk,

@@ -169,6 +169,9 @@ def test_event_settings_validate_and_bump_the_guide_version(client, cast):
         "duty_hours_start": "08:00",
         "duty_hours_end": "20:00",
         "vault_mode": "personal",
+        "ack_promise_hours": 1,
+        "ack_promise_hours_after": 24,
+        "update_promise_days": 7,
     }
     response = client.post("/staff/manage/events/conf/", data)
     html = response.content.decode()

@@ -84,6 +84,8 @@ def test_report_content_and_receipts_appear_nowhere_but_in_sealed_form(demo_serv
     assert chair.sign_in("chair", DEMO_PASSWORD, demo_otp()).url.endswith("/staff/")
     mail = mail_sink.wait_for(lambda ms: any("chair@" in a for m in ms for a in m.envelope_to))
     case_path = re.search(r"/staff/cases/[0-9a-f-]+/", mail[0].body).group(0)
+    assert all(c not in chair.get(case_path).text for c in canaries)  # not before declaring
+    chair.post_form(case_path, {"action": "declare", "choice": "no_conflict"})
     assert any(c in chair.get(case_path).text for c in canaries)
     note, message, addition = _canary("note"), _canary("message"), _canary("addition")
     canaries += [note, message, addition]

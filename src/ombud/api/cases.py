@@ -3,6 +3,7 @@
 from datetime import datetime
 from uuid import UUID
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
@@ -12,14 +13,14 @@ from pydantic import ConfigDict, Field
 from ombud.api.errors import ApiError
 from ombud.api.schemas import text
 from ombud.audit import services as audit
-from ombud.cases.models import Status
+from ombud.cases.models import SafetyStep, Status
 from ombud.cases.queries import (
     cases_visible_to,
     dashboard_order,
     reports_taken_by,
     reports_visible_to,
 )
-from ombud.cases.services import work
+from ombud.cases.services import team, work
 from ombud.cases.services.access import case_key
 from ombud.cases.services.recusal import report_fields
 from ombud.events.models import Event, OrganiserAdmin
@@ -160,6 +161,7 @@ class CaseSummary(Schema):
     created_at: datetime
     updated_at: datetime
     version: int
+    owner: str | None = Field(default=None, description="Username of the case's owner.")
 
 
 class TimelineOut(Schema):
@@ -186,6 +188,24 @@ class MessageOut(Schema):
     text: str
 
 
+class SafetyStepOut(Schema):
+    kind: str
+    by: str
+    at: datetime
+    override: bool = Field(description="Against the reporter's choice, for a present danger.")
+    reason: str
+
+
+class InterimActionOut(Schema):
+    id: UUID
+    by: str
+    at: datetime
+    text: str
+    review_due: datetime
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+
+
 class CaseOut(CaseSummary):
     reports: list[ReportOut]
     notes: list[NoteOut]
@@ -193,6 +213,9 @@ class CaseOut(CaseSummary):
     timeline: list[TimelineOut]
     recused: list[dict]
     allowed_statuses: list[str]
+    helpers: list[str] = []
+    safety_steps: list[SafetyStepOut] = []
+    interim_actions: list[InterimActionOut] = []
 
 
 def _case_summary(case) -> dict:
@@ -205,11 +228,12 @@ def _case_summary(case) -> dict:
         "created_at": case.created_at,
         "updated_at": case.updated_at,
         "version": case.version,
+        "owner": case.owner.username if case.owner_id else None,
     }
 
 
 def _visible_case(user, case_id):
-    case = cases_visible_to(user).select_related("event").filter(pk=case_id).first()
+    case = cases_visible_to(user).select_related("event", "owner").filter(pk=case_id).first()
     if case is None:
         raise ApiError(404, _("Not found."))
     return case
@@ -262,6 +286,29 @@ def _case_out(case, user) -> dict:
         ],
         "recused": [{"username": r.user.username, "reason": r.reason} for r in case_file.recusals],
         "allowed_statuses": case_file.allowed_statuses(),
+        "helpers": [helper.username for helper in case.helpers.all()],
+        "safety_steps": [
+            {
+                "kind": step.kind,
+                "by": step.by.username,
+                "at": step.at,
+                "override": step.override,
+                "reason": reason,
+            }
+            for step, reason in case_file.safety_steps
+        ],
+        "interim_actions": [
+            {
+                "id": action.pk,
+                "by": action.by.username,
+                "at": action.at,
+                "text": text,
+                "review_due": action.review_due,
+                "reviewed_by": action.reviewed_by.username if action.reviewed_by else None,
+                "reviewed_at": action.reviewed_at,
+            }
+            for action, text in case_file.interim_actions
+        ],
     }
 
 
@@ -286,6 +333,10 @@ class VersionIn(Schema):
 class StatusIn(VersionIn):
     # An enum accepts its string values only outside strict mode.
     status: Status = Field(strict=False)
+    message: text(work.TEXT_LIMIT) = Field(
+        default="",
+        description="Closing message to the reporter: needed to close when they can be reached.",
+    )
 
 
 class TextIn(Schema):
@@ -324,7 +375,11 @@ def change_status(request, case_id: UUID, body: StatusIn):
     case = _visible_case(request.auth, case_id)
     _run(
         lambda: work.change_status(
-            case, body.status, by=request.auth, expected_version=body.version
+            case,
+            body.status,
+            by=request.auth,
+            expected_version=body.version,
+            closing_message=body.message or "",
         )
     )
     return _status_response(case, request.auth)
@@ -367,3 +422,111 @@ def message_reporter(request, case_id: UUID, body: MessageIn):
             "text": body.text,
         },
     )
+
+
+class PersonIn(Schema):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    username: str = Field(min_length=1, max_length=150)
+
+
+class SafetyStepIn(Schema):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    step: SafetyStep.Kind = Field(strict=False)
+    reason: text(team.REASON_LIMIT) = Field(
+        default="", description="Why someone is in danger now (for an unasked referral)."
+    )
+
+
+def _person(username: str):
+    person = get_user_model().objects.filter(username=username, is_active=True).first()
+    if person is None:
+        raise ApiError(409, _("That person cannot work on this case."))
+    return person
+
+
+@router.post("/cases/{case_id}/declaration", response={200: CaseOut, 404: Detail})
+def declare_no_conflict(request, case_id: UUID):
+    """Declare that you have no conflict of interest in the case (the case page asks
+    before it first opens; a conflict is POST /recusal instead)."""
+    case = _visible_case(request.auth, case_id)
+    team.declare_no_conflict(case, by=request.auth)
+    return _status_response(case, request.auth)
+
+
+@router.post("/cases/{case_id}/recusal", response={200: Detail, 404: Detail})
+def recuse(request, case_id: UUID):
+    """Recuse yourself from the case at any time; no reason asked."""
+    case = _visible_case(request.auth, case_id)
+    _run(lambda: team.recuse_self(case, by=request.auth))
+    return Reply(200, {"detail": _("You are recused from this case.")})
+
+
+@router.post("/cases/{case_id}/owner", response={200: CaseOut, 404: Detail, 409: Detail})
+def assign_owner(request, case_id: UUID, body: PersonIn):
+    """Give the case an owner: yourself when nobody owns it; anyone eligible for a lead."""
+    case = _visible_case(request.auth, case_id)
+    _run(lambda: team.assign_owner(case, _person(body.username), by=request.auth))
+    return _status_response(case, request.auth)
+
+
+@router.post("/cases/{case_id}/helpers", response={200: CaseOut, 404: Detail, 409: Detail})
+def add_helper(request, case_id: UUID, body: PersonIn):
+    """Add a helper (the owner or a lead)."""
+    case = _visible_case(request.auth, case_id)
+    _run(lambda: team.add_helper(case, _person(body.username), by=request.auth))
+    return _status_response(case, request.auth)
+
+
+@router.post(
+    "/cases/{case_id}/safety-steps", response={201: SafetyStepOut, 404: Detail, 409: Detail}
+)
+def record_safety_step(request, case_id: UUID, body: SafetyStepIn):
+    """Escort offered, venue security informed, law enforcement contacted."""
+    case = _visible_case(request.auth, case_id)
+    reason = body.reason or ""
+    step = _run(
+        lambda: team.record_safety_step(case, body.step, by=request.auth, danger_reason=reason)
+    )
+    return Reply(
+        201,
+        {
+            "kind": step.kind,
+            "by": request.auth.username,
+            "at": step.at,
+            "override": step.override,
+            "reason": reason if step.override else "",
+        },
+    )
+
+
+@router.post(
+    "/cases/{case_id}/interim-actions",
+    response={201: InterimActionOut, 404: Detail, 409: Detail},
+)
+def record_interim_action(request, case_id: UUID, body: TextIn):
+    """An action taken on the spot; the team reviews it within 24 hours."""
+    case = _visible_case(request.auth, case_id)
+    action = _run(lambda: team.record_interim_action(case, body.text, by=request.auth))
+    return Reply(
+        201,
+        {
+            "id": action.pk,
+            "by": request.auth.username,
+            "at": action.at,
+            "text": body.text,
+            "review_due": action.review_due,
+            "reviewed_by": None,
+            "reviewed_at": None,
+        },
+    )
+
+
+@router.post(
+    "/cases/{case_id}/interim-actions/{action_id}/review",
+    response={200: CaseOut, 404: Detail, 409: Detail},
+)
+def review_interim_action(request, case_id: UUID, action_id: UUID):
+    """Someone other than who took it reviews an interim action."""
+    case = _visible_case(request.auth, case_id)
+    _run(lambda: team.review_interim_action(case, action_id, by=request.auth))
+    return _status_response(case, request.auth)

@@ -14,13 +14,14 @@ class CasesConfig(AppConfig):
     label = "cases"
 
     def ready(self):
-        from ombud.cases.services import alerts, escalation  # noqa: PLC0415 -- after models
+        from ombud.cases.services import alerts, escalation, promises  # noqa: PLC0415
         from ombud.notify import worker  # noqa: PLC0415
         from ombud.staff.models import Membership  # noqa: PLC0415
 
         if alerts.unwanted not in worker.unwanted_checks:
             worker.unwanted_checks.append(alerts.unwanted)
         worker.register(escalation.escalate_due, timedelta(0))
+        worker.register(promises.remind_due, timedelta(minutes=5))
         person = get_user_model()
         for model, fields in ((Membership, _MEMBER_IDENTITY), (person, _PERSON_IDENTITY)):
             pre_save.connect(

@@ -3,6 +3,7 @@ under the case key (``ombud.vault``); only what lists, alerts and counts
 need stays in the clear: status, urgency, choices, times and ids."""
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -54,6 +55,19 @@ class Case(models.Model):
     updated_at = models.DateTimeField()
     # Bumped by every change, so two people acting on a stale page cannot overwrite each other.
     version = models.PositiveIntegerField(default=1)
+    # One responder or lead answers for the case; others may help.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_cases",
+    )
+    helpers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="helped_cases"
+    )
+    # The promise (services.promises) the owner and leads were last reminded of.
+    reminded_for = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("case")
@@ -154,6 +168,80 @@ class Recusal(models.Model):
 
     def __str__(self):
         return f"recusal {self.pk}"
+
+
+class Declaration(models.Model):
+    """A case worker's "no conflict of interest" for one case, given before it first
+    opened for them. (A conflict is a self-recusal instead: see ``Recusal``.)"""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="declarations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("declaration of no conflict")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "user"], name="declared_once_per_case")
+        ]
+
+    def __str__(self):
+        return f"declaration {self.pk}"
+
+
+class SafetyStep(models.Model):
+    """Something done to keep people safe. Involving security or the police needs the
+    reporter's wish or a present danger, said in a sealed reason."""
+
+    class Kind(models.TextChoices):
+        ESCORT_OFFERED = "escort_offered", _("Escort offered")
+        SECURITY_INFORMED = "security_informed", _("Venue security informed")
+        LAW_ENFORCEMENT_CONTACTED = "law_enforcement", _("Law enforcement contacted")
+
+    REFERRALS = (Kind.SECURITY_INFORMED, Kind.LAW_ENFORCEMENT_CONTACTED)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="safety_steps")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    # Present danger overrode the reporter's choice: the written reason is sealed.
+    override = models.BooleanField(default=False)
+    sealed_reason = models.BinaryField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("safety step")
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.kind} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class InterimAction(models.Model):
+    """Done on the spot by one responder (a verbal warning, asking someone to leave a
+    talk); the team reviews it within a day."""
+
+    REVIEW_WITHIN = timedelta(hours=24)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="interim_actions")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    sealed = models.BinaryField()
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("interim action")
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"interim action {self.pk}"
+
+    @property
+    def review_due(self):
+        return self.at + self.REVIEW_WITHIN
 
 
 class Escalation(models.Model):
@@ -264,6 +352,13 @@ class TimelineEntry(models.Model):
         RECUSAL = "recusal", _("Someone was recused")
         ESCALATED = "escalated", _("Alert escalated")
         ALERT_ACKNOWLEDGED = "alert_acknowledged", _("Alert acknowledged")
+        DECLARED = "declared", _("Declared no conflict of interest")
+        SELF_RECUSAL = "self_recusal", _("Someone recused themselves")
+        OWNER = "owner", _("Owner assigned")
+        HELPER = "helper", _("Helper added")
+        SAFETY_STEP = "safety_step", _("Safety step")
+        INTERIM_ACTION = "interim_action", _("Interim action taken")
+        INTERIM_REVIEWED = "interim_reviewed", _("Interim action reviewed")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="timeline")
     at = models.DateTimeField()
@@ -300,4 +395,9 @@ class TimelineEntry(models.Model):
                 "channel": channel,
                 "urgent": urgent,
             }
+        if self.kind == self.Kind.SAFETY_STEP:
+            step = dict(SafetyStep.Kind.choices).get(self.detail.get("step"), "")
+            if self.detail.get("override"):
+                return _("%(step)s: present danger, against the reporter's choice") % {"step": step}
+            return str(step)
         return str(self.get_kind_display())

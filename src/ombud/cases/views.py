@@ -3,6 +3,7 @@ may be seen, services do the work."""
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404
@@ -16,9 +17,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ombud.audit import services as audit
 from ombud.cases import rules
 from ombud.cases.forms import AttachmentsField
-from ombud.cases.models import Attachment, Case, Status
+from ombud.cases.models import Attachment, Case, SafetyStep, Status
 from ombud.cases.queries import access_log_of, cases_visible_to, dashboard_order, reports_taken_by
-from ombud.cases.services import escalation, grants, work
+from ombud.cases.services import escalation, grants, promises, team, work
 from ombud.events.services import events_managed_by
 from ombud.notify import worker
 from ombud.notify.models import OutboxMessage
@@ -38,13 +39,24 @@ def dashboard(request):
     user = request.user
     # Someone whose key opens cases others should read but cannot yet: open them.
     granted = grants.grant_pending(user)
-    cases = dashboard_order(cases_visible_to(user).select_related("event", "escalation"))
+    cases = list(
+        dashboard_order(
+            promises.with_last_update(
+                cases_visible_to(user).select_related("event", "escalation", "owner")
+            )
+        )[:DASHBOARD_LIMIT]
+    )
+    now = timezone.now()
+    for case in cases:
+        case.overdue = promises.overdue(case, now)
     memberships = list(memberships_of(user))
     lead_of = [m.event for m in memberships if m.is_lead and m.is_acknowledged]
     rota_events = [m.event for m in memberships if staff_rules.may_manage_rota(user, m.event)]
     taken = reports_taken_by(user).select_related("case", "event").order_by("-received_at")
     context = {
-        "cases": cases[:DASHBOARD_LIMIT],
+        "cases": cases,
+        "to_review": team.interim_actions_awaiting_review(cases_visible_to(user))[:50],
+        "now": now,
         "memberships": memberships,
         "unacknowledged": [m for m in memberships if not m.is_acknowledged],
         "outdated": [m for m in memberships if m.is_acknowledged and not m.is_current],
@@ -92,6 +104,13 @@ def retry_alert(request, message_id):
 class StatusForm(Form):
     status = forms.ChoiceField(choices=Status.choices)
     version = forms.IntegerField(min_value=1)
+    message = forms.CharField(
+        label=gettext_lazy("Closing message to the reporter"),
+        max_length=work.TEXT_LIMIT,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("What was decided or done, as the reporter may know it."),
+    )
 
 
 class TextForm(Form):
@@ -117,51 +136,169 @@ class MessageForm(TextForm):
     )
 
 
-_ACTIONS = {"status": StatusForm, "note": NoteForm, "message": MessageForm}
+class InterimForm(TextForm):
+    text = forms.CharField(
+        label=gettext_lazy("Action taken on the spot"),
+        max_length=work.TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy(
+            "E.g. a verbal warning, or asking someone to leave a talk. The team reviews it "
+            "within 24 hours."
+        ),
+    )
+
+
+class DeclareForm(Form):
+    choice = forms.ChoiceField(choices=[("no_conflict", ""), ("conflict", "")])
+
+
+class PersonForm(Form):
+    person = forms.IntegerField(label=gettext_lazy("Who"), min_value=1)
+
+
+class SafetyForm(Form):
+    step = forms.ChoiceField(choices=SafetyStep.Kind.choices)
+    reason = forms.CharField(
+        label=gettext_lazy("Why someone is in danger now"),
+        max_length=team.REASON_LIMIT,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy(
+            "Needed for security or the police when the reporter did not ask for them."
+        ),
+    )
+
+
+class ReviewForm(Form):
+    interim = forms.UUIDField()
+
+
+_ACTIONS = {
+    "status": StatusForm,
+    "note": NoteForm,
+    "message": MessageForm,
+    "declare": DeclareForm,
+    "recuse": Form,
+    "owner": PersonForm,
+    "take": Form,
+    "helper": PersonForm,
+    "safety": SafetyForm,
+    "interim": InterimForm,
+    "review": ReviewForm,
+}
 _DONE = {
     "status": gettext_lazy("Status changed."),
     "note": gettext_lazy("Note added."),
     "message": gettext_lazy("Message sent to the reporter."),
+    "declare": gettext_lazy("Thank you. The case is open to you."),
+    "owner": gettext_lazy("Owner changed."),
+    "take": gettext_lazy("The case is yours."),
+    "helper": gettext_lazy("Helper added."),
+    "safety": gettext_lazy("Safety step recorded."),
+    "interim": gettext_lazy("Interim action recorded; the team will review it."),
+    "review": gettext_lazy("Interim action reviewed."),
 }
+
+
+def _person(case, data):
+    person = get_user_model().objects.filter(pk=data["person"], is_active=True).first()
+    if person is None:
+        raise work.CaseActionError(_("That person cannot work on this case."))
+    return person
 
 
 def _act(case, action, form, user):
     data = form.cleaned_data
     if action == "status":
-        work.change_status(case, data["status"], by=user, expected_version=data["version"])
+        work.change_status(
+            case,
+            data["status"],
+            by=user,
+            expected_version=data["version"],
+            closing_message=data["message"],
+        )
     elif action == "note":
         work.add_note(case, data["text"], by=user, files=data["attachments"])
-    else:
+    elif action == "message":
         work.message_reporter(case, data["text"], by=user)
+    elif action == "declare" and data["choice"] == "no_conflict":
+        team.declare_no_conflict(case, by=user)
+    elif action in {"declare", "recuse"}:
+        team.recuse_self(case, by=user)
+    elif action == "owner":
+        team.assign_owner(case, _person(case, data), by=user)
+    elif action == "take":
+        team.assign_owner(case, user, by=user)
+    elif action == "helper":
+        team.add_helper(case, _person(case, data), by=user)
+    elif action == "safety":
+        team.record_safety_step(case, data["step"], by=user, danger_reason=data["reason"])
+    elif action == "interim":
+        team.record_interim_action(case, data["text"], by=user)
+    else:
+        team.review_interim_action(case, data["interim"], by=user)
+
+
+def _left_the_case(action, form) -> bool:
+    return action == "recuse" or (
+        action == "declare" and form.cleaned_data["choice"] != "no_conflict"
+    )
+
+
+def _handle_post(request, case, forms_by_action):
+    """A redirect when the action was taken (or refused with a message); else None,
+    with the invalid form left in ``forms_by_action`` to show its errors."""
+    action = request.POST.get("action", "")
+    form_class = _ACTIONS.get(action)
+    if form_class is None:
+        messages.error(request, _("Unknown action."))
+        return redirect("cases:detail", case_id=case.pk)
+    form = form_class(request.POST, request.FILES)
+    if not form.is_valid():
+        forms_by_action[action] = form
+        return None
+    try:
+        _act(case, action, form, request.user)
+    except KeyUnavailable:
+        return redirect("cases:detail", case_id=case.pk)  # the GET explains
+    except work.CaseActionError as exc:
+        messages.error(request, str(exc))  # shown with the form, nothing typed lost
+        forms_by_action[action] = form
+        return None
+    if _left_the_case(action, form):
+        # The case is gone for this person now.
+        messages.success(request, _("You are recused from %(case)s.") % {"case": case.code_name})
+        return redirect("cases:dashboard")
+    messages.success(request, _DONE[action])
+    return redirect("cases:detail", case_id=case.pk)
 
 
 @login_required
 @sensitive_post_parameters()
 @require_http_methods(["GET", "HEAD", "POST"])
 def detail(request, case_id):
-    case = get_object_or_404(cases_visible_to(request.user).select_related("event"), pk=case_id)
-    forms_by_action = {"note": NoteForm(), "message": MessageForm()}
+    case = get_object_or_404(
+        cases_visible_to(request.user).select_related("event", "owner"), pk=case_id
+    )
+    forms_by_action = {
+        "note": NoteForm(),
+        "message": MessageForm(),
+        "interim": InterimForm(),
+        "safety": SafetyForm(),
+        "status": StatusForm(),
+    }
     status = 200
     if request.method == "POST":
-        action = request.POST.get("action", "")
-        form_class = _ACTIONS.get(action)
-        if form_class is None:
-            messages.error(request, _("Unknown action."))
-            return redirect("cases:detail", case_id=case.pk)
-        form = form_class(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                _act(case, action, form, request.user)
-            except KeyUnavailable:
-                return redirect("cases:detail", case_id=case.pk)  # the GET explains
-            except work.CaseActionError as exc:
-                messages.error(request, str(exc))
-            else:
-                messages.success(request, _DONE[action])
-                return redirect("cases:detail", case_id=case.pk)
-        forms_by_action[action] = form
+        done = _handle_post(request, case, forms_by_action)
+        if done is not None:
+            return done
         status = 400
         case.refresh_from_db()
+    if team.needs_declaration(case, request.user):
+        # Nothing but the code name until they say they have no conflict.
+        return render(
+            request, "cases/declare.html", {"case": case, "event": case.event}, status=status
+        )
     try:
         case_file = work.open_case(case, by=request.user)
     except KeyUnavailable as exc:
@@ -189,8 +326,19 @@ def detail(request, case_id):
             "event_zone": case.event.zone,
             "note_form": forms_by_action["note"],
             "message_form": forms_by_action["message"],
+            "interim_form": forms_by_action["interim"],
+            "safety_form": forms_by_action["safety"],
+            "status_form": forms_by_action["status"],
             "escalation": escalation_state,
             "access_log": access_log,
+            "team": {
+                "is_lead": case_file.role == Role.LEAD,
+                "owner_left": team.owner_left(case),
+                "helpers": list(case.helpers.all()),
+                "eligible": team.eligible_workers(case),
+                "referral_wanted": team.referral_wanted(case),
+                "closing_needed": work.reporter_reachable(case),
+            },
         },
         status=status,
     )

@@ -32,6 +32,9 @@ class EventForm(ModelForm):
             "urgent_ack_minutes",
             "duty_hours_start",
             "duty_hours_end",
+            "ack_promise_hours",
+            "ack_promise_hours_after",
+            "update_promise_days",
             "vault_mode",
         ]
         help_texts = {

@@ -121,6 +121,22 @@ class Event(models.Model):
         default=2,
         validators=[MinValueValidator(1), MaxValueValidator(60)],
     )
+    # Promises the response team keeps: overdue cases are flagged and reminded.
+    ack_promise_hours = models.PositiveSmallIntegerField(
+        _("hours to acknowledge a report during the event"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(72)],
+    )
+    ack_promise_hours_after = models.PositiveSmallIntegerField(
+        _("hours to acknowledge a report after the event"),
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(336)],
+    )
+    update_promise_days = models.PositiveSmallIntegerField(
+        _("days until the reporter hears a decision or an update"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+    )
     duty_hours_start = models.TimeField(
         _("staff on duty from"),
         default=time(8, 0),

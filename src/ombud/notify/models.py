@@ -73,6 +73,8 @@ class OutboxMessage(models.Model):
         POLICY_CHANGED = "policy_changed", _("Code of conduct or guide changed")
         ESCALATION = "escalation", _("Unacknowledged report, escalated")
         CHANNEL_TEST = "channel_test", _("Test of an alert channel")
+        REPORTER_MESSAGE = "reporter_message", _("Message waiting for a reporter")
+        OVERDUE = "overdue", _("A case is overdue")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")

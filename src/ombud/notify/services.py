@@ -26,6 +26,8 @@ SUBJECTS = {
     OutboxMessage.Kind.POLICY_CHANGED: _("Ombud: please read the updated code of conduct"),
     OutboxMessage.Kind.ESCALATION: _("Ombud: a report is still not acknowledged"),
     OutboxMessage.Kind.CHANNEL_TEST: _("Ombud: test alert - this channel works"),
+    OutboxMessage.Kind.REPORTER_MESSAGE: _("A message is waiting for you"),
+    OutboxMessage.Kind.OVERDUE: _("Ombud: a case is overdue"),
 }
 
 

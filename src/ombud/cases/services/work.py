@@ -2,20 +2,27 @@
 change status, write notes, message the reporter. Each is audited in its
 own transaction."""
 
+import re
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ombud.audit import services as audit
+from ombud.audit.models import Entry
 from ombud.cases import rules
 from ombud.cases.models import Attachment, Case, Message, Note, Status, TimelineEntry
 from ombud.cases.services import attachments, escalation, recusal, timeline
 from ombud.cases.services.access import case_key
+from ombud.notify import services as notify
+from ombud.notify.models import OutboxMessage
 
 TEXT_LIMIT = 20_000
 
@@ -84,6 +91,8 @@ class CaseFile:
     timeline: list
     recusals: list
     role: str | None
+    safety_steps: list = ()  # (step, the sealed reason of an override or "")
+    interim_actions: list = ()  # (action, text)
 
     def allowed_statuses(self) -> list[str]:
         return [
@@ -135,9 +144,24 @@ def open_case(case: Case, *, by) -> CaseFile:
     recusals = [
         RecusalView(people[user_id], reason) for user_id, reason in who.items() if user_id in people
     ]
+    safety_steps = [
+        (
+            step,
+            opened.open("safety", step.pk, step.sealed_reason)["reason"]
+            if step.sealed_reason
+            else "",
+        )
+        for step in case.safety_steps.select_related("by")
+    ]
+    interim_actions = [
+        (action, opened.open("interim", action.pk, action.sealed)["text"])
+        for action in case.interim_actions.select_related("by", "reviewed_by")
+    ]
     with transaction.atomic():
         audit.record(by, "case.read", case, event_id=case.event_id)
     return CaseFile(
+        safety_steps=safety_steps,
+        interim_actions=interim_actions,
         case=case,
         reports=reports,
         notes=notes,
@@ -158,8 +182,41 @@ def _bump(case: Case, expected_version: int, **changes) -> None:
     case.refresh_from_db(fields=["version", "updated_at", *changes])
 
 
+_EMAIL = re.compile(r"[^\s<>(),;:\"']+@[^\s<>(),;:\"']+\.[^\s<>(),;:\"']+")
+
+
+def _reporter_email(report, opened) -> str:
+    """The e-mail address in the reporter's contact details, if they gave one."""
+    found = _EMAIL.search(recusal.report_fields(report, opened).get("contact", ""))
+    if found is None:
+        return ""
+    try:
+        validate_email(found.group(0))
+        notify.validate_deliverable(found.group(0))
+    except ValidationError:
+        return ""
+    return found.group(0)
+
+
+def reporter_reachable(case: Case) -> bool:
+    """A reporter who gave contact details, or who follows the case with their
+    receipt, is owed a closing message."""
+    reports = list(case.reports.values_list("pk", "reachable"))
+    if any(reachable for _pk, reachable in reports):
+        return True
+    followed = Entry.objects.filter(
+        action="report.read_by_reporter", object_id__in=[str(pk) for pk, _r in reports]
+    )
+    return (
+        followed.exists()
+        or case.messages.filter(direction=Message.Direction.FROM_REPORTER).exists()
+    )
+
+
 @transaction.atomic
-def change_status(case: Case, target: str, *, by, expected_version: int) -> Case:
+def change_status(
+    case: Case, target: str, *, by, expected_version: int, closing_message: str = ""
+) -> Case:
     current = case.status
     if target not in TRANSITIONS.get(current, ()):
         raise CaseActionError(
@@ -168,7 +225,15 @@ def change_status(case: Case, target: str, *, by, expected_version: int) -> Case
         )
     if not rules.may_set_status(rules.role_in(by, case.event), current, target):
         raise CaseActionError(_("Only an incident lead can do that."))
+    closing_message = (closing_message or "").strip()
+    if target == Status.CLOSED and not closing_message and reporter_reachable(case):
+        raise CaseActionError(
+            _("The reporter can be reached: write them a closing message to close the case.")
+        )
     _bump(case, expected_version, status=target)
+    if target == Status.CLOSED and closing_message:
+        for report in case.reports.order_by("received_at"):
+            message_reporter(case, closing_message, by=by, report=report)
     timeline.add(
         case, TimelineEntry.Kind.STATUS_CHANGED, actor=by, **{"from": current, "to": target}
     )
@@ -225,9 +290,19 @@ def message_reporter(case: Case, text: str, *, by, report=None) -> Message:
         author=by,
         created_at=now,
     )
-    message.sealed = case_key(case, by).seal("message", message.pk, {"text": text})
+    opened = case_key(case, by)
+    message.sealed = opened.seal("message", message.pk, {"text": text})
     message.save(force_insert=True)
     Case.objects.filter(pk=case.pk).update(updated_at=now)
     timeline.add(case, TimelineEntry.Kind.MESSAGE_TO_REPORTER, actor=by, at=now)
+    address = _reporter_email(report, opened)
+    if address:
+        # Content-free: the message itself waits behind the receipt.
+        notify.queue(
+            OutboxMessage.Kind.REPORTER_MESSAGE,
+            [(None, address)],
+            event_name=case.event.name,
+            path=reverse("receipt:followup"),
+        )
     audit.record(by, "message.created", message, event_id=case.event_id)
     return message

@@ -1,0 +1,188 @@
+"""The team around a case: conflict of interest, ownership, safety steps, interim
+actions and the closing message - each transition and who may take it."""
+
+import pytest
+from django.db import connection
+
+from ombud.accounts.models import ApiToken
+from ombud.cases.models import Case, Declaration, Message, SafetyStep, Status
+from ombud.cases.services import team, work
+from ombud.notify.models import OutboxMessage
+from ombud.vault import people
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def case(cast):
+    return factories.file_report(cast.event, what_happened="TEAMCANARY at the bar").report.case
+
+
+def _page(client, case):
+    return client.get(f"/staff/cases/{case.pk}/")
+
+
+def _post(client, case, **data):
+    return client.post(f"/staff/cases/{case.pk}/", data)
+
+
+def _key(person):
+    return factories.holding_key(person)
+
+
+def test_declaring_a_conflict_recuses_at_once_and_the_case_disappears(client, cast, case):
+    factories.sign_in(client, cast.responder)
+    first = _page(client, case).content.decode()
+    assert "Before you open this case" in first
+    assert "TEAMCANARY" not in first
+    response = _post(client, case, action="declare", choice="conflict")
+    assert response["Location"] == "/staff/"
+    assert _page(client, case).status_code == 404
+    assert "responder" in factories.recused(case)
+    assert not Declaration.objects.filter(case=case, user=cast.responder).exists()
+
+
+def test_self_recusal_at_any_time_gives_up_ownership(client, cast, case):
+    team.declare_no_conflict(case, by=cast.lead)
+    team.assign_owner(case, cast.lead, by=_key(cast.lead))
+    factories.sign_in(client, cast.lead)
+    assert _post(client, case, action="recuse")["Location"] == "/staff/"
+    case.refresh_from_db()
+    assert case.owner is None
+    assert _page(client, case).status_code == 404
+
+
+def test_a_responder_takes_an_unowned_case_but_not_someone_elses(cast, case):
+    team.assign_owner(case, cast.responder, by=_key(cast.responder))
+    assert Case.objects.get(pk=case.pk).owner == cast.responder
+    with pytest.raises(work.CaseActionError, match="Only an incident lead"):
+        team.assign_owner(case, cast.responder_off, by=_key(cast.responder_off))
+    # A lead reassigns, and can add helpers; the owner can too, a bystander cannot.
+    team.assign_owner(case, cast.responder_off, by=_key(cast.lead))
+    assert Case.objects.get(pk=case.pk).owner == cast.responder_off
+    team.add_helper(case, cast.responder, by=_key(cast.responder_off))
+    with pytest.raises(work.CaseActionError, match="owner or an incident lead"):
+        team.add_helper(case, cast.lead, by=_key(cast.responder))
+    assert list(case.helpers.all()) == [cast.responder]
+
+
+def test_nobody_recused_or_off_the_team_can_be_given_the_case(cast):
+    case = factories.file_report(cast.event, who="Lou Second").report.case
+    for person in (cast.lead2, cast.staff, cast.outsider, cast.unacked):
+        with pytest.raises(work.CaseActionError, match="cannot work on this case"):
+            team.assign_owner(case, person, by=_key(cast.lead))
+    assert Case.objects.get(pk=case.pk).owner is None
+
+
+def test_the_case_of_someone_who_left_is_flagged_and_can_be_taken_over(client, cast, case):
+    team.assign_owner(case, cast.responder_off, by=_key(cast.lead))
+    cast.memberships["responder_off"].delete()
+    case.refresh_from_db()
+    assert team.owner_left(case)
+    team.assign_owner(case, cast.responder, by=_key(cast.responder))  # not a lead: allowed
+    assert Case.objects.get(pk=case.pk).owner == cast.responder
+
+
+def test_security_or_police_only_when_asked_or_with_a_present_danger_reason(client, cast, case):
+    factories.declared(case, cast.lead)
+    factories.sign_in(client, cast.lead)
+    refused = _post(client, case, action="safety", step="law_enforcement")
+    assert refused.status_code == 400
+    assert "did not ask for security or the police" in refused.content.decode()
+    assert not SafetyStep.objects.exists()
+
+    assert _post(client, case, action="safety", step="escort_offered").status_code == 302
+    reason = "DANGERCANARY he came back with a knife"
+    done = _post(client, case, action="safety", step="security_informed", reason=reason)
+    assert done.status_code == 302
+    step = SafetyStep.objects.get(kind="security_informed")
+    assert step.override
+    assert b"DANGERCANARY" not in bytes(step.sealed_reason)
+    page = _page(client, case).content.decode()
+    assert "present danger, against the reporter&#x27;s choice" in page
+    assert reason in page
+
+
+def test_a_referral_the_reporter_asked_for_needs_no_reason(cast):
+    case = factories.file_report(cast.event, law_enforcement="yes").report.case
+    step = team.record_safety_step(case, "law_enforcement", by=_key(cast.responder))
+    assert not step.override
+    with pytest.raises(work.CaseActionError, match="Only the response team"):
+        team.record_safety_step(case, "escort_offered", by=_key(cast.staff))
+
+
+def test_an_interim_action_is_reviewed_by_someone_else(cast, case):
+    action = team.record_interim_action(
+        case, "Asked him to leave the talk.", by=_key(cast.responder)
+    )
+    assert list(team.interim_actions_awaiting_review(Case.objects.all())) == [action]
+    with pytest.raises(work.CaseActionError, match="Someone else"):
+        team.review_interim_action(case, action.pk, by=_key(cast.responder))
+    team.review_interim_action(case, action.pk, by=_key(cast.lead))
+    action.refresh_from_db()
+    assert action.reviewed_by == cast.lead
+    assert not team.interim_actions_awaiting_review(Case.objects.all()).exists()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sealed FROM cases_interimaction")
+        assert b"leave the talk" not in bytes(cursor.fetchone()[0])
+
+
+def test_a_reachable_reporter_gets_a_closing_message_before_the_case_closes(client, cast):
+    submission = factories.file_report(
+        cast.event, what_happened="It happened.", contact="Reach me: sam@example.net"
+    )
+    case = factories.declared(submission.report.case, cast.lead)
+    work.acknowledge(case, by=_key(cast.lead), expected_version=case.version)
+    case.refresh_from_db()
+    factories.sign_in(client, cast.lead)
+    refused = _post(client, case, action="status", status="closed", version=case.version)
+    assert refused.status_code == 400
+    assert "write them a closing message" in refused.content.decode()
+    assert Case.objects.get(pk=case.pk).status == Status.ACKNOWLEDGED
+
+    closing = "CLOSINGCANARY: he was asked to leave and will not be back."
+    done = _post(
+        client, case, action="status", status="closed", version=case.version, message=closing
+    )
+    assert done.status_code == 302
+    assert Case.objects.get(pk=case.pk).status == Status.CLOSED
+    followup = client.post("/receipt/", {"receipt": submission.receipt}).content.decode()
+    assert closing in followup
+    # The reporter's address gets a content-free notice; the message waits behind the receipt.
+    notice = OutboxMessage.objects.get(kind=OutboxMessage.Kind.REPORTER_MESSAGE)
+    assert notice.address == "sam@example.net"
+    assert notice.recipient is None
+    assert "CLOSINGCANARY" not in str(notice.context)
+
+
+def test_an_unreachable_reporter_does_not_hold_up_closing(cast, case):
+    lead = _key(cast.lead)
+    work.acknowledge(case, by=lead, expected_version=case.version)
+    case.refresh_from_db()
+    work.change_status(case, Status.CLOSED, by=lead, expected_version=case.version)
+    assert Case.objects.get(pk=case.pk).status == Status.CLOSED
+    assert not Message.objects.exists()
+
+
+def test_every_team_action_is_also_in_the_api(client, cast, case):
+    _row, token = ApiToken.issue(cast.lead, people.unlock(cast.lead, factories.PASSWORD))
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    base = f"/api/v1/cases/{case.pk}"
+
+    def post(path, body=None):
+        return client.post(base + path, body or {}, content_type="application/json", **auth)
+
+    assert post("/declaration").json()["code_name"] == case.code_name
+    assert post("/owner", {"username": "lead"}).json()["owner"] == "lead"
+    assert post("/helpers", {"username": "responder"}).json()["helpers"] == ["responder"]
+    assert post("/safety-steps", {"step": "escort_offered"}).status_code == 201
+    refused = post("/safety-steps", {"step": "security_informed"})
+    assert refused.status_code == 409
+    assert "did not ask" in refused.json()["detail"]
+    assert post("/helpers", {"username": "nobody-at-all"}).status_code == 409
+    action = team.record_interim_action(case, "Asked to leave.", by=_key(cast.responder))
+    reviewed = post(f"/interim-actions/{action.pk}/review").json()
+    assert reviewed["interim_actions"][0]["reviewed_by"] == "lead"
+    assert post("/recusal").json() == {"detail": "You are recused from this case."}
+    assert client.get(base, **auth).status_code == 404
