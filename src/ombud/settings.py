@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "ombud.events",
     "ombud.staff",
     "ombud.cases",
+    "ombud.decisions",
     "ombud.intake",
     "ombud.notify",
     "ombud.api",

@@ -16,6 +16,7 @@ urlpatterns = [
     path("receipt/", include("ombud.intake.receipt_urls")),
     path("staff/", include("ombud.accounts.urls")),
     path("staff/", include("ombud.cases.urls")),
+    path("staff/", include("ombud.decisions.urls")),
     path("staff/", include("ombud.staff.urls")),
     path("staff/", include("ombud.notify.urls")),
     path("api/v1/", api.urls),

@@ -186,3 +186,53 @@ def test_every_team_action_is_also_in_the_api(client, cast, case):
     assert reviewed["interim_actions"][0]["reviewed_by"] == "lead"
     assert post("/recusal").json() == {"detail": "You are recused from this case."}
     assert client.get(base, **auth).status_code == 404
+
+
+def test_a_witness_account_is_recorded_sealed_with_who_recorded_it(client, cast, case):
+    factories.declared(case, cast.responder)
+    factories.sign_in(client, cast.responder)
+    said = "WITNESSCANARY I saw him follow her out."
+    response = _post(
+        client, case, action="account", given_by="witness", person="Tall, green scarf", text=said
+    )
+    assert response.status_code == 302
+    page = _page(client, case).content.decode()
+    assert said in page
+    assert "A witness (Tall, green scarf)" in page
+    assert "recorded by Rita Responder" in page
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sealed FROM cases_account")
+        assert b"WITNESSCANARY" not in bytes(cursor.fetchone()[0])
+    refused = _post(client, case, action="account", given_by="nobody", text="x")
+    assert refused.status_code == 400
+
+
+def test_a_duplicate_is_linked_both_ways_and_its_report_shown_to_who_may_read_it(client, cast):
+    first = factories.file_report(cast.event, what_happened="FIRSTCANARY").report.case
+    second = factories.file_report(cast.event, what_happened="SECONDCANARY").report.case
+    factories.declared(first, cast.lead)
+    factories.sign_in(client, cast.lead)
+    done = _post(client, first, action="link", code_name=second.code_name, kind="duplicate")
+    assert done.status_code == 302
+    page = _page(client, first).content.decode()
+    assert second.code_name in page
+    assert "SECONDCANARY" in page  # the duplicate's report, nothing lost or moved
+    assert second.reports.count() == 1
+    assert first.links.get().other == second
+    assert second.links.get().other == first
+    again = _post(client, first, action="link", code_name=second.code_name, kind="related")
+    assert "already linked" in again.content.decode()
+    itself = _post(client, first, action="link", code_name=first.code_name, kind="related")
+    assert "cannot be linked to itself" in itself.content.decode()
+
+
+def test_a_linked_case_someone_is_recused_from_is_never_named_to_them(cast):
+    mine = factories.file_report(cast.event, what_happened="MINE").report.case
+    theirs = factories.file_report(cast.event, who="Rita Responder").report.case
+    from ombud.cases.services import links  # noqa: PLC0415
+
+    links.link(mine, theirs.code_name, "duplicate", by=_key(cast.lead))
+    seen = links.linked_for(mine, _key(cast.responder))
+    assert seen == [{"kind": "duplicate", "case": None, "reports": []}]
+    with pytest.raises(work.CaseActionError, match="No case of this event"):
+        links.link(mine, theirs.code_name, "related", by=_key(cast.responder))

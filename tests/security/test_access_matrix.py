@@ -190,6 +190,39 @@ PAGES = {
         "GET":            (LOGIN, LOGIN, 405,   405,   405,   405,   405,   405,   405,   405),
         "POST":           (LOGIN, LOGIN, 404,   404,   404,   DASH,  404,   404,   404,   404),
     },
+    "decisions:propose": {
+        "GET":            (LOGIN, LOGIN, 404,   200,   404,   200,   404,   404,   404,   404),
+        "POST":           (LOGIN, LOGIN, 404,   400,   404,   400,   404,   404,   404,   404),
+    },
+    "decisions:approve": {
+        "GET":            (LOGIN, LOGIN, 405,   405,   405,   405,   405,   405,   405,   405),
+        "POST":           (LOGIN, LOGIN, 404,   CASE,  404,   CASE,  404,   404,   404,   404),
+    },
+    "decisions:make_final": {
+        "GET":            (LOGIN, LOGIN, 405,   405,   405,   405,   405,   405,   405,   405),
+        "POST":           (LOGIN, LOGIN, 404,   CASE,  404,   CASE,  404,   404,   404,   404),
+    },
+    "decisions:withdraw": {
+        "GET":            (LOGIN, LOGIN, 405,   405,   405,   405,   405,   405,   405,   405),
+        "POST":           (LOGIN, LOGIN, 404,   CASE,  404,   CASE,  404,   404,   404,   404),
+    },
+    "decisions:appeal": {
+        "GET":            (LOGIN, LOGIN, 405,   405,   405,   405,   405,   405,   405,   405),
+        "POST":           (LOGIN, LOGIN, 404,   CASE,  404,   CASE,  404,   404,   404,   404),
+    },
+    "decisions:review": {
+        "GET":            (LOGIN, LOGIN, 405,   405,   405,   405,   405,   405,   405,   405),
+        "POST":           (LOGIN, LOGIN, 404,   CASE,  404,   CASE,  404,   404,   404,   404),
+    },
+    "decisions:rules": {
+        "GET":            (LOGIN, LOGIN, 404,   404,   404,   404,   404,   200,   404,   404),
+        "POST":           (LOGIN, LOGIN, 404,   404,   404,   404,   404,   400,   404,   404),
+    },
+    "decisions:desk_check": {
+        # Not about one case: the recused lead is a lead of the event all the same.
+        "GET":            (LOGIN, LOGIN, 404,   404,   404,   200,   200,   404,   200,   404),
+        "POST":           (LOGIN, LOGIN, 404,   404,   404,   400,   400,   404,   400,   404),
+    },
     "staff:acknowledge": {
         "GET":            (LOGIN, LOGIN, 200,   200,   200,   200,   200,   404,   200,   404),
         "POST":           (LOGIN, LOGIN, DASH,  DASH,  DASH,  DASH,  DASH,  404,   DASH,  404),

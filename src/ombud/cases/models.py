@@ -170,6 +170,59 @@ class Recusal(models.Model):
         return f"recusal {self.pk}"
 
 
+class Account(models.Model):
+    """What someone told the team, recorded by a staff member: the reporter, the
+    person reported or a witness. Who gave it and what they said are sealed."""
+
+    class GivenBy(models.TextChoices):
+        REPORTER = "reporter", _("The reporter")
+        RESPONDENT = "respondent", _("The person reported")
+        WITNESS = "witness", _("A witness")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="accounts")
+    given_by = models.CharField(max_length=16, choices=GivenBy.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+    sealed = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("account")
+        ordering = ["recorded_at", "pk"]
+
+    def __str__(self):
+        return f"account {self.id}"
+
+
+class CaseLink(models.Model):
+    """Two cases about the same incident (duplicate) or connected ones (related).
+    Nothing moves: each report stays under its own case key and receipt."""
+
+    class Kind(models.TextChoices):
+        DUPLICATE = "duplicate", _("Duplicate: the same incident")
+        RELATED = "related", _("Related")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="links")
+    other = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="linked_from")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("case link")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "other"], name="linked_once"),
+            models.CheckConstraint(
+                condition=~models.Q(case=models.F("other")), name="not_linked_to_itself"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} link {self.pk}"
+
+
 class Declaration(models.Model):
     """A case worker's "no conflict of interest" for one case, given before it first
     opened for them. (A conflict is a self-recusal instead: see ``Recusal``.)"""
@@ -359,6 +412,8 @@ class TimelineEntry(models.Model):
         SAFETY_STEP = "safety_step", _("Safety step")
         INTERIM_ACTION = "interim_action", _("Interim action taken")
         INTERIM_REVIEWED = "interim_reviewed", _("Interim action reviewed")
+        ACCOUNT = "account", _("Account recorded")
+        LINKED = "linked", _("Linked to another case")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="timeline")
     at = models.DateTimeField()
@@ -379,25 +434,59 @@ class TimelineEntry(models.Model):
 
     def describe(self) -> str:
         """One line for the case page, in the reader's language; never content."""
-        if self.kind == self.Kind.STATUS_CHANGED:
-            return _("Status changed to “%(status)s”") % {
-                "status": dict(Status.choices).get(self.detail.get("to"), self.detail.get("to"))
-            }
-        if self.kind == self.Kind.ALERT_QUEUED:
-            count = self.detail.get("count", 0)
-            return ngettext("%(count)d person alerted", "%(count)d people alerted", count) % {
-                "count": count
-            }
-        if self.kind == self.Kind.REPORT_RECEIVED:
-            channel = dict(Channel.choices).get(self.detail.get("channel"), "")
-            urgent = _(", urgent") if self.detail.get("urgent") else ""
-            return _("Report received (%(channel)s%(urgent)s)") % {
-                "channel": channel,
-                "urgent": urgent,
-            }
-        if self.kind == self.Kind.SAFETY_STEP:
-            step = dict(SafetyStep.Kind.choices).get(self.detail.get("step"), "")
-            if self.detail.get("override"):
-                return _("%(step)s: present danger, against the reporter's choice") % {"step": step}
-            return str(step)
-        return str(self.get_kind_display())
+        describer = _DESCRIBERS.get(self.kind)
+        return describer(self.detail) if describer else str(self.get_kind_display())
+
+
+def _label(choices, value) -> str:
+    return str(dict(choices).get(value, value or ""))
+
+
+def _status_changed(detail) -> str:
+    return _("Status changed to “%(status)s”") % {
+        "status": _label(Status.choices, detail.get("to"))
+    }
+
+
+def _alert_queued(detail) -> str:
+    count = detail.get("count", 0)
+    return ngettext("%(count)d person alerted", "%(count)d people alerted", count) % {
+        "count": count
+    }
+
+
+def _report_received(detail) -> str:
+    return _("Report received (%(channel)s%(urgent)s)") % {
+        "channel": _label(Channel.choices, detail.get("channel")),
+        "urgent": _(", urgent") if detail.get("urgent") else "",
+    }
+
+
+def _linked(detail) -> str:
+    return _("Linked to %(other)s (%(kind)s)") % {
+        "other": detail.get("other", ""),
+        "kind": _label(CaseLink.Kind.choices, detail.get("link")),
+    }
+
+
+def _account(detail) -> str:
+    return _("Account recorded: %(who)s") % {
+        "who": _label(Account.GivenBy.choices, detail.get("given_by"))
+    }
+
+
+def _safety_step(detail) -> str:
+    step = _label(SafetyStep.Kind.choices, detail.get("step"))
+    if detail.get("override"):
+        return _("%(step)s: present danger, against the reporter's choice") % {"step": step}
+    return step
+
+
+_DESCRIBERS = {
+    TimelineEntry.Kind.STATUS_CHANGED: _status_changed,
+    TimelineEntry.Kind.ALERT_QUEUED: _alert_queued,
+    TimelineEntry.Kind.REPORT_RECEIVED: _report_received,
+    TimelineEntry.Kind.LINKED: _linked,
+    TimelineEntry.Kind.ACCOUNT: _account,
+    TimelineEntry.Kind.SAFETY_STEP: _safety_step,
+}

@@ -76,18 +76,48 @@ ACCESS_ACTIONS = {
     "receipt.reissued": _("issued the reporter a new receipt"),
     "report.read_by_reporter": _("read by the reporter with the receipt"),
     "alert.retried": _("retried an alert"),
+    "case.declared_no_conflict": _("declared no conflict of interest"),
+    "case.recused_self": _("recused themselves"),
+    "case.owner_assigned": _("assigned the owner"),
+    "case.helper_added": _("added a helper"),
+    "case.safety_step": _("recorded a safety step"),
+    "case.interim_action": _("recorded an interim action"),
+    "case.interim_reviewed": _("reviewed an interim action"),
+    "case.linked": _("linked the case to another"),
+    "account.created": _("recorded an account"),
+    "decision.proposed": _("proposed a decision"),
+    "decision.approved": _("approved a decision"),
+    "decision.made_final": _("made a decision final"),
+    "decision.withdrawn": _("withdrew a proposed decision"),
+    "decision.reporter_commented": _("commented on the proposed outcome"),
+    "appeal.recorded": _("recorded an appeal"),
+    "appeal.reviewed": _("reviewed an appeal"),
 }
 ACCESS_LOG_LIMIT = 300
+# Apps built on cases add what else belongs to a case (case -> ids of its objects).
+access_log_sources: list = []
 
 
 def access_log_of(case) -> list[dict]:
     """Who opened or changed a case, newest first: for its leads (from the audit log)."""
     ids = {str(case.pk)}
-    for related in (case.reports, case.notes, case.messages, case.attachments):
-        ids.update(str(pk) for pk in related.values_list("pk", flat=True))
+    related = (
+        case.reports,
+        case.notes,
+        case.messages,
+        case.attachments,
+        case.accounts,
+        case.safety_steps,
+        case.interim_actions,
+        case.links,
+    )
+    for objects in related:
+        ids.update(str(pk) for pk in objects.values_list("pk", flat=True))
     ids.update(
         str(pk) for pk in KeyWrap.objects.filter(keyring=case.pk).values_list("pk", flat=True)
     )
+    for source in access_log_sources:
+        ids.update(str(pk) for pk in source(case))
     entries = list(
         Entry.objects.filter(object_id__in=ids, event_id=case.event_id).order_by("-seq")[
             :ACCESS_LOG_LIMIT

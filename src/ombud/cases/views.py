@@ -17,9 +17,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ombud.audit import services as audit
 from ombud.cases import rules
 from ombud.cases.forms import AttachmentsField
-from ombud.cases.models import Attachment, Case, SafetyStep, Status
+from ombud.cases.models import Account, Attachment, Case, CaseLink, SafetyStep, Status
 from ombud.cases.queries import access_log_of, cases_visible_to, dashboard_order, reports_taken_by
-from ombud.cases.services import escalation, grants, promises, team, work
+from ombud.cases.services import escalation, grants, links, promises, team, work
 from ombud.events.services import events_managed_by
 from ombud.notify import worker
 from ombud.notify.models import OutboxMessage
@@ -169,6 +169,36 @@ class SafetyForm(Form):
     )
 
 
+class AccountForm(Form):
+    given_by = forms.ChoiceField(
+        label=gettext_lazy("Whose account"), choices=Account.GivenBy.choices
+    )
+    person = forms.CharField(
+        label=gettext_lazy("Their name or how to tell them apart (optional)"),
+        max_length=200,
+        required=False,
+    )
+    text = forms.CharField(
+        label=gettext_lazy("What they said"),
+        max_length=work.TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+
+class LinkForm(Form):
+    code_name = forms.CharField(
+        label=gettext_lazy("Code name of the other case"),
+        max_length=64,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    kind = forms.ChoiceField(
+        label=gettext_lazy("How they are linked"),
+        choices=CaseLink.Kind.choices,
+        widget=forms.RadioSelect,
+        initial=CaseLink.Kind.DUPLICATE,
+    )
+
+
 class ReviewForm(Form):
     interim = forms.UUIDField()
 
@@ -185,6 +215,8 @@ _ACTIONS = {
     "safety": SafetyForm,
     "interim": InterimForm,
     "review": ReviewForm,
+    "account": AccountForm,
+    "link": LinkForm,
 }
 _DONE = {
     "status": gettext_lazy("Status changed."),
@@ -197,46 +229,57 @@ _DONE = {
     "safety": gettext_lazy("Safety step recorded."),
     "interim": gettext_lazy("Interim action recorded; the team will review it."),
     "review": gettext_lazy("Interim action reviewed."),
+    "account": gettext_lazy("Account recorded."),
+    "link": gettext_lazy("Cases linked."),
 }
 
 
-def _person(case, data):
+def _person(data):
     person = get_user_model().objects.filter(pk=data["person"], is_active=True).first()
     if person is None:
         raise work.CaseActionError(_("That person cannot work on this case."))
     return person
 
 
-def _act(case, action, form, user):
-    data = form.cleaned_data
-    if action == "status":
-        work.change_status(
-            case,
-            data["status"],
-            by=user,
-            expected_version=data["version"],
-            closing_message=data["message"],
-        )
-    elif action == "note":
-        work.add_note(case, data["text"], by=user, files=data["attachments"])
-    elif action == "message":
-        work.message_reporter(case, data["text"], by=user)
-    elif action == "declare" and data["choice"] == "no_conflict":
+def _declare(case, data, user):
+    if data["choice"] == "no_conflict":
         team.declare_no_conflict(case, by=user)
-    elif action in {"declare", "recuse"}:
-        team.recuse_self(case, by=user)
-    elif action == "owner":
-        team.assign_owner(case, _person(case, data), by=user)
-    elif action == "take":
-        team.assign_owner(case, user, by=user)
-    elif action == "helper":
-        team.add_helper(case, _person(case, data), by=user)
-    elif action == "safety":
-        team.record_safety_step(case, data["step"], by=user, danger_reason=data["reason"])
-    elif action == "interim":
-        team.record_interim_action(case, data["text"], by=user)
     else:
-        team.review_interim_action(case, data["interim"], by=user)
+        team.recuse_self(case, by=user)
+
+
+# action -> what it does, given the case, the form's cleaned data and the user.
+_DO = {
+    "status": lambda case, data, user: work.change_status(
+        case,
+        data["status"],
+        by=user,
+        expected_version=data["version"],
+        closing_message=data["message"],
+    ),
+    "note": lambda case, data, user: work.add_note(
+        case, data["text"], by=user, files=data["attachments"]
+    ),
+    "message": lambda case, data, user: work.message_reporter(case, data["text"], by=user),
+    "declare": _declare,
+    "recuse": lambda case, data, user: team.recuse_self(case, by=user),
+    "owner": lambda case, data, user: team.assign_owner(case, _person(data), by=user),
+    "take": lambda case, data, user: team.assign_owner(case, user, by=user),
+    "helper": lambda case, data, user: team.add_helper(case, _person(data), by=user),
+    "safety": lambda case, data, user: team.record_safety_step(
+        case, data["step"], by=user, danger_reason=data["reason"]
+    ),
+    "interim": lambda case, data, user: team.record_interim_action(case, data["text"], by=user),
+    "review": lambda case, data, user: team.review_interim_action(case, data["interim"], by=user),
+    "account": lambda case, data, user: work.record_account(
+        case, data["given_by"], data["text"], by=user, person=data["person"]
+    ),
+    "link": lambda case, data, user: links.link(case, data["code_name"], data["kind"], by=user),
+}
+
+
+def _act(case, action, form, user):
+    _DO[action](case, form.cleaned_data, user)
 
 
 def _left_the_case(action, form) -> bool:
@@ -286,6 +329,8 @@ def detail(request, case_id):
         "interim": InterimForm(),
         "safety": SafetyForm(),
         "status": StatusForm(),
+        "account": AccountForm(),
+        "link": LinkForm(),
     }
     status = 200
     if request.method == "POST":
@@ -329,6 +374,9 @@ def detail(request, case_id):
             "interim_form": forms_by_action["interim"],
             "safety_form": forms_by_action["safety"],
             "status_form": forms_by_action["status"],
+            "account_form": forms_by_action["account"],
+            "link_form": forms_by_action["link"],
+            "linked": links.linked_for(case, request.user),
             "escalation": escalation_state,
             "access_log": access_log,
             "team": {

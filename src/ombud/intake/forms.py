@@ -197,3 +197,16 @@ class AddInformationForm(Form):
         widget=forms.Textarea(attrs={"rows": 5}),
     )
     attachments = AttachmentsField(label=_("Add photos or files (optional)"))
+
+
+class OutcomeCommentForm(Form):
+    closed_message = _(
+        "The proposed outcome is no longer open for comments. "
+        "You can still write to the response team below."
+    )
+    comment = forms.CharField(
+        label=_("Your comment on the proposed outcome"),
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Only the response team reads it, before they make their decision final."),
+    )

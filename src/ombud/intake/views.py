@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from ombud.cases.models import Attachment, Channel, Report
 from ombud.cases.services import reporter
+from ombud.decisions.services import reporter as outcomes
 from ombud.events.models import Event
 from ombud.intake import forms
 from ombud.intake.services import submit_report
@@ -114,8 +115,11 @@ def staff_report(request, slug):
     )
 
 
-def _followup_page(request, view, receipt, *, add_form=None, sent=False):
+def _followup_page(
+    request, view, receipt, *, add_form=None, sent=False, outcome=None, comment=None
+):
     event = view.report.event
+    comment = comment or {}
     return render(
         request,
         "intake/followup.html",
@@ -126,7 +130,11 @@ def _followup_page(request, view, receipt, *, add_form=None, sent=False):
             "receipt": receipt,
             "add_form": add_form or forms.AddInformationForm(),
             "sent": sent,
+            "outcome": outcome,
+            "comment_form": comment.get("form") or forms.OutcomeCommentForm(),
+            "commented": comment.get("sent", False),
         },
+        status=400 if comment.get("form") is not None else 200,
     )
 
 
@@ -152,7 +160,9 @@ def followup(request):
                 data = add_form.cleaned_data
                 reporter.add_information(receipt, data["text"], data["attachments"])
                 add_form, sent = None, True
+        comment = _comment(receipt, request) if action == "comment" else None
         view = reporter.view(receipt)
+        outcome = outcomes.outcome_for(receipt)
     except (reporter.UnknownReceipt, Attachment.DoesNotExist):
         slow_down = ratelimit.exceeded("receipt-miss", request)
         ratelimit.hit("receipt-miss", request)
@@ -166,8 +176,27 @@ def followup(request):
         log.error("receipt view failed: the vault is unavailable")
         return render(request, "intake/followup_unavailable.html", status=503)
     return _followup_page(
-        request, view, receipts.display(receipts.normalise(receipt)), add_form=add_form, sent=sent
+        request,
+        view,
+        receipts.display(receipts.normalise(receipt)),
+        add_form=add_form,
+        sent=sent,
+        outcome=outcome,
+        comment=comment,
     )
+
+
+def _comment(receipt, request) -> dict:
+    """The reporter's comment on a proposed outcome: sealed, for the team's decision panel."""
+    form = forms.OutcomeCommentForm(request.POST)
+    if not form.is_valid():
+        return {"form": form}
+    try:
+        outcomes.comment(receipt, form.cleaned_data["comment"])
+    except outcomes.NothingToComment:
+        form.add_error(None, forms.OutcomeCommentForm.closed_message)
+        return {"form": form}
+    return {"sent": True}
 
 
 def _uuid(value):

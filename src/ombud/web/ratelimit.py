@@ -22,6 +22,9 @@ LIMITS = {
     # others at the venue are not locked out), and per account from anywhere.
     "login-pair": (10, 900),
     "login-account": (50, 3600),
+    # The registration desk's ban-list checks, per desk account: a queue of
+    # attendees, not a way to enumerate who is banned.
+    "desk-check": (120, 600),
 }
 
 

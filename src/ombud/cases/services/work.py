@@ -18,11 +18,12 @@ from django.utils.translation import gettext_lazy
 from ombud.audit import services as audit
 from ombud.audit.models import Entry
 from ombud.cases import rules
-from ombud.cases.models import Attachment, Case, Message, Note, Status, TimelineEntry
+from ombud.cases.models import Account, Attachment, Case, Message, Note, Status, TimelineEntry
 from ombud.cases.services import attachments, escalation, recusal, timeline
 from ombud.cases.services.access import case_key
 from ombud.notify import services as notify
 from ombud.notify.models import OutboxMessage
+from ombud.staff.models import CASE_ROLES
 
 TEXT_LIMIT = 20_000
 
@@ -92,6 +93,7 @@ class CaseFile:
     recusals: list
     role: str | None
     safety_steps: list = ()  # (step, the sealed reason of an override or "")
+    accounts: list = ()  # (account, {"text", "person"})
     interim_actions: list = ()  # (action, text)
 
     def allowed_statuses(self) -> list[str]:
@@ -157,9 +159,14 @@ def open_case(case: Case, *, by) -> CaseFile:
         (action, opened.open("interim", action.pk, action.sealed)["text"])
         for action in case.interim_actions.select_related("by", "reviewed_by")
     ]
+    accounts = [
+        (account, opened.open("account", account.pk, account.sealed))
+        for account in case.accounts.select_related("recorded_by")
+    ]
     with transaction.atomic():
         audit.record(by, "case.read", case, event_id=case.event_id)
     return CaseFile(
+        accounts=accounts,
         safety_steps=safety_steps,
         interim_actions=interim_actions,
         case=case,
@@ -215,15 +222,25 @@ def reporter_reachable(case: Case) -> bool:
 
 @transaction.atomic
 def change_status(
-    case: Case, target: str, *, by, expected_version: int, closing_message: str = ""
+    case: Case,
+    target: str,
+    *,
+    by,
+    expected_version: int,
+    closing_message: str = "",
+    by_decision: bool = False,
 ) -> Case:
+    """Move a case on. ``by_decision``: a decision whose event rule is met makes the case
+    "decided", whoever on the team makes it final (decisions.services.decide)."""
     current = case.status
     if target not in TRANSITIONS.get(current, ()):
         raise CaseActionError(
             _("A case cannot go from “%(from)s” to “%(to)s”.")
             % {"from": _LABELS[current], "to": _LABELS.get(target, target)}
         )
-    if not rules.may_set_status(rules.role_in(by, case.event), current, target):
+    role = rules.role_in(by, case.event)
+    decided_by_rule = by_decision and target == Status.DECIDED and role in CASE_ROLES
+    if not decided_by_rule and not rules.may_set_status(role, current, target):
         raise CaseActionError(_("Only an incident lead can do that."))
     closing_message = (closing_message or "").strip()
     if target == Status.CLOSED and not closing_message and reporter_reachable(case):
@@ -273,6 +290,25 @@ def add_note(case: Case, text: str, *, by, files=()) -> Note:
     timeline.add(case, TimelineEntry.Kind.NOTE_ADDED, actor=by, at=now)
     audit.record(by, "note.created", note, event_id=case.event_id)
     return note
+
+
+@transaction.atomic
+def record_account(case: Case, given_by: str, text: str, *, by, person: str = "") -> Account:
+    """An account the reporter, the person reported or a witness gave a staff member."""
+    if rules.role_in(by, case.event) not in CASE_ROLES:
+        raise CaseActionError(_("Only the response team records accounts."))
+    if given_by not in Account.GivenBy.values:
+        raise CaseActionError(_("Say who gave the account."))
+    text = _clean_text(text)
+    account = Account(case=case, given_by=given_by, recorded_by=by, recorded_at=timezone.now())
+    account.sealed = case_key(case, by).seal(
+        "account", account.pk, {"text": text, "person": (person or "").strip()[:200]}
+    )
+    account.save(force_insert=True)
+    Case.objects.filter(pk=case.pk).update(updated_at=account.recorded_at)
+    timeline.add(case, TimelineEntry.Kind.ACCOUNT, actor=by, given_by=given_by)
+    audit.record(by, "account.created", account, event_id=case.event_id)
+    return account
 
 
 @transaction.atomic

@@ -1,0 +1,97 @@
+"""Who may do what with a decision, and how many approvals each consequence needs.
+
+Reaching a case at all is decided by ``cases.queries.cases_visible_to``; these
+decide what someone who can see it may do with its decisions.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from ombud.cases import rules as case_rules
+from ombud.cases.models import Status
+from ombud.decisions.models import ApprovalRule, Consequence
+from ombud.staff.models import CASE_ROLES, Role
+
+
+@dataclass(frozen=True)
+class Rule:
+    approvals: int  # besides the proposer
+    lead_required: bool  # at least one of those approvals by an incident lead
+
+    def describe(self) -> str:
+        if not self.approvals:
+            return _("The proposer alone decides.")
+        text = ngettext(
+            "Needs %(n)d approval besides the proposer",
+            "Needs %(n)d approvals besides the proposer",
+            self.approvals,
+        ) % {"n": self.approvals}
+        if self.lead_required:
+            return _("%(text)s, at least one by an incident lead.") % {"text": text}
+        return f"{text}."
+
+
+DEFAULTS = {
+    Consequence.NO_ACTION: Rule(0, lead_required=False),
+    Consequence.VERBAL: Rule(0, lead_required=False),
+    Consequence.WRITTEN: Rule(1, lead_required=False),
+    Consequence.REMOVAL: Rule(2, lead_required=True),
+    Consequence.BAN: Rule(2, lead_required=True),
+}
+MAX_APPROVALS = 5
+
+
+def rules_for(event) -> dict[str, Rule]:
+    """The event's rule for each consequence: its own where set, the default otherwise."""
+    rules = dict(DEFAULTS)
+    for row in ApprovalRule.objects.filter(event=event):
+        rules[row.consequence] = Rule(row.approvals, lead_required=row.lead_required)
+    return rules
+
+
+def rule_for(event, consequence: str) -> Rule:
+    return rules_for(event)[consequence]
+
+
+def is_satisfied(rule: Rule, approvals) -> bool:
+    """``approvals``: the Approval rows of a decision (never the proposer's own)."""
+    approvals = list(approvals)
+    if len(approvals) < rule.approvals:
+        return False
+    return not (rule.approvals and rule.lead_required and not any(a.as_lead for a in approvals))
+
+
+def works_cases(user, event) -> bool:
+    return case_rules.role_in(user, event) in CASE_ROLES
+
+
+def may_make_final(user, case) -> bool:
+    """Anyone on the response team, once the event's rule for the consequence is met:
+    the rule (approvals, a lead among them) is the authority, not the finaliser."""
+    return works_cases(user, case.event) and Status.DECIDED in _next_statuses(case)
+
+
+def _next_statuses(case):
+    from ombud.cases.services.work import TRANSITIONS  # noqa: PLC0415
+
+    return TRANSITIONS.get(case.status, ())
+
+
+def may_withdraw(user, decision) -> bool:
+    return decision.proposed_by_id == user.pk or case_rules.is_lead(user, decision.case.event)
+
+
+def involved_in(decision) -> set[int]:
+    """Who took part in a decision: they may not review its appeal."""
+    people = {decision.proposed_by_id, *(a.by_id for a in decision.approvals.all())}
+    if decision.closed_by_id:
+        people.add(decision.closed_by_id)
+    return people
+
+
+def may_review(user, decision) -> bool:
+    return user.pk not in involved_in(decision) and case_rules.role_in(
+        user, decision.case.event
+    ) in (Role.RESPONDER, Role.LEAD)

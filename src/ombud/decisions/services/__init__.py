@@ -1,0 +1,1 @@
+"""Use cases of decisions: proposing, approving, making final, appeals, the ban list."""

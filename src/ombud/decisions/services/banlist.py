@@ -1,0 +1,147 @@
+"""The organisation's ban list: keyed hashes of normalised identifiers, nothing else.
+
+A database dump shows that bans exist and when they expire, never whom they
+concern: names, badge numbers and addresses are stored only as HMAC-SHA256
+under a key derived from the server's key file (``vault.keys``), and only the
+registration desk's yes/no question can be asked of them.
+"""
+
+import hashlib
+import hmac
+import unicodedata
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ombud.decisions.models import BanEntry, BanIdentifier
+from ombud.vault import keys
+
+# The desk check is throttled per desk account: a desk checks a queue of
+# attendees, not the whole list of every name one could guess.
+DESK_SCOPE = "desk-check"
+_PURPOSE = "ban list"
+
+
+class NoIdentity(ValueError):
+    """A ban needs a name, a badge number or an e-mail address to be checked against."""
+
+    def __init__(self):
+        super().__init__(
+            _(
+                "A ban needs the respondent's name, badge number or e-mail address, "
+                "or the registration desk could never recognise them."
+            )
+        )
+
+
+def normalise_name(text: str) -> str:
+    """Casefolded, NFKC, accents stripped, whitespace collapsed: "  JOSÉ  Ávila" = "jose avila"."""
+    composed = unicodedata.normalize("NFKC", text or "")
+    bare = "".join(
+        ch for ch in unicodedata.normalize("NFKD", composed) if not unicodedata.combining(ch)
+    )
+    return " ".join(unicodedata.normalize("NFKC", bare).casefold().split())
+
+
+def normalise_badge(text: str) -> str:
+    """Upper case, letters and digits only: "b-77" = "B77"."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text or "").upper() if ch.isalnum())
+
+
+def normalise_email(text: str) -> str:
+    return unicodedata.normalize("NFKC", text or "").strip().casefold()
+
+
+_NORMALISERS = {
+    BanIdentifier.Kind.NAME: normalise_name,
+    BanIdentifier.Kind.BADGE: normalise_badge,
+    BanIdentifier.Kind.EMAIL: normalise_email,
+}
+
+
+def _key() -> bytes:
+    return keys.load().derived(_PURPOSE)
+
+
+def digest(organisation_id: int, kind: str, value: str) -> str:
+    """The keyed hash of an already normalised identifier, per organisation."""
+    message = f"{organisation_id}\0{kind}\0{value}".encode()
+    return hmac.new(_key(), message, hashlib.sha256).hexdigest()
+
+
+def identifiers(organisation_id: int, *, name="", badge="", email="") -> list[tuple[str, str]]:
+    given = {
+        BanIdentifier.Kind.NAME: name,
+        BanIdentifier.Kind.BADGE: badge,
+        BanIdentifier.Kind.EMAIL: email,
+    }
+    found = []
+    for kind, raw in given.items():
+        value = _NORMALISERS[kind](raw)
+        if value:
+            found.append((kind, digest(organisation_id, kind, value)))
+    return found
+
+
+def has_identity(*, name="", badge="", email="") -> bool:
+    return any(
+        _NORMALISERS[kind](raw)
+        for kind, raw in (
+            (BanIdentifier.Kind.NAME, name),
+            (BanIdentifier.Kind.BADGE, badge),
+            (BanIdentifier.Kind.EMAIL, email),
+        )
+    )
+
+
+def enter(decision, identity: dict, *, organisation_id: int, expires_on, at=None) -> BanEntry:
+    """A ban-list entry for a final ban (call inside the decision's transaction)."""
+    found = identifiers(
+        organisation_id,
+        name=identity.get("name", ""),
+        badge=identity.get("badge", ""),
+        email=identity.get("email", ""),
+    )
+    if not found:
+        raise NoIdentity
+    entry = BanEntry.objects.create(
+        organisation_id=organisation_id,
+        decision=decision,
+        expires_on=expires_on,
+        created_at=at or timezone.now(),
+    )
+    BanIdentifier.objects.bulk_create(
+        BanIdentifier(entry=entry, kind=kind, digest=value) for kind, value in found
+    )
+    return entry
+
+
+def active_entries(organisation_id: int, today):
+    return BanEntry.objects.filter(
+        Q(expires_on__isnull=True) | Q(expires_on__gte=today),
+        organisation_id=organisation_id,
+        lifted_at__isnull=True,
+    )
+
+
+def is_banned(event, text: str, *, today=None) -> bool:
+    """Whether what the desk typed (a name, a badge number or an address) is on the list."""
+    organisation_id = event.organisation_id
+    today = today or timezone.localdate(timezone=event.zone)
+    candidates = []
+    for kind in (BanIdentifier.Kind.NAME, BanIdentifier.Kind.BADGE):
+        value = _NORMALISERS[kind](text)
+        if value:
+            candidates.append((kind, digest(organisation_id, kind, value)))
+    if "@" in text:
+        value = normalise_email(text)
+        candidates.append((BanIdentifier.Kind.EMAIL, digest(organisation_id, "email", value)))
+    if not candidates:
+        return False
+    wanted = Q()
+    for kind, value in candidates:
+        wanted |= Q(kind=kind, digest=value)
+    return BanIdentifier.objects.filter(
+        wanted, entry__in=active_entries(organisation_id, today)
+    ).exists()

@@ -1,0 +1,34 @@
+"""``{% load decisions %}{% decision_panel %}``: the decision panel of a case page."""
+
+from django import template
+
+from ombud.cases.queries import cases_visible_to
+from ombud.decisions import forms
+from ombud.decisions.services import panel
+from ombud.vault.errors import VaultError
+
+register = template.Library()
+
+
+@register.inclusion_tag("decisions/panel.html", takes_context=True)
+def decision_panel(context):
+    """Renders nothing for anyone who may not see the case (the check is repeated here)."""
+    case, request = context.get("case"), context.get("request")
+    empty = {"visible": False}
+    if case is None or request is None:
+        return empty
+    if not cases_visible_to(request.user).filter(pk=case.pk).exists():
+        return empty
+    try:
+        built = panel.build(case, request.user)
+    except VaultError:
+        return {"visible": True, "unavailable": True}
+    return {
+        "visible": True,
+        "panel": built,
+        "case": case,
+        "csrf_token": context.get("csrf_token"),
+        "propose_form": forms.ProposeForm(auto_id="decision_%s"),
+        "appeal_form": forms.AppealForm(auto_id="appeal_%s"),
+        "review_form": forms.ReviewForm(auto_id="review_%s"),
+    }

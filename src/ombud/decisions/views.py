@@ -1,0 +1,228 @@
+"""Decision actions from the case page (each redirects back to it with a message),
+the event's approval rules, and the registration desk's ban-list check."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ombud.audit import services as audit
+from ombud.cases.queries import cases_visible_to
+from ombud.cases.services import team
+from ombud.cases.services.work import CaseActionError
+from ombud.decisions import forms, rules
+from ombud.decisions.models import Appeal, Consequence, Decision
+from ombud.decisions.services import appeals, approval_rules, banlist, decide
+from ombud.events.models import Event
+from ombud.events.services import events_managed_by
+from ombud.staff.models import Membership, Role
+from ombud.vault.errors import KeyUnavailable
+from ombud.web import ratelimit
+from ombud.web.forms import posted
+
+NO_MATCH = "no_match"
+ASK_A_LEAD = "ask_a_lead"
+
+
+def _visible_case(request, case_id):
+    case = get_object_or_404(cases_visible_to(request.user).select_related("event"), pk=case_id)
+    if team.needs_declaration(case, request.user):
+        # Nothing of the case before they declare no conflict: the case page asks.
+        raise Http404
+    return case
+
+
+def _decision_of(case, form) -> Decision:
+    decision = Decision.objects.filter(case=case, pk=form.cleaned_data["decision"]).first()
+    if decision is None:
+        raise Http404
+    decision.case = case
+    return decision
+
+
+def _back(case):
+    return redirect("cases:detail", case_id=case.pk)
+
+
+def _run(request, case, action, done: str):
+    """Run a service; its refusal becomes an error message, success a success message."""
+    try:
+        action()
+    except KeyUnavailable:
+        pass  # the case page explains what is missing
+    except CaseActionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, done)
+    return _back(case)
+
+
+def _invalid(request, case):
+    messages.error(request, _("Something was missing from that form. Please try again."))
+    return _back(case)
+
+
+def _rules_listed(event) -> list:
+    event_rules = rules.rules_for(event)
+    return [(label, event_rules[value]) for value, label in Consequence.choices]
+
+
+@login_required
+@sensitive_post_parameters()
+@require_http_methods(["GET", "HEAD", "POST"])
+def propose(request, case_id):
+    """Propose a decision. A form with mistakes comes back filled in, nothing lost."""
+    case = _visible_case(request, case_id)
+    if not rules.works_cases(request.user, case.event):
+        raise Http404
+    form = forms.ProposeForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        return _run(
+            request,
+            case,
+            lambda: decide.propose(
+                case,
+                by=request.user,
+                consequence=data["consequence"],
+                texts=form.texts(),
+                identity=form.identity(),
+                ban_until=data["ban_until"],
+                show_to_reporter=data["show_to_reporter"],
+            ),
+            _("Decision proposed."),
+        )
+    return render(
+        request,
+        "decisions/propose.html",
+        {"case": case, "event": case.event, "form": form, "rules": _rules_listed(case.event)},
+        status=400 if form.is_bound else 200,
+    )
+
+
+def _decision_action(form_class, service, done):
+    @login_required
+    @sensitive_post_parameters()
+    @require_POST
+    def view(request, case_id):
+        case = _visible_case(request, case_id)
+        form = form_class(request.POST)
+        if not form.is_valid():
+            return _invalid(request, case)
+        decision = _decision_of(case, form)
+        return _run(request, case, lambda: service(decision, form, request.user), done)
+
+    return view
+
+
+approve = _decision_action(
+    forms.DecisionActionForm,
+    lambda decision, _form, user: decide.approve(decision, by=user),
+    _("Approved."),
+)
+make_final = _decision_action(
+    forms.MakeFinalForm,
+    lambda decision, form, user: decide.make_final(
+        decision, by=user, expected_version=form.cleaned_data["version"]
+    ),
+    _("The decision is final."),
+)
+withdraw = _decision_action(
+    forms.DecisionActionForm,
+    lambda decision, _form, user: decide.withdraw(decision, by=user),
+    _("Proposal withdrawn."),
+)
+appeal = _decision_action(
+    forms.AppealForm,
+    lambda decision, form, user: appeals.record(decision, form.cleaned_data["grounds"], by=user),
+    _("Appeal recorded. It goes to reviewers who took no part in the decision."),
+)
+
+
+def _review(decision, form, user):
+    appeal = Appeal.objects.filter(decision=decision).first()
+    if appeal is None:
+        raise decide.DecisionRefused(_("This decision has not been appealed."))
+    data = form.cleaned_data
+    appeals.review(appeal, data["outcome"], data["reasoning"], by=user)
+
+
+review = _decision_action(forms.ReviewForm, _review, _("Appeal reviewed."))
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def approval_rules_page(request, slug):
+    """Organiser admins set how many approvals each consequence needs at their event."""
+    event = get_object_or_404(events_managed_by(request.user), slug=slug)
+    form = forms.RulesForm(posted(request), current=rules.rules_for(event))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        approval_rules.save(
+            event,
+            {
+                value: (data[f"{value}_approvals"], data[f"{value}_lead"])
+                for value in rules.DEFAULTS
+            },
+        )
+        messages.success(request, _("Decision rules saved."))
+        return redirect("decisions:rules", slug=event.slug)
+    return render(
+        request,
+        "decisions/rules.html",
+        {"event": event, "form": form},
+        status=400 if form.is_bound else 200,
+    )
+
+
+def _desk_event(request, slug):
+    event = get_object_or_404(Event.objects.select_related("organisation"), slug=slug)
+    allowed = (
+        Membership.objects.acknowledged()
+        .filter(event=event, user=request.user, role__in=(Role.DESK, Role.LEAD))
+        .exists()
+    )
+    if not allowed:
+        raise Http404
+    return event
+
+
+class _PerAccount:
+    """Throttle the desk check per account (``ratelimit`` keys on an address)."""
+
+    def __init__(self, user):
+        self.META = {"REMOTE_ADDR": f"desk-check|{user.pk}"}
+
+
+@login_required
+@sensitive_post_parameters()
+@require_http_methods(["GET", "HEAD", "POST"])
+def desk_check(request, slug):
+    """Answers only "No match" or "Ask an incident lead": never a case, reason or expiry."""
+    event = _desk_event(request, slug)
+    form = forms.DeskCheckForm(posted(request))
+    answer = None
+    status = 200
+    if request.method == "POST":
+        key = _PerAccount(request.user)
+        if ratelimit.exceeded(banlist.DESK_SCOPE, key):
+            status = 429
+        elif form.is_valid():
+            ratelimit.hit(banlist.DESK_SCOPE, key)
+            with transaction.atomic():
+                matched = banlist.is_banned(event, form.cleaned_data["who"])
+                audit.record(request.user, "banlist.checked", event, event_id=event.pk)
+            answer = ASK_A_LEAD if matched else NO_MATCH
+            form = forms.DeskCheckForm()  # the next person in the queue
+        else:
+            status = 400
+    return render(
+        request,
+        "decisions/desk_check.html",
+        {"event": event, "form": form, "answer": answer, "slow_down": status == 429},
+        status=status,
+    )
