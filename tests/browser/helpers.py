@@ -96,14 +96,19 @@ def _chair_token(base_url: str) -> str:
     return _json(f"{base_url}/api/v1/auth/token", credentials)["token"]
 
 
-def file_case(base_url: str, **fields) -> str:
-    """File a report through the public API; return its case id (as the chair sees it)."""
+def file_report(base_url: str, **fields) -> tuple[str, str]:
+    """File a report through the public API: its receipt and its case id."""
     created = _json(f"{base_url}/api/v1/events/{EVENT}/reports", fields)
     report = _json(
         f"{base_url}/api/v1/reports/{created['report_id']}",
         headers={"Authorization": f"Bearer {_chair_token(base_url)}"},
     )
-    return str(report["case_id"])
+    return created["receipt"], str(report["case_id"])
+
+
+def file_case(base_url: str, **fields) -> str:
+    """File a report through the public API; return its case id (as the chair sees it)."""
+    return file_report(base_url, **fields)[1]
 
 
 def alerts_queued(base_url: str, case_id: str) -> list[int]:
