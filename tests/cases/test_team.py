@@ -1,6 +1,8 @@
 """The team around a case: conflict of interest, ownership, safety steps, interim
 actions and the closing message - each transition and who may take it."""
 
+import re
+
 import pytest
 from django.db import connection
 
@@ -236,3 +238,37 @@ def test_a_linked_case_someone_is_recused_from_is_never_named_to_them(cast):
     assert seen == [{"kind": "duplicate", "case": None, "reports": []}]
     with pytest.raises(work.CaseActionError, match="No case of this event"):
         links.link(mine, theirs.code_name, "related", by=_key(cast.responder))
+
+
+def test_a_repeat_respondent_is_recognised_without_revealing_cases_one_may_not_open(client, cast):
+    from ombud.cases.services import respondents  # noqa: PLC0415
+
+    lead = _key(cast.lead)
+    earlier = factories.file_report(cast.event).report.case
+    hidden = factories.file_report(cast.event, who="Lena Lead").report.case  # lead recused
+    now = factories.file_report(cast.event).report.case
+    respondents.record(earlier, by=lead, name="José  Ávila", badge="b-77")
+    respondents.record(hidden, by=_key(cast.lead2), badge="B77")
+    respondents.record(now, by=lead, name="jose avila")
+    found = respondents.history(now, lead)
+    assert found.visible == [earlier]
+    assert found.hidden == 0  # "jose avila" matches by name; the hidden case only by badge
+    respondents.record(now, by=lead, badge="B 77")
+    found = respondents.history(now, lead)
+    assert found.visible == [earlier]
+    assert found.hidden == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sealed FROM cases_respondent")
+        assert all(b"Avila" not in bytes(row[0]) for row in cursor.fetchall())
+        cursor.execute("SELECT tag FROM cases_respondenttag")
+        stored = [row[0] for row in cursor.fetchall()]
+    assert len(stored) == 5
+    assert all(re.fullmatch(r"[0-9a-f]{64}", tag) for tag in stored)
+
+    factories.declared(now, cast.lead)
+    factories.sign_in(client, cast.lead)
+    page = _page(client, now).content.decode()
+    assert "2 other reports about this person in the organisation." in page
+    assert earlier.code_name in page
+    assert hidden.code_name not in page
+    assert "1 of them you cannot open." in page

@@ -196,6 +196,40 @@ class Account(models.Model):
         return f"account {self.id}"
 
 
+class Respondent(models.Model):
+    """Who was reported, as the team established it: sealed, plus keyed tags of the
+    normalised name, badge and e-mail (``vault.identity``) to recognise a repeat."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="respondents")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+    sealed = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("person reported")
+        ordering = ["recorded_at", "pk"]
+
+    def __str__(self):
+        return f"respondent {self.id}"
+
+
+class RespondentTag(models.Model):
+    respondent = models.ForeignKey(Respondent, on_delete=models.CASCADE, related_name="tags")
+    # Tags are per organisation: the same person across its events, never across others.
+    organisation_id = models.BigIntegerField()
+    kind = models.CharField(max_length=8)
+    tag = models.CharField(max_length=64)
+
+    class Meta:
+        indexes = [models.Index(fields=["organisation_id", "tag"])]
+
+    def __str__(self):
+        return f"{self.kind} tag {self.pk}"
+
+
 class CaseLink(models.Model):
     """Two cases about the same incident (duplicate) or connected ones (related).
     Nothing moves: each report stays under its own case key and receipt."""
@@ -414,6 +448,7 @@ class TimelineEntry(models.Model):
         INTERIM_REVIEWED = "interim_reviewed", _("Interim action reviewed")
         ACCOUNT = "account", _("Account recorded")
         LINKED = "linked", _("Linked to another case")
+        RESPONDENT = "respondent", _("Person reported identified")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="timeline")
     at = models.DateTimeField()

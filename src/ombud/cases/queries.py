@@ -85,6 +85,7 @@ ACCESS_ACTIONS = {
     "case.interim_reviewed": _("reviewed an interim action"),
     "case.linked": _("linked the case to another"),
     "account.created": _("recorded an account"),
+    "respondent.recorded": _("recorded who was reported"),
     "decision.proposed": _("proposed a decision"),
     "decision.approved": _("approved a decision"),
     "decision.made_final": _("made a decision final"),
@@ -110,6 +111,7 @@ def access_log_of(case) -> list[dict]:
         case.safety_steps,
         case.interim_actions,
         case.links,
+        case.respondents,
     )
     for objects in related:
         ids.update(str(pk) for pk in objects.values_list("pk", flat=True))

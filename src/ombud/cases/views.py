@@ -19,7 +19,15 @@ from ombud.cases import rules
 from ombud.cases.forms import AttachmentsField
 from ombud.cases.models import Account, Attachment, Case, CaseLink, SafetyStep, Status
 from ombud.cases.queries import access_log_of, cases_visible_to, dashboard_order, reports_taken_by
-from ombud.cases.services import escalation, grants, links, promises, team, work
+from ombud.cases.services import (
+    escalation,
+    grants,
+    links,
+    promises,
+    respondents,
+    team,
+    work,
+)
 from ombud.events.services import events_managed_by
 from ombud.notify import worker
 from ombud.notify.models import OutboxMessage
@@ -185,6 +193,18 @@ class AccountForm(Form):
     )
 
 
+class RespondentForm(Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=200, required=False)
+    badge = forms.CharField(label=gettext_lazy("Badge number"), max_length=200, required=False)
+    email = forms.EmailField(label=gettext_lazy("E-mail"), max_length=200, required=False)
+    description = forms.CharField(
+        label=gettext_lazy("Description"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
 class LinkForm(Form):
     code_name = forms.CharField(
         label=gettext_lazy("Code name of the other case"),
@@ -217,6 +237,7 @@ _ACTIONS = {
     "review": ReviewForm,
     "account": AccountForm,
     "link": LinkForm,
+    "respondent": RespondentForm,
 }
 _DONE = {
     "status": gettext_lazy("Status changed."),
@@ -231,6 +252,7 @@ _DONE = {
     "review": gettext_lazy("Interim action reviewed."),
     "account": gettext_lazy("Account recorded."),
     "link": gettext_lazy("Cases linked."),
+    "respondent": gettext_lazy("Person reported recorded."),
 }
 
 
@@ -275,6 +297,7 @@ _DO = {
         case, data["given_by"], data["text"], by=user, person=data["person"]
     ),
     "link": lambda case, data, user: links.link(case, data["code_name"], data["kind"], by=user),
+    "respondent": lambda case, data, user: respondents.record(case, by=user, **data),
 }
 
 
@@ -331,6 +354,7 @@ def detail(request, case_id):
         "status": StatusForm(),
         "account": AccountForm(),
         "link": LinkForm(),
+        "respondent": RespondentForm(),
     }
     status = 200
     if request.method == "POST":
@@ -376,6 +400,10 @@ def detail(request, case_id):
             "status_form": forms_by_action["status"],
             "account_form": forms_by_action["account"],
             "link_form": forms_by_action["link"],
+            "respondent_form": forms_by_action["respondent"],
+            "history": respondents.history(case, request.user)
+            if case_file.role == Role.LEAD and case_file.respondents
+            else None,
             "linked": links.linked_for(case, request.user),
             "escalation": escalation_state,
             "access_log": access_log,

@@ -94,6 +94,7 @@ class CaseFile:
     role: str | None
     safety_steps: list = ()  # (step, the sealed reason of an override or "")
     accounts: list = ()  # (account, {"text", "person"})
+    respondents: list = ()  # (respondent, {"name", "badge", "email", "description"})
     interim_actions: list = ()  # (action, text)
 
     def allowed_statuses(self) -> list[str]:
@@ -163,9 +164,14 @@ def open_case(case: Case, *, by) -> CaseFile:
         (account, opened.open("account", account.pk, account.sealed))
         for account in case.accounts.select_related("recorded_by")
     ]
+    respondents = [
+        (r, opened.open("respondent", r.pk, r.sealed))
+        for r in case.respondents.select_related("recorded_by")
+    ]
     with transaction.atomic():
         audit.record(by, "case.read", case, event_id=case.event_id)
     return CaseFile(
+        respondents=respondents,
         accounts=accounts,
         safety_steps=safety_steps,
         interim_actions=interim_actions,

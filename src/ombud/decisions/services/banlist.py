@@ -6,16 +6,12 @@ under a key derived from the server's key file (``vault.keys``), and only the
 registration desk's yes/no question can be asked of them.
 """
 
-import hashlib
-import hmac
-import unicodedata
-
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ombud.decisions.models import BanEntry, BanIdentifier
-from ombud.vault import keys
+from ombud.vault import identity
 
 # The desk check is throttled per desk account: a desk checks a queue of
 # attendees, not the whole list of every name one could guess.
@@ -35,53 +31,19 @@ class NoIdentity(ValueError):
         )
 
 
-def normalise_name(text: str) -> str:
-    """Casefolded, NFKC, accents stripped, whitespace collapsed: "  JOSÉ  Ávila" = "jose avila"."""
-    composed = unicodedata.normalize("NFKC", text or "")
-    bare = "".join(
-        ch for ch in unicodedata.normalize("NFKD", composed) if not unicodedata.combining(ch)
-    )
-    return " ".join(unicodedata.normalize("NFKC", bare).casefold().split())
-
-
-def normalise_badge(text: str) -> str:
-    """Upper case, letters and digits only: "b-77" = "B77"."""
-    return "".join(ch for ch in unicodedata.normalize("NFKC", text or "").upper() if ch.isalnum())
-
-
-def normalise_email(text: str) -> str:
-    return unicodedata.normalize("NFKC", text or "").strip().casefold()
-
-
-_NORMALISERS = {
-    BanIdentifier.Kind.NAME: normalise_name,
-    BanIdentifier.Kind.BADGE: normalise_badge,
-    BanIdentifier.Kind.EMAIL: normalise_email,
-}
-
-
-def _key() -> bytes:
-    return keys.load().derived(_PURPOSE)
+normalise_name = identity.normalise_name
+normalise_badge = identity.normalise_badge
+normalise_email = identity.normalise_email
+_NORMALISERS = identity.NORMALISERS
 
 
 def digest(organisation_id: int, kind: str, value: str) -> str:
     """The keyed hash of an already normalised identifier, per organisation."""
-    message = f"{organisation_id}\0{kind}\0{value}".encode()
-    return hmac.new(_key(), message, hashlib.sha256).hexdigest()
+    return identity.digest(_PURPOSE, organisation_id, kind, value)
 
 
 def identifiers(organisation_id: int, *, name="", badge="", email="") -> list[tuple[str, str]]:
-    given = {
-        BanIdentifier.Kind.NAME: name,
-        BanIdentifier.Kind.BADGE: badge,
-        BanIdentifier.Kind.EMAIL: email,
-    }
-    found = []
-    for kind, raw in given.items():
-        value = _NORMALISERS[kind](raw)
-        if value:
-            found.append((kind, digest(organisation_id, kind, value)))
-    return found
+    return identity.tags(_PURPOSE, organisation_id, name=name, badge=badge, email=email)
 
 
 def has_identity(*, name="", badge="", email="") -> bool:
