@@ -272,3 +272,31 @@ def test_a_repeat_respondent_is_recognised_without_revealing_cases_one_may_not_o
     assert earlier.code_name in page
     assert hidden.code_name not in page
     assert "1 of them you cannot open." in page
+
+
+def test_the_printable_summary_is_for_leads_marked_confidential_and_audited(client, cast, case):
+    from ombud.audit.models import Entry  # noqa: PLC0415
+
+    factories.declared(case, cast.lead, cast.responder)
+    factories.sign_in(client, cast.responder)
+    assert client.get(f"/staff/cases/{case.pk}/summary/").status_code == 404
+    factories.sign_in(client, cast.lead)
+    page = client.get(f"/staff/cases/{case.pk}/summary/").content.decode()
+    assert "CONFIDENTIAL" in page
+    assert "TEAMCANARY" in page
+    assert Entry.objects.filter(action="case.exported", object_id=str(case.pk)).count() == 1
+
+
+def test_overview_and_handover_count_only_what_the_viewer_may_open(client, cast, case):
+    hidden = factories.file_report(cast.event, who="Lena Lead").report.case
+    team.record_interim_action(case, "Asked him to leave.", by=_key(cast.responder))
+    factories.sign_in(client, cast.lead)
+    page = client.get(f"/staff/events/{cast.event.slug}/overview/").content.decode()
+    assert "<dt>Open</dt><dd>1</dd>" in page
+    assert hidden.code_name not in page
+    factories.sign_in(client, cast.responder)
+    assert client.get(f"/staff/events/{cast.event.slug}/overview/").status_code == 404
+    handover = client.get(f"/staff/events/{cast.event.slug}/handover/?hours=x").content.decode()
+    assert case.code_name in handover
+    assert "Interim action taken" in handover
+    assert "TEAMCANARY" not in handover

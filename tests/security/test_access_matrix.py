@@ -182,6 +182,16 @@ PAGES = {
         "GET":            (LOGIN, LOGIN, 404,   READ,  404,   READ,  404,   404,   404,   404),
         "POST":           (LOGIN, LOGIN, 404,   CASE,  404,   CASE,  404,   404,   404,   404),
     },
+    "cases:summary": {
+        # Printable and audited: the case's leads only.
+        "GET":            (LOGIN, LOGIN, 404,   404,   404,   READ,  404,   404,   404,   404),
+    },
+    "cases:overview": {
+        "GET":            (LOGIN, LOGIN, 404,   404,   404,   200,   200,   404,   404,   404),
+    },
+    "cases:handover": {
+        "GET":            (LOGIN, LOGIN, 404,   200,   200,   200,   200,   404,   404,   404),
+    },
     "cases:attachment": {
         # Always a download; the reporter gets theirs through the follow-up page (POST).
         "GET":            (LOGIN, LOGIN, 404,   READ,  404,   READ,  404,   404,   404,   404),

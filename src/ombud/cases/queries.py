@@ -86,6 +86,7 @@ ACCESS_ACTIONS = {
     "case.linked": _("linked the case to another"),
     "account.created": _("recorded an account"),
     "respondent.recorded": _("recorded who was reported"),
+    "case.exported": _("exported the case summary"),
     "decision.proposed": _("proposed a decision"),
     "decision.approved": _("approved a decision"),
     "decision.made_final": _("made a decision final"),

@@ -11,5 +11,8 @@ urlpatterns = [
         views.attachment,
         name="attachment",
     ),
+    path("cases/<uuid:case_id>/summary/", views.summary, name="summary"),
+    path("events/<slug:slug>/overview/", views.event_overview, name="overview"),
+    path("events/<slug:slug>/handover/", views.handover, name="handover"),
     path("alerts/<uuid:message_id>/retry/", views.retry_alert, name="retry_alert"),
 ]

@@ -23,17 +23,19 @@ from ombud.cases.services import (
     escalation,
     grants,
     links,
+    overview,
     promises,
     respondents,
     team,
     work,
 )
+from ombud.events.models import Event
 from ombud.events.services import events_managed_by
 from ombud.notify import worker
 from ombud.notify.models import OutboxMessage
 from ombud.staff import rota
 from ombud.staff import rules as staff_rules
-from ombud.staff.models import Role
+from ombud.staff.models import CASE_ROLES, Role
 from ombud.staff.queries import memberships_of
 from ombud.vault.errors import KeyUnavailable
 from ombud.web.forms import Form
@@ -418,6 +420,65 @@ def detail(request, case_id):
         },
         status=status,
     )
+
+
+def _event_worked_by(request, slug, *, leads_only):
+    event = get_object_or_404(Event, slug=slug)
+    role = rules.role_in(request.user, event)
+    if role not in CASE_ROLES or (leads_only and role != Role.LEAD):
+        raise Http404
+    return event
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def event_overview(request, slug):
+    """Open, overdue, by status: the event at a glance, for its leads."""
+    event = _event_worked_by(request, slug, leads_only=True)
+    context = {"event": event, "event_zone": event.zone, **overview.overview(event, request.user)}
+    return render(request, "cases/overview.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def handover(request, slug):
+    """For the next shift: what happened on the cases lately, and what is open."""
+    event = _event_worked_by(request, slug, leads_only=False)
+    try:
+        hours = min(max(int(request.GET.get("hours", overview.HANDOVER_HOURS)), 1), 72)
+    except ValueError:
+        hours = overview.HANDOVER_HOURS
+    context = {
+        "event": event,
+        "event_zone": event.zone,
+        **overview.handover(event, request.user, hours=hours),
+    }
+    return render(request, "cases/handover.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def summary(request, case_id):
+    """The case on one printable page, marked confidential: for its leads; audited."""
+    case = get_object_or_404(
+        cases_visible_to(request.user).select_related("event", "owner"), pk=case_id
+    )
+    if not rules.is_lead(request.user, case.event) or team.needs_declaration(case, request.user):
+        raise Http404
+    try:
+        case_file = work.open_case(case, by=request.user)
+    except KeyUnavailable:
+        return redirect("cases:detail", case_id=case.pk)  # the case page explains
+    with transaction.atomic():
+        audit.record(request.user, "case.exported", case, event_id=case.event_id)
+    context = {
+        "file": case_file,
+        "case": case,
+        "event": case.event,
+        "event_zone": case.event.zone,
+        "now": timezone.now(),
+    }
+    return render(request, "cases/summary.html", context)
 
 
 @login_required

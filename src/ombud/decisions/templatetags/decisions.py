@@ -11,6 +11,20 @@ register = template.Library()
 
 
 @register.inclusion_tag("decisions/panel.html", takes_context=True)
+def decision_summary(context):
+    """The same panel, read only: for the printable case summary."""
+    shown = decision_panel(context)
+    built = shown.get("panel")
+    if built is not None:
+        built.may_propose, built.why_not = False, ""
+        for item in built.decisions:
+            item.may_approve = item.may_make_final = item.may_withdraw = item.may_appeal = False
+            if item.appeal is not None:
+                item.appeal.may_review = False
+    return shown
+
+
+@register.inclusion_tag("decisions/panel.html", takes_context=True)
 def decision_panel(context):
     """Renders nothing for anyone who may not see the case (the check is repeated here)."""
     case, request = context.get("case"), context.get("request")

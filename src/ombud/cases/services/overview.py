@@ -1,0 +1,65 @@
+"""An event at a glance for its leads, and what the next shift needs to know.
+
+Both count and list only the cases the viewer may see: a case someone is
+recused from is never shown or counted to them.
+"""
+
+from datetime import timedelta
+
+from django.db.models import Count
+from django.utils import timezone
+
+from ombud.cases.models import Status, TimelineEntry
+from ombud.cases.queries import cases_visible_to
+from ombud.cases.services import promises, team
+
+HANDOVER_HOURS = 12
+
+
+def overview(event, viewer) -> dict:
+    cases = cases_visible_to(viewer).filter(event=event)
+    by_status = dict(cases.values_list("status").annotate(n=Count("pk")))
+    open_cases = list(
+        promises.with_last_update(cases.exclude(status=Status.CLOSED)).select_related(
+            "event", "owner"
+        )
+    )
+    now = timezone.now()
+    overdue = [c for c in open_cases if promises.overdue(c, now)]
+    return {
+        "by_status": [(label, by_status.get(value, 0)) for value, label in Status.choices],
+        "open": len(open_cases),
+        "urgent": sum(1 for c in open_cases if c.urgent),
+        "unowned": [c for c in open_cases if c.owner_id is None],
+        "overdue": overdue,
+        "to_review": list(team.interim_actions_awaiting_review(cases)),
+    }
+
+
+def handover(event, viewer, *, hours: int = HANDOVER_HOURS) -> dict:
+    """What happened on the cases during the last shift, case by case, and what is open."""
+    since = timezone.now() - timedelta(hours=hours)
+    cases = cases_visible_to(viewer).filter(event=event)
+    entries = (
+        TimelineEntry.objects.filter(case__in=cases, at__gte=since)
+        .select_related("case", "actor")
+        .order_by("case__code_name", "at", "pk")
+    )
+    by_case: dict = {}
+    for entry in entries:
+        by_case.setdefault(entry.case, []).append(entry)
+    open_cases = list(
+        promises.with_last_update(cases.exclude(status=Status.CLOSED))
+        .select_related("event", "owner")
+        .order_by("-urgent", "created_at")
+    )
+    now = timezone.now()
+    for case in open_cases:
+        case.overdue = promises.overdue(case, now)
+    return {
+        "since": since,
+        "hours": hours,
+        "happened": list(by_case.items()),
+        "open_cases": open_cases,
+        "to_review": list(team.interim_actions_awaiting_review(cases)),
+    }
