@@ -7,6 +7,7 @@ from pydantic import ConfigDict, Field
 from ombud.accounts import secondfactor
 from ombud.accounts.models import ApiToken
 from ombud.api.errors import ApiError
+from ombud.api.schemas import NoNul
 from ombud.vault import holders, people
 from ombud.web import ratelimit
 
@@ -46,7 +47,7 @@ def optional_user(request):
 
 class Credentials(Schema):
     model_config = ConfigDict(extra="forbid", strict=True)
-    username: str = Field(min_length=1, max_length=150)
+    username: NoNul = Field(min_length=1, max_length=150)
     password: str = Field(min_length=1, max_length=1024)
     otp: str | None = Field(
         default=None,

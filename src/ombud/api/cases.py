@@ -16,7 +16,7 @@ from ombud.audit import services as audit
 from ombud.cases.models import SafetyStep, Status
 from ombud.cases.queries import (
     cases_visible_to,
-    dashboard_order,
+    dashboard_cases,
     reports_taken_by,
     reports_visible_to,
 )
@@ -315,7 +315,7 @@ def _case_out(case, user) -> dict:
 @router.get("/cases", response=list[CaseSummary])
 def list_cases(request):
     """Cases the caller works and is not recused from: urgent and new first."""
-    cases = dashboard_order(cases_visible_to(request.auth).select_related("event"))[:500]
+    cases = dashboard_cases(cases_visible_to(request.auth).select_related("event", "owner"), 500)
     return [_case_summary(c) for c in cases]
 
 
@@ -345,7 +345,8 @@ class TextIn(Schema):
 
 
 class MessageIn(TextIn):
-    report_id: UUID | None = None
+    # A UUID arrives as a JSON string: strict mode would refuse every one.
+    report_id: UUID | None = Field(default=None, strict=False)
 
 
 def _run(action):

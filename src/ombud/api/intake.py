@@ -10,7 +10,7 @@ from pydantic import ConfigDict, Field
 
 from ombud.api.auth import optional_user
 from ombud.api.errors import ApiError
-from ombud.api.schemas import text
+from ombud.api.schemas import Refusal, text
 from ombud.cases.models import STAFF_CHANNELS, Channel
 from ombud.events.models import Event
 from ombud.intake.services import FIELD_LIMITS, MAX_EXCLUDED_STAFF, ReportInput, submit_report
@@ -87,7 +87,12 @@ class EventOut(Schema):
 
 
 def _event(slug: str) -> Event:
-    event = Event.objects.select_related("organisation").filter(slug=slug).first()
+    # A NUL cannot be a slug, and PostgreSQL refuses it in a query.
+    event = (
+        Event.objects.select_related("organisation").filter(slug=slug).first()
+        if "\x00" not in slug
+        else None
+    )
     if event is None:
         raise ApiError(404, _("Unknown event."))
     return event
@@ -131,7 +136,7 @@ def event_info(request, event: str):
         401: Detail,
         404: Detail,
         415: Detail,
-        422: Detail,
+        422: Refusal,
         429: Detail,
         503: Detail,
     },

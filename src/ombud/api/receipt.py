@@ -6,7 +6,7 @@ from ninja import Router, Schema, Status
 from pydantic import ConfigDict
 
 from ombud.api.errors import ApiError
-from ombud.api.schemas import text
+from ombud.api.schemas import Refusal, text
 from ombud.cases.services import reporter
 from ombud.web import ratelimit
 
@@ -88,7 +88,7 @@ def view(request):
 
 @router.post(
     "/receipt/messages",
-    response={201: Detail, 401: Detail, 404: Detail, 422: Detail, 429: Detail},
+    response={201: Detail, 401: Detail, 404: Detail, 422: Refusal, 429: Detail},
     auth=None,
 )
 def add_information(request, body: AddInformation):

@@ -74,7 +74,11 @@ class Case(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["event", "code_name"], name="code_name_unique_in_event")
         ]
-        indexes = [models.Index(fields=["event", "status", "urgent", "created_at"])]
+        indexes = [
+            models.Index(fields=["event", "status", "urgent", "created_at"]),
+            # The dashboard's buckets, newest first, across every event someone works.
+            models.Index(fields=["status", "urgent", "created_at"]),
+        ]
 
     def __str__(self):
         return self.code_name

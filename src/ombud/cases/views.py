@@ -1,11 +1,14 @@
 """The staff side: the dashboard and the case page. Thin: queries decide what
 may be seen, services do the work."""
 
+from datetime import timedelta
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -18,7 +21,12 @@ from ombud.audit import services as audit
 from ombud.cases import rules
 from ombud.cases.forms import AttachmentsField
 from ombud.cases.models import Account, Attachment, Case, CaseLink, SafetyStep, Status
-from ombud.cases.queries import access_log_of, cases_visible_to, dashboard_order, reports_taken_by
+from ombud.cases.queries import (
+    access_log_of,
+    cases_visible_to,
+    dashboard_cases,
+    reports_taken_by,
+)
 from ombud.cases.services import (
     escalation,
     grants,
@@ -41,7 +49,9 @@ from ombud.vault.errors import KeyUnavailable
 from ombud.web.forms import Form
 from ombud.web.responses import download
 
-DASHBOARD_LIMIT = 200
+# The dashboard shows the most pressing cases; "more" shows a longer list.
+DASHBOARD_LIMIT = 50
+DASHBOARD_MORE = 500
 
 
 @login_required
@@ -49,25 +59,39 @@ def dashboard(request):
     user = request.user
     # Someone whose key opens cases others should read but cannot yet: open them.
     granted = grants.grant_pending(user)
-    cases = list(
-        dashboard_order(
-            promises.with_last_update(
-                cases_visible_to(user).select_related("event", "escalation", "owner")
-            )
-        )[:DASHBOARD_LIMIT]
+    cases = promises.attach_last_update(
+        dashboard_cases(
+            cases_visible_to(user).select_related("event", "escalation", "owner"),
+            DASHBOARD_MORE if request.GET.get("more") else DASHBOARD_LIMIT + 1,
+        )
     )
+    has_more = not request.GET.get("more") and len(cases) > DASHBOARD_LIMIT
+    cases = cases[:DASHBOARD_LIMIT] if has_more else cases
     now = timezone.now()
     for case in cases:
         case.overdue = promises.overdue(case, now)
     memberships = list(memberships_of(user))
     lead_of = [m.event for m in memberships if m.is_lead and m.is_acknowledged]
-    rota_events = [m.event for m in memberships if staff_rules.may_manage_rota(user, m.event)]
+    # Who is on duty matters for events on now or soon, not for last year's.
+    rota_events = [
+        m.event
+        for m in memberships
+        if m.event.ends_on >= timezone.localdate() - timedelta(days=1)
+        and staff_rules.may_manage_rota(user, m.event)
+    ]
     taken = reports_taken_by(user).select_related("case", "event").order_by("-received_at")
     context = {
         "cases": cases,
+        "has_more": has_more,
         "to_review": team.interim_actions_awaiting_review(cases_visible_to(user))[:50],
         "now": now,
         "memberships": memberships,
+        # Actions for events on now, soon or just over; not for every past one.
+        "current": [
+            m
+            for m in memberships
+            if m.is_acknowledged and m.event.ends_on >= timezone.localdate() - timedelta(days=7)
+        ],
         "unacknowledged": [m for m in memberships if not m.is_acknowledged],
         "outdated": [m for m in memberships if m.is_acknowledged and not m.is_current],
         "taken": taken[:50],
@@ -76,9 +100,10 @@ def dashboard(request):
         "granted": granted,
     }
     if lead_of:
-        visible = cases_visible_to(user).filter(event__in=lead_of).values("pk")
+        visible = cases_visible_to(user).filter(event__in=lead_of, pk=OuterRef("subject_id"))
         context["dead_letters"] = (
-            OutboxMessage.objects.filter(state=OutboxMessage.State.DEAD, subject_id__in=visible)
+            OutboxMessage.objects.filter(state=OutboxMessage.State.DEAD)
+            .filter(Exists(visible))
             .select_related("channel", "recipient")
             .order_by("-created_at")[:50]
         )

@@ -35,8 +35,9 @@ def save_event(event: Event) -> Event:
         if (event.code_of_conduct_version, event.handling_guide_version) != (
             before.code_of_conduct_version,
             before.handling_guide_version,
-        ):
-            # Everyone's acknowledgement lapses: the roster as intake sees it changed.
+        ) or before.vault_mode != event.vault_mode:
+            # Everyone's acknowledgement lapses, or the cases need sealing to people's
+            # keys: the roster as intake and the grants see it changed.
             event.roster_version = before.roster_version + 1
     changed_policy = event.pk and (
         (event.code_of_conduct_version, event.handling_guide_version)

@@ -16,14 +16,17 @@ server's wrap is deleted - so the server could read such a report only for
 that window (docs/security.md).
 """
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
 
 from ombud.audit import services as audit
-from ombud.cases.models import Case, Message, Status
+from ombud.cases.models import Case, Message, Recusal, Status
 from ombud.cases.queries import cases_visible_to
 from ombud.cases.services import recusal
 from ombud.cases.services.access import case_key
-from ombud.events.models import VaultMode
+from ombud.cases.services.recusal import tag_for
+from ombud.events.models import Event, VaultMode
 from ombud.staff import roster
 from ombud.staff.models import CASE_ROLES, Membership
 from ombud.vault import services as vault
@@ -38,12 +41,8 @@ def _wanted(case, people, sealed_to: set[str]) -> list:
     recused = recusal.recused_among(case, people)
     return [
         p
-        for p in people
-        if p.role in CASE_ROLES
-        and p.acknowledged(case.event)
-        and p.public_key
-        and str(p.user_id) not in sealed_to
-        and p.user_id not in recused
+        for p in _eligible(case.event, people)
+        if str(p.user_id) not in sealed_to and p.user_id not in recused
     ]
 
 
@@ -78,60 +77,108 @@ def _grant(case, opened, by, people, *, recovery=None) -> int:
     return len(readers)
 
 
+def _eligible(event, people) -> list:
+    return [p for p in people if p.role in CASE_ROLES and p.acknowledged(event) and p.public_key]
+
+
+def _stamp(event) -> tuple:
+    """What grants for an event depend on: its roster (people, keys, roles, recusal
+    identities, vault mode) and whether the organisation has a recovery key."""
+    return (event.roster_version, bool(event.organisation.recovery_public_key))
+
+
+def _cache_key(holder, event) -> str:
+    return f"ombud:grants-clean:{holder.pk}:{event.pk}"
+
+
+def _needing_grants(holder, event, limit: int) -> list:
+    """Open cases of the event the holder reads where an eligible, non-recused case
+    worker (or the organisation's recovery key) has no wrap yet: one query."""
+    missing = Q()
+    for person in _eligible(event, roster.for_event(event).members):
+        wrapped = KeyWrap.objects.filter(
+            keyring=OuterRef("pk"),
+            recipient_kind=RecipientKind.PERSON,
+            recipient_ref=str(person.user_id),
+        )
+        recused = Recusal.objects.filter(case=OuterRef("pk"), user_tag=tag_for(person.user_id))
+        missing |= ~Exists(wrapped) & ~Exists(recused)
+    if event.organisation.recovery_public_key:
+        recovery = KeyWrap.objects.filter(
+            keyring=OuterRef("pk"), recipient_kind=RecipientKind.RECOVERY
+        )
+        missing |= ~Exists(recovery)
+    if not missing:
+        return []
+    return list(
+        cases_visible_to(holder)
+        .exclude(status=Status.CLOSED)
+        .filter(missing, event=event)
+        .select_related("event__organisation")[:limit]
+    )
+
+
 def grant_pending(holder, *, limit: int = BATCH) -> int:
-    """Grant what the holder's key can grant; bounded, so a page view stays quick."""
+    """Grant what the holder's key can grant; bounded, so a page view stays quick.
+
+    An event checked clean is not checked again until its roster or recovery key
+    changes: intake seals new cases to everyone the roster allows, so nothing else
+    makes a grant due (the check is per process cache; a miss only costs a query).
+    """
     if not getattr(holder, "vault_private", b""):
         return 0
-    granted = release_escrow(holder, limit=limit)
-    cases = list(
-        cases_visible_to(holder)
-        .filter(event__vault_mode=VaultMode.PERSONAL)
-        .exclude(status=Status.CLOSED)
-        .select_related("event__organisation")
+    events = list(
+        Event.objects.filter(
+            vault_mode=VaultMode.PERSONAL,
+            pk__in=Membership.objects.acknowledged()
+            .case_workers()
+            .filter(user=holder)
+            .values("event"),
+        ).select_related("organisation")
     )
-    if not cases:
-        return 0
-    sealed: dict = {}
-    recovered = set()
-    for keyring, kind, ref in KeyWrap.objects.filter(
-        keyring__in=[c.pk for c in cases],
-        recipient_kind__in=[RecipientKind.PERSON, RecipientKind.RECOVERY],
-    ).values_list("keyring", "recipient_kind", "recipient_ref"):
-        if kind == RecipientKind.RECOVERY:
-            recovered.add(keyring)
-        else:
-            sealed.setdefault(keyring, set()).add(ref)
-    done = 0
-    for case in cases:
-        people = _wanted(case, roster.for_event(case.event).members, sealed.get(case.pk, set()))
-        organisation = case.event.organisation
-        # A recovery key made after the case was sealed gets its wrap too.
-        recovery = None
-        if organisation.recovery_public_key and case.pk not in recovered:
-            recovery = vault.RecoveryRecipient(
-                organisation.pk, public_key=bytes(organisation.recovery_public_key)
-            )
-        if not people and recovery is None:
+    keys = {_cache_key(holder, event): event for event in events}
+    clean = cache.get_many(list(keys))
+    granted = 0
+    for key, event in keys.items():
+        if clean.get(key) == _stamp(event):
             continue
-        granted += _grant(case, case_key(case, holder), holder, people, recovery=recovery)
-        done += 1
-        if done >= limit:
-            break
+        granted += release_escrow(holder, event=event, limit=limit)
+        due = _needing_grants(holder, event, limit)
+        for case in due:
+            granted += _grant_missing(case, holder)
+        if len(due) < limit:
+            cache.set(key, _stamp(event), timeout=24 * 3600)
     return granted
 
 
-def release_escrow(holder, *, limit: int = BATCH) -> int:
-    """Seal the escrowed cases of the holder's events to their readers and take the
-    server's wrap away. Run only for someone signed in with a key of their own."""
-    events = (
-        Membership.objects.acknowledged()
-        .case_workers()
-        .filter(user=holder, event__vault_mode=VaultMode.PERSONAL)
-        .values("event")
+def _grant_missing(case, holder) -> int:
+    wraps = list(
+        KeyWrap.objects.filter(
+            keyring=case.pk, recipient_kind__in=[RecipientKind.PERSON, RecipientKind.RECOVERY]
+        ).values_list("recipient_kind", "recipient_ref")
     )
+    sealed = {ref for kind, ref in wraps if kind == RecipientKind.PERSON}
+    people = _wanted(case, roster.for_event(case.event).members, sealed)
+    organisation = case.event.organisation
+    # A recovery key made after the case was sealed gets its wrap too.
+    recovery = None
+    if organisation.recovery_public_key and not any(
+        kind == RecipientKind.RECOVERY for kind, _ref in wraps
+    ):
+        recovery = vault.RecoveryRecipient(
+            organisation.pk, public_key=bytes(organisation.recovery_public_key)
+        )
+    if not people and recovery is None:
+        return 0
+    return _grant(case, case_key(case, holder), holder, people, recovery=recovery)
+
+
+def release_escrow(holder, *, event, limit: int = BATCH) -> int:
+    """Seal the event's escrowed cases to their readers and take the server's wrap
+    away. Run only for a case worker of the event signed in with a key of their own."""
     escrowed = KeyWrap.objects.filter(recipient_kind=RecipientKind.SERVER).values("keyring")
     cases = (
-        Case.objects.filter(event__in=events, pk__in=escrowed)
+        Case.objects.filter(event=event, pk__in=escrowed)
         .select_related("event__organisation")
         .order_by("created_at")[:limit]
     )

@@ -41,6 +41,21 @@ def with_last_update(cases):
     )
 
 
+def attach_last_update(cases: list) -> list:
+    """Set ``last_update`` on a page of cases already fetched (one query)."""
+    last = dict(
+        Message.objects.filter(
+            case__in=[c.pk for c in cases], direction=Message.Direction.TO_REPORTER
+        )
+        .values("case")
+        .annotate(at=Max("created_at"))
+        .values_list("case", "at")
+    )
+    for case in cases:
+        case.last_update = last.get(case.pk)
+    return cases
+
+
 def _ack_due(case) -> datetime:
     event = case.event
     during = case.created_at <= event.ends_at()
