@@ -6,7 +6,7 @@ from uuid import UUID
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from ninja import Status as Reply
 from pydantic import ConfigDict, Field
 
@@ -313,9 +313,10 @@ def _case_out(case, user) -> dict:
 
 
 @router.get("/cases", response=list[CaseSummary])
-def list_cases(request):
-    """Cases the caller works and is not recused from: urgent and new first."""
-    cases = dashboard_cases(cases_visible_to(request.auth).select_related("event", "owner"), 500)
+def list_cases(request, limit: int = Query(100, ge=1, le=500)):
+    """Cases the caller works and is not recused from: urgent and new first, then the
+    rest newest first; the first ``limit`` (100 unless asked, at most 500)."""
+    cases = dashboard_cases(cases_visible_to(request.auth).select_related("event", "owner"), limit)
     return [_case_summary(c) for c in cases]
 
 
