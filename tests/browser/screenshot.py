@@ -38,7 +38,7 @@ def _review_pages(browser, base_url: str, folder: Path) -> None:
     staff = chair.new_page()
     sign_in_at(staff, base_url, "chair")
     staff.locator("a.codename").first.click()
-    staff.get_by_label("Message to the reporter").fill(
+    staff.get_by_label("Message to the reporter", exact=True).fill(
         "Thank you for telling us. Are you safe now? Someone from the team is nearby."
     )
     staff.get_by_role("button", name="Send to the reporter").click()

@@ -93,7 +93,7 @@ def test_staff_dashboard_and_case_page_have_no_axe_violations(new_context, modul
     declare_no_conflict(page)
     assert_accessible(page)
     # The case page after an action, with a message shown in the conversation.
-    page.get_by_label("Message to the reporter").fill("AXE-4: are you safe?")
+    page.get_by_label("Message to the reporter", exact=True).fill("AXE-4: are you safe?")
     page.get_by_role("button", name="Send to the reporter").click()
     expect(page.get_by_role("status")).to_be_visible()
     assert_accessible(page)

@@ -99,7 +99,7 @@ def test_case_page_fits_a_phone_screen_with_long_unbroken_text(new_context, modu
     page.goto(f"{base}/staff/cases/{case_id}/")
     declare_no_conflict(page)
     expect(page.locator("main")).to_contain_text("PHONE-2")
-    page.get_by_label("Message to the reporter").fill(f"Is this the account? {LONG}")
+    page.get_by_label("Message to the reporter", exact=True).fill(f"Is this the account? {LONG}")
     page.get_by_role("button", name="Send to the reporter").click()
     expect(page.get_by_role("status")).to_contain_text("Message sent to the reporter.")
     _fits_the_phone(page)

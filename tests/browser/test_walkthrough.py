@@ -79,7 +79,7 @@ def test_report_alert_reply_and_follow_up_without_javascript(
     assert _recipients(mail_sink.messages()) == ALERTED
 
     # ... and writes to the reporter.
-    chair.get_by_label("Message to the reporter").fill(REPLY)
+    chair.get_by_label("Message to the reporter", exact=True).fill(REPLY)
     chair.get_by_role("button", name="Send to the reporter").click()
     expect(chair).to_have_url(case_url)
     expect(chair.get_by_role("status")).to_contain_text("Message sent to the reporter.")

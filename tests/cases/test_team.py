@@ -300,3 +300,14 @@ def test_overview_and_handover_count_only_what_the_viewer_may_open(client, cast,
     assert case.code_name in handover
     assert "Interim action taken" in handover
     assert "TEAMCANARY" not in handover
+
+
+def test_the_case_page_has_no_duplicate_ids_so_every_label_finds_its_field(client, cast, case):
+    factories.declared(case, cast.lead)
+    factories.sign_in(client, cast.lead)
+    page = _page(client, case).content.decode()
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) > 20
+    assert sorted({i for i in ids if ids.count(i) > 1}) == []
+    for target in re.findall(r'\bfor="([^"]+)"', page):
+        assert target in ids

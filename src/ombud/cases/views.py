@@ -338,6 +338,11 @@ def _left_the_case(action, form) -> bool:
     )
 
 
+def _ids(action: str) -> str:
+    # Several forms on the case page have a "text" field: their ids must differ.
+    return f"{action}_%s"
+
+
 def _handle_post(request, case, forms_by_action):
     """A redirect when the action was taken (or refused with a message); else None,
     with the invalid form left in ``forms_by_action`` to show its errors."""
@@ -346,7 +351,7 @@ def _handle_post(request, case, forms_by_action):
     if form_class is None:
         messages.error(request, _("Unknown action."))
         return redirect("cases:detail", case_id=case.pk)
-    form = form_class(request.POST, request.FILES)
+    form = form_class(request.POST, request.FILES, auto_id=_ids(action))
     if not form.is_valid():
         forms_by_action[action] = form
         return None
@@ -374,14 +379,14 @@ def detail(request, case_id):
         cases_visible_to(request.user).select_related("event", "owner"), pk=case_id
     )
     forms_by_action = {
-        "note": NoteForm(),
-        "message": MessageForm(),
-        "interim": InterimForm(),
-        "safety": SafetyForm(),
-        "status": StatusForm(),
-        "account": AccountForm(),
-        "link": LinkForm(),
-        "respondent": RespondentForm(),
+        "note": NoteForm(auto_id=_ids("note")),
+        "message": MessageForm(auto_id=_ids("message")),
+        "interim": InterimForm(auto_id=_ids("interim")),
+        "safety": SafetyForm(auto_id=_ids("safety")),
+        "status": StatusForm(auto_id=_ids("status")),
+        "account": AccountForm(auto_id=_ids("account")),
+        "link": LinkForm(auto_id=_ids("link")),
+        "respondent": RespondentForm(auto_id=_ids("respondent")),
     }
     status = 200
     if request.method == "POST":
