@@ -46,7 +46,6 @@ import json
 from dataclasses import dataclass
 
 import pytest
-from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
@@ -58,6 +57,7 @@ from ombud.notify.channels import config as channel_config
 from ombud.notify.models import AlertChannel, OutboxMessage
 from ombud.staff.models import Briefing, DutyShift
 from tests import factories
+from tests.security.worlds import rolled_back
 
 CANARY = "MATRIXCANARY-5b1e"
 INTERNET = "203.0.113.7"  # TEST-NET-3: a visitor from somewhere else
@@ -515,16 +515,8 @@ def _build_world() -> World:
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    """Built once per module inside a transaction; each cell's `db` savepoint rolls back
-    what the cell changed, and the whole world is rolled back at the end."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            yield _build_world()
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    with rolled_back(django_db_blocker):
+        yield _build_world()
 
 
 # --- walking the registered URLs ------------------------------------------------------
