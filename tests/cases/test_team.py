@@ -311,3 +311,36 @@ def test_the_case_page_has_no_duplicate_ids_so_every_label_finds_its_field(clien
     assert sorted({i for i in ids if ids.count(i) > 1}) == []
     for target in re.findall(r'\bfor="([^"]+)"', page):
         assert target in ids
+
+
+def test_events_start_with_categories_their_leads_adapt_and_cases_are_filed_under(
+    client, cast, case
+):
+    from ombud.cases.models import Category  # noqa: PLC0415
+
+    names = list(cast.event.categories.values_list("name", flat=True))
+    assert names[0] == "Harassment"
+    assert "Other" in names
+    harassment = cast.event.categories.get(name="Harassment")
+    factories.declared(case, cast.lead)
+    factories.sign_in(client, cast.lead)
+    done = _post(client, case, action="categories", categories=[str(harassment.pk)])
+    assert done.status_code == 302
+    assert list(case.categories.all()) == [harassment]
+    foreign = cast.other_event.categories.first()
+    refused = _post(client, case, action="categories", categories=[str(foreign.pk)])
+    assert "Choose among this event" in refused.content.decode()
+    assert list(case.categories.all()) == [harassment]
+
+    page = f"/staff/manage/events/{cast.event.slug}/categories/"
+    saved = client.post(page, {"names": "Unwanted contact\nOther"}, follow=True)
+    assert "Kept because cases have them: Harassment" in saved.content.decode()
+    assert list(Category.objects.filter(event=cast.event).values_list("name", flat=True)) == [
+        "Unwanted contact",
+        "Other",
+        "Harassment",
+    ]
+    overview = client.get(f"/staff/events/{cast.event.slug}/overview/").content.decode()
+    assert "<td>Harassment</td><td>1</td><td>1</td>" in overview
+    factories.sign_in(client, cast.responder)
+    assert client.get(page).status_code == 404

@@ -112,6 +112,7 @@ CHANS = Redirect("/staff/channels/")
 ROTA = Redirect("/staff/events/conf/rota/")
 MEMBER = Redirect("/staff/manage/events/conf/staff/{member_id}/")
 BRIEFS = Redirect("/staff/manage/events/conf/briefings/")
+SETS = Redirect("/staff/manage/events/conf/categories/")
 
 # Page views, by URL name. A method key may carry a variant after the verb
 # (see VARIANTS); POST bodies are in POST_DATA (default: an empty POST).
@@ -191,6 +192,11 @@ PAGES = {
     },
     "cases:handover": {
         "GET":            (LOGIN, LOGIN, 404,   200,   200,   200,   200,   404,   404,   404),
+    },
+    "cases:categories": {
+        # The event's organiser admins and incident leads (recused or not: not about a case).
+        "GET":            (LOGIN, LOGIN, 404,   404,   404,   200,   200,   200,   404,   404),
+        "POST":           (LOGIN, LOGIN, 404,   404,   404,   SETS,  SETS,  SETS,  404,   404),
     },
     "cases:attachment": {
         # Always a download; the reporter gets theirs through the follow-up page (POST).
@@ -355,6 +361,9 @@ API = {
         # Taking the unowned case themselves.
         "POST":           (401,   401,   404,   READ,  404,   READ,  404,   404,   404,   404),
     },
+    "/api/v1/cases/{case_id}/categories": {
+        "POST":           (401,   401,   404,   READ,  404,   READ,  404,   404,   404,   404),
+    },
     "/api/v1/cases/{case_id}/helpers": {
         # Adding the responder: the owner's or a lead's to do.
         "POST":           (401,   401,   404,   409,   404,   READ,  404,   404,   404,   404),
@@ -412,6 +421,7 @@ API_BODIES = {
     ("POST", "/api/v1/cases/{case_id}/notes"): {"text": "A note from the matrix."},
     ("POST", "/api/v1/cases/{case_id}/owner"): {"username": "{username}"},
     ("POST", "/api/v1/cases/{case_id}/helpers"): {"username": "{helper}"},
+    ("POST", "/api/v1/cases/{case_id}/categories"): {"categories": ["Harassment"]},
     ("POST", "/api/v1/cases/{case_id}/safety-steps"): {"step": "escort_offered"},
     ("POST", "/api/v1/cases/{case_id}/interim-actions"): {"text": "Asked him to leave."},
     ("POST", "/api/v1/cases/{case_id}/messages"): {"text": "A message from the matrix."},

@@ -11,7 +11,7 @@ from ninja import Status as Reply
 from pydantic import ConfigDict, Field
 
 from ombud.api.errors import ApiError
-from ombud.api.schemas import text
+from ombud.api.schemas import NoNul, text
 from ombud.audit import services as audit
 from ombud.cases.models import SafetyStep, Status
 from ombud.cases.queries import (
@@ -20,7 +20,7 @@ from ombud.cases.queries import (
     reports_taken_by,
     reports_visible_to,
 )
-from ombud.cases.services import team, work
+from ombud.cases.services import categories, team, work
 from ombud.cases.services.access import case_key
 from ombud.cases.services.recusal import report_fields
 from ombud.events.models import Event, OrganiserAdmin
@@ -214,6 +214,7 @@ class CaseOut(CaseSummary):
     recused: list[dict]
     allowed_statuses: list[str]
     helpers: list[str] = []
+    categories: list[str] = []
     safety_steps: list[SafetyStepOut] = []
     interim_actions: list[InterimActionOut] = []
 
@@ -287,6 +288,7 @@ def _case_out(case, user) -> dict:
         "recused": [{"username": r.user.username, "reason": r.reason} for r in case_file.recusals],
         "allowed_statuses": case_file.allowed_statuses(),
         "helpers": [helper.username for helper in case.helpers.all()],
+        "categories": [category.name for category in case.categories.all()],
         "safety_steps": [
             {
                 "kind": step.kind,
@@ -431,6 +433,11 @@ class PersonIn(Schema):
     username: str = Field(min_length=1, max_length=150)
 
 
+class CategoriesIn(Schema):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    categories: list[NoNul] = Field(max_length=40, description="Names of the event's categories.")
+
+
 class SafetyStepIn(Schema):
     model_config = ConfigDict(extra="forbid", strict=True)
     step: SafetyStep.Kind = Field(strict=False)
@@ -468,6 +475,18 @@ def assign_owner(request, case_id: UUID, body: PersonIn):
     """Give the case an owner: yourself when nobody owns it; anyone eligible for a lead."""
     case = _visible_case(request.auth, case_id)
     _run(lambda: team.assign_owner(case, _person(body.username), by=request.auth))
+    return _status_response(case, request.auth)
+
+
+@router.post("/cases/{case_id}/categories", response={200: CaseOut, 404: Detail, 409: Detail})
+def set_categories(request, case_id: UUID, body: CategoriesIn):
+    """What kind of incident the case is about, from the event's categories."""
+    case = _visible_case(request.auth, case_id)
+    chosen = dict(case.event.categories.values_list("name", "pk"))
+    if any(name not in chosen for name in body.categories):
+        raise ApiError(409, _("Choose among this event's categories."))
+    ids = [chosen[name] for name in body.categories]
+    _run(lambda: categories.set_for_case(case, ids, by=request.auth))
     return _status_response(case, request.auth)
 
 

@@ -33,6 +33,9 @@ class CasesConfig(AppConfig):
         post_save.connect(_recheck_member, sender=Membership, dispatch_uid="recheck-member")
         post_save.connect(_recheck_person, sender=person, dispatch_uid="recheck-person")
         post_delete.connect(_member_left, sender=Membership, dispatch_uid="member-left")
+        from ombud.events.models import Event  # noqa: PLC0415
+
+        post_save.connect(_event_created, sender=Event, dispatch_uid="event-categories")
 
 
 def _remember_identity(fields):
@@ -70,6 +73,14 @@ def _recheck_member(sender, instance, created, raw=False, **kwargs):
         grants.revoke(instance.user_id, instance.event)
     if changed:
         rescan_for_member(instance)
+
+
+def _event_created(sender, instance, created, raw=False, **kwargs):
+    # Every event starts with the usual kinds of incident; its organisers adapt them.
+    if created and not raw:
+        from ombud.cases.services import categories  # noqa: PLC0415
+
+        categories.add_defaults(instance)
 
 
 def _member_left(sender, instance, **kwargs):

@@ -66,6 +66,7 @@ class Case(models.Model):
     helpers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="helped_cases"
     )
+    categories = models.ManyToManyField("Category", blank=True, related_name="cases")
     # The promise (services.promises) the owner and leads were last reminded of.
     reminded_for = models.DateTimeField(null=True, blank=True)
 
@@ -86,6 +87,35 @@ class Case(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status != Status.CLOSED
+
+
+class Category(models.Model):
+    """What kind of incident a case is about, as the event names its kinds."""
+
+    DEFAULTS = (
+        _("Harassment"),
+        _("Unwanted physical contact"),
+        _("Offensive comments"),
+        _("Photography or recording without consent"),
+        _("Stalking or following"),
+        _("Disruption of a talk or event"),
+        _("Other"),
+    )
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="categories")
+    name = models.CharField(_("name"), max_length=80)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["position", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "name"], name="category_unique_in_event")
+        ]
+
+    def __str__(self):
+        return self.name
 
 
 class Report(models.Model):
@@ -453,6 +483,7 @@ class TimelineEntry(models.Model):
         ACCOUNT = "account", _("Account recorded")
         LINKED = "linked", _("Linked to another case")
         RESPONDENT = "respondent", _("Person reported identified")
+        CATEGORIES = "categories", _("Categories set")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="timeline")
     at = models.DateTimeField()
@@ -521,7 +552,13 @@ def _safety_step(detail) -> str:
     return step
 
 
+def _categories(detail) -> str:
+    names = detail.get("names") or []
+    return _("Categories: %(names)s") % {"names": ", ".join(names) or "—"}
+
+
 _DESCRIBERS = {
+    TimelineEntry.Kind.CATEGORIES: _categories,
     TimelineEntry.Kind.STATUS_CHANGED: _status_changed,
     TimelineEntry.Kind.ALERT_QUEUED: _alert_queued,
     TimelineEntry.Kind.REPORT_RECEIVED: _report_received,

@@ -13,6 +13,7 @@ urlpatterns = [
     ),
     path("cases/<uuid:case_id>/summary/", views.summary, name="summary"),
     path("events/<slug:slug>/overview/", views.event_overview, name="overview"),
+    path("manage/events/<slug:slug>/categories/", views.event_categories, name="categories"),
     path("events/<slug:slug>/handover/", views.handover, name="handover"),
     path("alerts/<uuid:message_id>/retry/", views.retry_alert, name="retry_alert"),
 ]

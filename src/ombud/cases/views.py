@@ -28,6 +28,7 @@ from ombud.cases.queries import (
     reports_taken_by,
 )
 from ombud.cases.services import (
+    categories,
     escalation,
     grants,
     links,
@@ -46,7 +47,7 @@ from ombud.staff import rules as staff_rules
 from ombud.staff.models import CASE_ROLES, Role
 from ombud.staff.queries import memberships_of
 from ombud.vault.errors import KeyUnavailable
-from ombud.web.forms import Form
+from ombud.web.forms import Form, posted
 from ombud.web.responses import download
 
 # The dashboard shows the most pressing cases; "more" shows a longer list.
@@ -246,6 +247,26 @@ class LinkForm(Form):
     )
 
 
+class IdsField(forms.Field):
+    """Checked boxes, as a list of ids: the case page draws the boxes itself."""
+
+    widget = forms.MultipleHiddenInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        try:
+            return [int(v) for v in value or []]
+        except (TypeError, ValueError):
+            raise forms.ValidationError(gettext_lazy("Choose among the listed ones.")) from None
+
+
+class CategoriesForm(Form):
+    categories = IdsField()
+
+
 class ReviewForm(Form):
     interim = forms.UUIDField()
 
@@ -265,6 +286,7 @@ _ACTIONS = {
     "account": AccountForm,
     "link": LinkForm,
     "respondent": RespondentForm,
+    "categories": CategoriesForm,
 }
 _DONE = {
     "status": gettext_lazy("Status changed."),
@@ -280,6 +302,7 @@ _DONE = {
     "account": gettext_lazy("Account recorded."),
     "link": gettext_lazy("Cases linked."),
     "respondent": gettext_lazy("Person reported recorded."),
+    "categories": gettext_lazy("Categories saved."),
 }
 
 
@@ -325,6 +348,9 @@ _DO = {
     ),
     "link": lambda case, data, user: links.link(case, data["code_name"], data["kind"], by=user),
     "respondent": lambda case, data, user: respondents.record(case, by=user, **data),
+    "categories": lambda case, data, user: categories.set_for_case(
+        case, data["categories"], by=user
+    ),
 }
 
 
@@ -433,6 +459,8 @@ def detail(request, case_id):
             "account_form": forms_by_action["account"],
             "link_form": forms_by_action["link"],
             "respondent_form": forms_by_action["respondent"],
+            "event_categories": list(case.event.categories.all()),
+            "case_categories": set(case.categories.values_list("pk", flat=True)),
             "history": respondents.history(case, request.user)
             if case_file.role == Role.LEAD and case_file.respondents
             else None,
@@ -463,10 +491,63 @@ def _event_worked_by(request, slug, *, leads_only):
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def event_overview(request, slug):
-    """Open, overdue, by status: the event at a glance, for its leads."""
+    """Open, overdue, by status and category: the event at a glance, for its leads."""
     event = _event_worked_by(request, slug, leads_only=True)
-    context = {"event": event, "event_zone": event.zone, **overview.overview(event, request.user)}
+    context = {
+        "event": event,
+        "event_zone": event.zone,
+        "by_category": categories.counts(event, cases_visible_to(request.user)),
+        **overview.overview(event, request.user),
+    }
     return render(request, "cases/overview.html", context)
+
+
+class EventCategoriesForm(Form):
+    names = forms.CharField(
+        label=gettext_lazy("Categories, one per line"),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=gettext_lazy(
+            "The kinds of incident cases are filed under. A category some case already has "
+            "is kept, at the end, when you remove it here."
+        ),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def event_categories(request, slug):
+    """The event's categories: for its organiser admins and its incident leads."""
+    event = get_object_or_404(Event.objects.select_related("organisation"), slug=slug)
+    if not (
+        events_managed_by(request.user).filter(pk=event.pk).exists()
+        or rules.is_lead(request.user, event)
+    ):
+        raise Http404
+    current = "\n".join(event.categories.values_list("name", flat=True))
+    form = EventCategoriesForm(posted(request), initial={"names": current})
+    if request.method == "POST" and form.is_valid():
+        try:
+            kept = categories.set_for_event(
+                event, form.cleaned_data["names"].splitlines(), by=request.user
+            )
+        except work.CaseActionError as exc:
+            form.add_error("names", str(exc))
+        else:
+            messages.success(request, _("Categories saved."))
+            if kept:
+                messages.info(
+                    request,
+                    _("Kept because cases have them: %(names)s") % {"names": ", ".join(kept)},
+                )
+            return redirect("cases:categories", slug=event.slug)
+    return render(
+        request,
+        "cases/categories.html",
+        {"event": event, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
