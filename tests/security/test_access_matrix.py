@@ -52,7 +52,9 @@ from django.utils import timezone
 
 from ombud.accounts.services import password_link_path
 from ombud.cases.services import team
+from ombud.cases.services.access import case_key
 from ombud.cases.services.attachments import CheckedFile
+from ombud.decisions.models import Decision
 from ombud.notify.channels import config as channel_config
 from ombud.notify.models import AlertChannel, OutboxMessage
 from ombud.staff.models import Briefing, DutyShift
@@ -378,6 +380,30 @@ API = {
         # The lead took the action: someone else reviews it.
         "POST":           (401,   401,   404,   READ,  404,   409,   404,   404,   404,   404),
     },
+    "/api/v1/cases/{case_id}/decisions": {
+        # The world's case is new, with the lead's proposal waiting: no second one.
+        "GET":            (401,   401,   404,   READ,  404,   READ,  404,   404,   404,   404),
+        "POST":           (401,   401,   404,   409,   404,   409,   404,   404,   404,   404),
+    },
+    "/api/v1/cases/{case_id}/decisions/{decision_id}/approve": {
+        # Nobody approves their own proposal.
+        "POST":           (401,   401,   404,   READ,  404,   409,   404,   404,   404,   404),
+    },
+    "/api/v1/cases/{case_id}/decisions/{decision_id}/final": {
+        # A new case cannot be decided.
+        "POST":           (401,   401,   404,   409,   404,   409,   404,   404,   404,   404),
+    },
+    "/api/v1/cases/{case_id}/decisions/{decision_id}/withdraw": {
+        # Its proposer or a lead.
+        "POST":           (401,   401,   404,   409,   404,   READ,  404,   404,   404,   404),
+    },
+    "/api/v1/cases/{case_id}/decisions/{decision_id}/appeal": {
+        # Only a final decision is appealed.
+        "POST":           (401,   401,   404,   409,   404,   409,   404,   404,   404,   404),
+    },
+    "/api/v1/cases/{case_id}/decisions/{decision_id}/appeal/review": {
+        "POST":           (401,   401,   404,   404,   404,   404,   404,   404,   404,   404),
+    },
     "/api/v1/cases/{case_id}/notes": {
         "POST":           (401,   401,   404,   201,   404,   201,   404,   404,   404,   404),
     },
@@ -421,6 +447,15 @@ API_BODIES = {
     ("POST", "/api/v1/cases/{case_id}/notes"): {"text": "A note from the matrix."},
     ("POST", "/api/v1/cases/{case_id}/owner"): {"username": "{username}"},
     ("POST", "/api/v1/cases/{case_id}/helpers"): {"username": "{helper}"},
+    ("POST", "/api/v1/cases/{case_id}/decisions"): {"consequence": "verbal", "reasoning": "x"},
+    ("POST", "/api/v1/cases/{case_id}/decisions/{decision_id}/final"): {
+        "version": "{case_version}"
+    },
+    ("POST", "/api/v1/cases/{case_id}/decisions/{decision_id}/appeal"): {"grounds": "Unfair."},
+    ("POST", "/api/v1/cases/{case_id}/decisions/{decision_id}/appeal/review"): {
+        "outcome": "upheld",
+        "reasoning": "Fair.",
+    },
     ("POST", "/api/v1/cases/{case_id}/categories"): {"categories": ["Harassment"]},
     ("POST", "/api/v1/cases/{case_id}/safety-steps"): {"step": "escort_offered"},
     ("POST", "/api/v1/cases/{case_id}/interim-actions"): {"text": "Asked him to leave."},
@@ -466,6 +501,16 @@ def _build_world() -> World:
     case = report.case
     assert factories.recused(case) == {"offduty", "lead2"}
     factories.declared(case, cast.lead, cast.responder)
+    decision = Decision(
+        case=case,
+        consequence="no_action",
+        proposed_by=cast.lead,
+        proposed_at=timezone.now(),
+    )
+    decision.sealed = case_key(case, factories.holding_key(cast.lead)).seal(
+        "decision", decision.pk, {"reasoning": f"{CANARY} decided", "respondent": {}}
+    )
+    decision.save()
     interim = team.record_interim_action(
         case, "Asked him to leave.", by=factories.holding_key(cast.lead)
     )
@@ -509,6 +554,7 @@ def _build_world() -> World:
         "report_id": str(report.pk),
         "attachment_id": str(report.attachments.get().pk),
         "action_id": interim.pk,
+        "decision_id": str(decision.pk),
         "helper": cast.responder.username,
         "message_id": str(dead.pk),
         "member_id": membership.pk,

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from ombud.api import auth, cases, intake, receipt
+from ombud.api import auth, cases, decisions, intake, receipt
 from ombud.api.errors import ApiError
 from ombud.vault.errors import KeyUnavailable, VaultError
 
@@ -27,6 +27,7 @@ api.add_router("", auth.router)
 api.add_router("", intake.router)
 api.add_router("", receipt.router)
 api.add_router("", cases.router)
+api.add_router("", decisions.router)
 
 
 @api.exception_handler(ApiError)
