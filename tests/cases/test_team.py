@@ -324,12 +324,20 @@ def test_events_start_with_categories_their_leads_adapt_and_cases_are_filed_unde
     harassment = cast.event.categories.get(name="Harassment")
     factories.declared(case, cast.lead)
     factories.sign_in(client, cast.lead)
-    done = _post(client, case, action="categories", categories=[str(harassment.pk)])
+    seen = case.version
+    done = _post(client, case, action="categories", categories=[str(harassment.pk)], version=seen)
     assert done.status_code == 302
     assert list(case.categories.all()) == [harassment]
     foreign = cast.other_event.categories.first()
-    refused = _post(client, case, action="categories", categories=[str(foreign.pk)])
+    case.refresh_from_db()
+    refused = _post(
+        client, case, action="categories", categories=[str(foreign.pk)], version=case.version
+    )
     assert "Choose among this event" in refused.content.decode()
+    # A second person on the page as it was before the first save: refused, nothing lost.
+    other = cast.event.categories.get(name="Other")
+    stale = _post(client, case, action="categories", categories=[str(other.pk)], version=seen)
+    assert "Someone else changed this case meanwhile" in stale.content.decode()
     assert list(case.categories.all()) == [harassment]
 
     page = f"/staff/manage/events/{cast.event.slug}/categories/"
@@ -344,3 +352,16 @@ def test_events_start_with_categories_their_leads_adapt_and_cases_are_filed_unde
     assert "<td>Harassment</td><td>1</td><td>1</td>" in overview
     factories.sign_in(client, cast.responder)
     assert client.get(page).status_code == 404
+
+
+def test_two_leads_assigning_at_once_do_not_overwrite_each_other(client, cast, case):
+    seen = case.version
+    factories.declared(case, cast.lead, cast.lead2)
+    factories.sign_in(client, cast.lead)
+    first = _post(client, case, action="owner", person=str(cast.responder.pk), version=seen)
+    assert first.status_code == 302
+    factories.sign_in(client, cast.lead2)
+    second = _post(client, case, action="owner", person=str(cast.lead2.pk), version=seen)
+    assert second.status_code == 400
+    assert "Someone else changed this case meanwhile" in second.content.decode()
+    assert Case.objects.get(pk=case.pk).owner == cast.responder

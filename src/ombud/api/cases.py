@@ -431,11 +431,17 @@ def message_reporter(request, case_id: UUID, body: MessageIn):
 class PersonIn(Schema):
     model_config = ConfigDict(extra="forbid", strict=True)
     username: str = Field(min_length=1, max_length=150)
+    version: int | None = Field(
+        default=None, ge=1, description="For the owner: the case version you saw (stale → 409)."
+    )
 
 
 class CategoriesIn(Schema):
     model_config = ConfigDict(extra="forbid", strict=True)
     categories: list[NoNul] = Field(max_length=40, description="Names of the event's categories.")
+    version: int | None = Field(
+        default=None, ge=1, description="The case version you saw (stale → 409)."
+    )
 
 
 class SafetyStepIn(Schema):
@@ -474,7 +480,11 @@ def recuse(request, case_id: UUID):
 def assign_owner(request, case_id: UUID, body: PersonIn):
     """Give the case an owner: yourself when nobody owns it; anyone eligible for a lead."""
     case = _visible_case(request.auth, case_id)
-    _run(lambda: team.assign_owner(case, _person(body.username), by=request.auth))
+    _run(
+        lambda: team.assign_owner(
+            case, _person(body.username), by=request.auth, expected_version=body.version
+        )
+    )
     return _status_response(case, request.auth)
 
 
@@ -486,7 +496,7 @@ def set_categories(request, case_id: UUID, body: CategoriesIn):
     if any(name not in chosen for name in body.categories):
         raise ApiError(409, _("Choose among this event's categories."))
     ids = [chosen[name] for name in body.categories]
-    _run(lambda: categories.set_for_case(case, ids, by=request.auth))
+    _run(lambda: categories.set_for_case(case, ids, by=request.auth, expected_version=body.version))
     return _status_response(case, request.auth)
 
 

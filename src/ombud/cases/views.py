@@ -190,6 +190,7 @@ class DeclareForm(Form):
 
 class PersonForm(Form):
     person = forms.IntegerField(label=gettext_lazy("Who"), min_value=1)
+    version = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
 
 
 class SafetyForm(Form):
@@ -263,7 +264,11 @@ class IdsField(forms.Field):
             raise forms.ValidationError(gettext_lazy("Choose among the listed ones.")) from None
 
 
-class CategoriesForm(Form):
+class VersionForm(Form):
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+
+class CategoriesForm(VersionForm):
     categories = IdsField()
 
 
@@ -278,7 +283,7 @@ _ACTIONS = {
     "declare": DeclareForm,
     "recuse": Form,
     "owner": PersonForm,
-    "take": Form,
+    "take": VersionForm,
     "helper": PersonForm,
     "safety": SafetyForm,
     "interim": InterimForm,
@@ -335,8 +340,12 @@ _DO = {
     "message": lambda case, data, user: work.message_reporter(case, data["text"], by=user),
     "declare": _declare,
     "recuse": lambda case, data, user: team.recuse_self(case, by=user),
-    "owner": lambda case, data, user: team.assign_owner(case, _person(data), by=user),
-    "take": lambda case, data, user: team.assign_owner(case, user, by=user),
+    "owner": lambda case, data, user: team.assign_owner(
+        case, _person(data), by=user, expected_version=data["version"]
+    ),
+    "take": lambda case, data, user: team.assign_owner(
+        case, user, by=user, expected_version=data["version"]
+    ),
     "helper": lambda case, data, user: team.add_helper(case, _person(data), by=user),
     "safety": lambda case, data, user: team.record_safety_step(
         case, data["step"], by=user, danger_reason=data["reason"]
@@ -349,7 +358,7 @@ _DO = {
     "link": lambda case, data, user: links.link(case, data["code_name"], data["kind"], by=user),
     "respondent": lambda case, data, user: respondents.record(case, by=user, **data),
     "categories": lambda case, data, user: categories.set_for_case(
-        case, data["categories"], by=user
+        case, data["categories"], by=user, expected_version=data["version"]
     ),
 }
 

@@ -8,7 +8,7 @@ from ombud.audit import services as audit
 from ombud.cases import rules
 from ombud.cases.models import Case, Category, TimelineEntry
 from ombud.cases.services import timeline
-from ombud.cases.services.work import CaseActionError
+from ombud.cases.services.work import CaseActionError, bump
 from ombud.staff.models import CASE_ROLES
 
 MAX_CATEGORIES = 40
@@ -48,12 +48,14 @@ def set_for_event(event, names: list[str], *, by) -> list[str]:
 
 
 @transaction.atomic
-def set_for_case(case: Case, category_ids, *, by) -> None:
+def set_for_case(case: Case, category_ids, *, by, expected_version: int | None = None) -> None:
     if rules.role_in(by, case.event) not in CASE_ROLES:
         raise CaseActionError(_("Only the response team sets a case's categories."))
     chosen = list(Category.objects.filter(event=case.event, pk__in=list(category_ids)))
     if len(chosen) != len(set(category_ids)):
         raise CaseActionError(_("Choose among this event's categories."))
+    if expected_version is not None:
+        bump(case, expected_version)  # the whole set is replaced: no lost update
     case.categories.set(chosen)
     timeline.add(case, TimelineEntry.Kind.CATEGORIES, actor=by, names=[c.name for c in chosen])
     audit.record(by, "case.categories_set", case, event_id=case.event_id)

@@ -24,7 +24,7 @@ from ombud.cases.models import (
 from ombud.cases.queries import cases_visible_to
 from ombud.cases.services import recusal, timeline
 from ombud.cases.services.access import case_key
-from ombud.cases.services.work import TEXT_LIMIT, CaseActionError, _clean_text
+from ombud.cases.services.work import TEXT_LIMIT, CaseActionError, _clean_text, bump
 from ombud.staff.models import CASE_ROLES, Membership, Role
 
 REASON_LIMIT = 2_000
@@ -96,11 +96,15 @@ def _may_assign(case: Case, by, assignee) -> None:
 
 
 @transaction.atomic
-def assign_owner(case: Case, assignee, *, by) -> Case:
+def assign_owner(case: Case, assignee, *, by, expected_version: int | None = None) -> Case:
+    """``expected_version``: the case version the page showed; a stale one is refused."""
     _may_assign(case, by, assignee)
     if case.owner_id == assignee.pk:
         return case
-    Case.objects.filter(pk=case.pk).update(owner=assignee, updated_at=timezone.now())
+    if expected_version is None:
+        Case.objects.filter(pk=case.pk).update(owner=assignee, updated_at=timezone.now())
+    else:
+        bump(case, expected_version, owner=assignee)
     case.owner = assignee
     case.helpers.remove(assignee)
     timeline.add(case, TimelineEntry.Kind.OWNER, actor=by, owner=str(assignee))

@@ -185,7 +185,9 @@ def open_case(case: Case, *, by) -> CaseFile:
     )
 
 
-def _bump(case: Case, expected_version: int, **changes) -> None:
+def bump(case: Case, expected_version: int, **changes) -> None:
+    """Change the case only if nobody else did since ``expected_version`` (else
+    StaleCase): two people acting on the same page cannot overwrite each other."""
     now = timezone.now()
     updated = Case.objects.filter(pk=case.pk, version=expected_version).update(
         version=F("version") + 1, updated_at=now, **changes
@@ -253,7 +255,7 @@ def change_status(
         raise CaseActionError(
             _("The reporter can be reached: write them a closing message to close the case.")
         )
-    _bump(case, expected_version, status=target)
+    bump(case, expected_version, status=target)
     if target == Status.CLOSED and closing_message:
         for report in case.reports.order_by("received_at"):
             message_reporter(case, closing_message, by=by, report=report)
