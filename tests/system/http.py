@@ -3,12 +3,35 @@
 import http.cookiejar
 import json
 import re
+import secrets
 import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def _multipart(data: dict, files: dict) -> tuple[bytes, str]:
+    boundary = secrets.token_hex(16)
+    parts = []
+    for name, value in data.items():
+        for item in value if isinstance(value, list | tuple) else [value]:
+            parts.append(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+                f"{item}\r\n".encode()
+            )
+    for name, (filename, content, content_type) in files.items():
+        parts.append(
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+                f'filename="{filename}"\r\nContent-Type: {content_type}\r\n\r\n'
+            ).encode()
+            + content
+            + b"\r\n"
+        )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
 @dataclass
@@ -28,10 +51,14 @@ class Session:
         self.jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
 
-    def request(self, method, path, *, data=None, json_body=None, headers=None) -> Response:
+    def request(
+        self, method, path, *, data=None, json_body=None, headers=None, files=None
+    ) -> Response:
         headers = dict(headers or {})
         body = None
-        if json_body is not None:
+        if files:
+            body, headers["Content-Type"] = _multipart(data or {}, files)
+        elif json_body is not None:
             body = json.dumps(json_body).encode()
             headers["Content-Type"] = "application/json"
         elif data is not None:
@@ -55,11 +82,12 @@ class Session:
     def get(self, path, **kwargs) -> Response:
         return self.request("GET", path, **kwargs)
 
-    def post_form(self, path, data, *, form_path=None) -> Response:
-        """GET the page holding the form for its CSRF token, then POST to ``path``."""
+    def post_form(self, path, data, *, form_path=None, files=None) -> Response:
+        """GET the page holding the form for its CSRF token, then POST to ``path``
+        (``files``: field -> (file name, bytes, content type), sent as multipart)."""
         page = self.get(form_path or path)
         token = CSRF.search(page.text).group(1)
-        return self.request("POST", path, data={**data, "csrfmiddlewaretoken": token})
+        return self.request("POST", path, data={**data, "csrfmiddlewaretoken": token}, files=files)
 
     def sign_in(self, username, password, code="") -> Response:
         """Password, then the second factor when the role asks for one."""

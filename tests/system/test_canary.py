@@ -56,7 +56,11 @@ def test_report_content_and_receipts_appear_nowhere_but_in_sealed_form(demo_serv
         law_enforcement="not_now",
     )
     canaries += [v.split()[0] for k, v in form.items() if k in Report.SEALED_FIELDS]
-    filed = reporter.post_form("/e/pycon-demo/report/", form)
+    # A file with it, its name and content canaries too.
+    file_name, file_text = _canary("filename"), _canary("filecontent")
+    canaries += [file_name, file_text]
+    files = {"attachments": (f"{file_name}.txt", f"{file_text} {token}".encode(), "text/plain")}
+    filed = reporter.post_form("/e/pycon-demo/report/", form, files=files)
     assert filed.status == 200
     receipt = re.search(r'id="receipt">([0-9A-Z-]+)<', filed.text).group(1)
 
@@ -86,11 +90,22 @@ def test_report_content_and_receipts_appear_nowhere_but_in_sealed_form(demo_serv
     case_path = re.search(r"/staff/cases/[0-9a-f-]+/", mail[0].body).group(0)
     assert all(c not in chair.get(case_path).text for c in canaries)  # not before declaring
     chair.post_form(case_path, {"action": "declare", "choice": "no_conflict"})
-    assert any(c in chair.get(case_path).text for c in canaries)
+    case_page = chair.get(case_path).text
+    assert any(c in case_page for c in canaries)
+    assert f"{file_name}.txt" in case_page  # the reporter's file reached the team
     note, message, addition = _canary("note"), _canary("message"), _canary("addition")
     canaries += [note, message, addition]
     for action, text in (("note", note), ("message", message)):
         assert chair.post_form(case_path, {"action": action, "text": text}).status == 200
+    note_file = _canary("notefile")
+    canaries += [note_file, _canary("notewithfile")]
+    noted = chair.post_form(
+        case_path,
+        {"action": "note", "text": canaries[-1]},
+        files={"attachments": ("badge.txt", note_file.encode(), "text/plain")},
+    )
+    assert noted.status == 200
+    assert "badge.txt" in noted.text
     followup = reporter.post_form(
         "/receipt/", {"receipt": receipt, "action": "add", "text": addition}
     )
