@@ -467,7 +467,7 @@ def _call(conn: http.client.HTTPConnection, method: str, path: str, body=None, h
     return response.status, data
 
 
-def _otp() -> str:
+def demo_otp() -> str:
     """The code the demo users' authenticator shows now (django-otp's own TOTP)."""
     return f"{totp(base64.b32decode(TOTP_SECRET)):06d}"
 
@@ -480,7 +480,7 @@ def _case_ids(site: Site, password: str, report_ids: list[str]) -> dict[str, str
             conn,
             "POST",
             "/api/v1/auth/token",
-            json.dumps({"username": "chair", "password": password, "otp": _otp()}),
+            json.dumps({"username": "chair", "password": password, "otp": demo_otp()}),
             {"Content-Type": "application/json"},
         )
         if status != 200:

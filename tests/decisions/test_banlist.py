@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from ombud.decisions.models import BanEntry, BanIdentifier
 from ombud.decisions.services import banlist, decide
+from ombud.vault import identity
 from tests import factories
 from tests.decisions.conftest import make_final, propose
 
@@ -36,12 +37,12 @@ def _ban(cast, case, **extra):
     ],
 )
 def test_names_are_normalised(typed, stored):
-    assert banlist.normalise_name(typed) == stored
+    assert identity.normalise_name(typed) == stored
 
 
 def test_badges_keep_only_letters_and_digits_in_upper_case():
-    assert banlist.normalise_badge(" b-77 / x ") == "B77X"
-    assert banlist.normalise_email("  Zq@Example.ORG ") == "zq@example.org"
+    assert identity.normalise_badge(" b-77 / x ") == "B77X"
+    assert identity.normalise_email("  Zq@Example.ORG ") == "zq@example.org"
 
 
 def test_digests_are_keyed_and_per_organisation():

@@ -20,7 +20,6 @@ from ombud.cases.services import alerts, attachments, escalation, recusal
 from ombud.events.models import Event, VaultMode
 from ombud.notify import services as notify
 from ombud.staff import roster
-from ombud.staff.models import CASE_ROLES
 from ombud.vault import receipts
 from ombud.vault import services as vault
 from ombud.vault.errors import VaultError
@@ -168,10 +167,7 @@ def _readers(event, people, recused: set[int]) -> list:
     readers = [
         vault.PersonRecipient(p.user_id, public_key=p.public_key)
         for p in people
-        if p.role in CASE_ROLES
-        and p.acknowledged(event)
-        and p.public_key
-        and p.user_id not in recused
+        if p.holds_case_keys(event) and p.user_id not in recused
     ]
     if not readers:
         # Nobody could read it: the server key holds it in escrow until the first

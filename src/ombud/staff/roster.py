@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ObjectDoesNotExist
 
-from ombud.staff.models import DutyShift, Membership, Role
+from ombud.staff.models import CASE_ROLES, DutyShift, Membership, Role
 
 _CACHE_LIMIT = 256
 
@@ -64,6 +64,10 @@ class RosterMember:
             and self.coc_acknowledged_version > 0
             and self.guide_acknowledged_version > 0
         )
+
+    def holds_case_keys(self, event) -> bool:
+        """A case worker cases can be sealed to: acknowledged, with a key pair."""
+        return self.role in CASE_ROLES and self.acknowledged(event) and bool(self.public_key)
 
     def on_duty(self, event, at) -> bool:
         return self.acknowledged(event) and any(start <= at < end for start, end in self.shifts)

@@ -78,7 +78,7 @@ def _grant(case, opened, by, people, *, recovery=None) -> int:
 
 
 def _eligible(event, people) -> list:
-    return [p for p in people if p.role in CASE_ROLES and p.acknowledged(event) and p.public_key]
+    return [p for p in people if p.holds_case_keys(event)]
 
 
 def _stamp(event) -> tuple:

@@ -31,12 +31,6 @@ class NoIdentity(ValueError):
         )
 
 
-normalise_name = identity.normalise_name
-normalise_badge = identity.normalise_badge
-normalise_email = identity.normalise_email
-_NORMALISERS = identity.NORMALISERS
-
-
 def digest(organisation_id: int, kind: str, value: str) -> str:
     """The keyed hash of an already normalised identifier, per organisation."""
     return identity.digest(_PURPOSE, organisation_id, kind, value)
@@ -48,7 +42,7 @@ def identifiers(organisation_id: int, *, name="", badge="", email="") -> list[tu
 
 def has_identity(*, name="", badge="", email="") -> bool:
     return any(
-        _NORMALISERS[kind](raw)
+        identity.NORMALISERS[kind](raw)
         for kind, raw in (
             (BanIdentifier.Kind.NAME, name),
             (BanIdentifier.Kind.BADGE, badge),
@@ -93,11 +87,11 @@ def is_banned(event, text: str, *, today=None) -> bool:
     today = today or timezone.localdate(timezone=event.zone)
     candidates = []
     for kind in (BanIdentifier.Kind.NAME, BanIdentifier.Kind.BADGE):
-        value = _NORMALISERS[kind](text)
+        value = identity.NORMALISERS[kind](text)
         if value:
             candidates.append((kind, digest(organisation_id, kind, value)))
     if "@" in text:
-        value = normalise_email(text)
+        value = identity.normalise_email(text)
         candidates.append((BanIdentifier.Kind.EMAIL, digest(organisation_id, "email", value)))
     if not candidates:
         return False
