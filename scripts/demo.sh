@@ -4,4 +4,5 @@
 # Extra arguments go to `ombud demo` (e.g. --port 8080, --reset).
 set -euo pipefail
 . "$(dirname "$0")/bootstrap.sh"
+ombud_bootstrap
 exec .venv/bin/ombud demo "$@"

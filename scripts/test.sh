@@ -15,7 +15,8 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-. scripts/bootstrap.sh "[test]"
+. scripts/bootstrap.sh
+ombud_bootstrap "[test]"
 
 # PostgreSQL: a throwaway cluster, run by the postgres user, on loopback only.
 PGBIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"

@@ -1,10 +1,11 @@
 """Organiser admins manage events and rosters; nobody else reaches those pages,
 and the pages never show report content."""
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from ombud.notify.models import OutboxMessage
 from ombud.staff.models import Briefing, DutyShift, Membership
@@ -100,23 +101,25 @@ def test_roster_form_errors_are_shown_and_nothing_is_added(client, cast):
 def test_shifts_are_entered_in_the_events_time_zone(client, cast):
     factories.sign_in(client, cast.admin)
     membership = cast.memberships["desk"]
+    # A day well after the factory's shift (which runs around now), whatever today is.
+    day = timezone.localdate(timezone=cast.event.zone) + timedelta(days=30)
     response = client.post(
         f"/staff/manage/events/conf/staff/{membership.pk}/",
         {
             "action": "shift",
-            "shift-starts_at": "2026-12-01T09:00",
-            "shift-ends_at": "2026-12-01T13:00",
+            "shift-starts_at": f"{day:%Y-%m-%d}T09:00",
+            "shift-ends_at": f"{day:%Y-%m-%d}T13:00",
         },
     )
     assert response.status_code == 302
     shift = DutyShift.objects.filter(membership=membership).order_by("-starts_at").first()
-    assert shift.starts_at == datetime(2026, 12, 1, 9, 0, tzinfo=cast.event.zone)
+    assert shift.starts_at == datetime.combine(day, time(9, 0), tzinfo=cast.event.zone)
     backwards = client.post(
         f"/staff/manage/events/conf/staff/{membership.pk}/",
         {
             "action": "shift",
-            "shift-starts_at": "2026-12-01T13:00",
-            "shift-ends_at": "2026-12-01T09:00",
+            "shift-starts_at": f"{day:%Y-%m-%d}T13:00",
+            "shift-ends_at": f"{day:%Y-%m-%d}T09:00",
         },
     )
     assert backwards.status_code == 400

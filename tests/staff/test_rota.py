@@ -1,6 +1,7 @@
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 import pytest
+from django.utils import timezone
 
 from ombud.staff import rota
 from ombud.staff.models import DutyShift, Role
@@ -9,12 +10,20 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
+# A two-day event a month from now: nothing here depends on which day today is.
+FIRST_DAY = timezone.localdate() + timedelta(days=30)
+
+
+def _day(number):
+    return FIRST_DAY + timedelta(days=number - 1)
+
+
 @pytest.fixture
 def event(db):
     return factories.event(
         "rota-conf",
-        starts_on=datetime(2026, 6, 1).date(),
-        ends_on=datetime(2026, 6, 2).date(),
+        starts_on=_day(1),
+        ends_on=_day(2),
         time_zone="America/New_York",
         duty_hours_start=time(9, 0),
         duty_hours_end=time(17, 0),
@@ -22,7 +31,7 @@ def event(db):
 
 
 def _at(event, day, hour, minute=0):
-    return datetime(2026, 6, day, hour, minute, tzinfo=event.zone)
+    return datetime.combine(_day(day), time(hour, minute), tzinfo=event.zone)
 
 
 def _shift(event, username, role, starts, ends, *, acknowledged=True):
@@ -49,7 +58,7 @@ def test_gaps_are_the_duty_hours_no_acknowledged_responder_or_lead_covers(event)
 
 def test_csv_import_adds_shifts_in_the_events_time_zone(event):
     factories.member(event, factories.user("ana"), Role.RESPONDER, on_duty=False)
-    text = "username,starts,ends\nana, 2026-06-01 09:00, 2026-06-01 17:00\n\n"
+    text = f"username,starts,ends\nana, {_day(1)} 09:00, {_day(1)} 17:00\n\n"
     assert rota.import_csv(event, text) == 1
     shift = DutyShift.objects.get()
     assert (shift.starts_at, shift.ends_at) == (_at(event, 1, 9), _at(event, 1, 17))
@@ -92,14 +101,14 @@ def test_a_lead_adds_imports_and_removes_shifts_from_the_rota_page(client, cast)
         {
             "action": "shift",
             "shift-member": desk.pk,
-            "shift-starts_at": "2026-12-01T09:00",
-            "shift-ends_at": "2026-12-01T12:00",
+            "shift-starts_at": f"{_day(1)}T09:00",
+            "shift-ends_at": f"{_day(1)}T12:00",
         },
     )
     assert added.status_code == 302
     imported = client.post(
         "/staff/events/conf/rota/",
-        {"action": "import", "import-csv": "desker,2026-12-02 09:00,2026-12-02 12:00"},
+        {"action": "import", "import-csv": f"desker,{_day(2)} 09:00,{_day(2)} 12:00"},
     )
     assert imported.status_code == 302
     refused = client.post(

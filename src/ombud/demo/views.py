@@ -15,4 +15,5 @@ def mailbox(request):
     """
     if request.META.get("REMOTE_ADDR") not in _LOOPBACK:
         raise Http404
-    return render(request, "demo/mailbox.html", {"messages": read_mailbox(settings.DATA_DIR)})
+    # Not "messages": that name is Django's flash messages, which base.html shows.
+    return render(request, "demo/mailbox.html", {"mail": read_mailbox(settings.DATA_DIR)})
