@@ -79,7 +79,7 @@ def test_a_refused_secret_key_is_never_repeated_in_the_message(tmp_path):
 
 
 def test_production_serves_http_only_when_asked_to_by_name(tmp_path):
-    # E.g. TLS ends in a proxy on the same host, which reaches Ombud over loopback.
+    # A closed network without TLS: the operator says so by name.
     code = "from django.conf import settings; print(settings.BASE_URL)"
     result = ombud(
         "shell",

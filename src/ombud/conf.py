@@ -151,7 +151,7 @@ def production_base_url(url: str, *, allow_insecure_http: bool) -> str:
         return url
     raise ImproperlyConfigured(
         "OMBUD_BASE_URL must be an https:// URL in production mode: over http:// passwords, "
-        "sessions and receipts cross the network readable by anyone on it. If TLS really "
-        "ends in front of Ombud on this host, or the network is closed, set "
-        "OMBUD_ALLOW_INSECURE_HTTP=1."
+        "sessions and receipts cross the network readable by anyone on it. Behind a proxy "
+        "that terminates TLS, give the proxy's https:// URL. To serve plain HTTP anyway "
+        "(a closed network), set OMBUD_ALLOW_INSECURE_HTTP=1."
     )

@@ -14,8 +14,8 @@ MODE = conf.mode()
 DEMO_MODE = MODE == conf.DEMO
 DATA_DIR = conf.data_dir()
 BASE_URL, _base_host = conf.base_url()
-# Plain http:// in production only when asked for by name (a closed network, or TLS
-# ending in front of Ombud on the same host).
+# Plain http:// in production only when asked for by name (a closed network). Behind a
+# TLS-terminating proxy the base URL is the proxy's https:// one.
 ALLOW_INSECURE_HTTP = conf.env_bool("OMBUD_ALLOW_INSECURE_HTTP", False)
 if not DEMO_MODE:
     conf.production_base_url(BASE_URL, allow_insecure_http=ALLOW_INSECURE_HTTP)
