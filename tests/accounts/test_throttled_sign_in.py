@@ -9,6 +9,7 @@ import re
 import time
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -253,3 +254,15 @@ def test_under_the_limit_the_password_alone_signs_in_and_the_code_follows(cast):
     response = _page("lead", factories.PASSWORD, client=lead)
     assert response.status_code == 302
     assert lead.get("/staff/")["Location"].startswith("/staff/login/verify/")
+
+
+def test_password_and_code_sent_after_the_limit_ended_sign_in_in_one_step(cast):
+    _guess("lead", 10)
+    cache.clear()  # the window ends while the lead types the code
+    lead = Client()
+    assert _page("lead", factories.PASSWORD, factories.otp(), client=lead).status_code == 302
+    assert _signed_in_and_verified(lead)
+    # A wrong code is not a failed sign-in then: the second step follows as usual.
+    other = Client()
+    assert _page("lead2", factories.PASSWORD, _wrong_code(), client=other).status_code == 302
+    assert other.get("/staff/")["Location"].startswith("/staff/login/verify/")

@@ -58,7 +58,7 @@ class LoginForm(NoLabelSuffix, AuthenticationForm):
                 ) from None
             return self.cleaned_data
         try:
-            return super().clean()
+            cleaned = super().clean()
         except forms.ValidationError:
             if signin.failed(self.request, username):
                 # That was the last try with the password alone: ask for both now.
@@ -67,6 +67,12 @@ class LoginForm(NoLabelSuffix, AuthenticationForm):
                     self.error_messages["throttled"], code="throttled"
                 ) from None
             raise
+        code = cleaned.get("code")
+        if code and self.user_cache is not None:
+            # A code sent with the right password (the limit ended meanwhile) is not lost:
+            # a right one spares the second step, a wrong one leads to it as usual.
+            self.device = signin.second_factor(self.user_cache, code)
+        return cleaned
 
     def _throttle(self):
         self.throttled = True

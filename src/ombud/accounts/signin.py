@@ -47,11 +47,16 @@ def past_throttle(request, username: str, password: str, code: str):
     refused by django-otp's back-off alike.
     """
     user = authenticate(request, username=username, password=password) if password else None
-    device = None
-    if user is not None:
-        with contextlib.suppress(secondfactor.TooSoon):
-            device = secondfactor.verify(user, code)
+    device = second_factor(user, code) if user is not None else None
     if device is None:
         ratelimit.login_failed(request, username)
         raise Throttled
     return user, device
+
+
+def second_factor(user, code: str):
+    """The device a code belongs to, for a user whose password was right; None for a
+    wrong code, or one django-otp wants a wait before."""
+    with contextlib.suppress(secondfactor.TooSoon):
+        return secondfactor.verify(user, code)
+    return None
