@@ -85,9 +85,15 @@ def _login_keys(request, username: str):
 
 
 def exceeded_login(request, username: str) -> bool:
+    """Too many failed sign-ins for this account, from this address or from anywhere.
+
+    Past it, signing in takes the password and a second factor together
+    (``accounts.signin``); the re-authentication page waits instead.
+    """
     return any(exceeded(scope, key) for scope, key in _login_keys(request, username))
 
 
 def login_failed(request, username: str) -> None:
+    """Count one failed sign-in against the account, from this address and in all."""
     for scope, key in _login_keys(request, username):
         hit(scope, key)
