@@ -154,8 +154,8 @@ def event_info(request, event: str):
 def submit(request, event: str, body: ReportIn):
     """File a report. With an ``Idempotency-Key`` header (22 to 128 characters, random:
     at least 128 bits), a resend of the same report returns the first answer instead of
-    filing it twice. With a staff member's bearer
-    token the report is recorded as taken by them."""
+    filing it twice. With a staff member's bearer token the report is recorded as taken
+    by them, and a resend gets the receipt back for 15 minutes only."""
     if request.content_type != "application/json":
         # A cross-site form cannot send JSON without a preflight: this keeps
         # other sites from filing reports through their visitors' browsers.

@@ -116,7 +116,10 @@ def submit_report(event, data: ReportInput, *, submission_key: str = "") -> Subm
     resend = None
     if submission_key:
         if not valid_submission_key(submission_key):
-            raise ValueError("submission keys are 22 to 128 printable ASCII characters")
+            raise ValueError(
+                f"submission keys are {SUBMISSION_KEY_MIN} to {SUBMISSION_KEY_MAX} "
+                "printable ASCII characters"
+            )
         fingerprint = _content_fingerprint(data)
         digest = receipts.keyed_digest("submission", f"{event.pk}:{submission_key}:{fingerprint}")
         resend = _Resend(submission_key, fingerprint, digest)
@@ -140,16 +143,8 @@ def _repeat_of(resend: _Resend) -> Submission | None:
     report = Report.objects.filter(submission_digest=resend.digest).first()
     if report is None:
         return None
-    receipt = None
-    if report.resend_box is not None and report.received_at >= timezone.now() - resend_window(
-        report
-    ):
-        try:
-            receipt = receipts.open_resend(
-                resend.key, resend.fingerprint, report.pk, report.resend_box
-            )
-        except Tampered:
-            receipt = None  # sealed by an earlier version of the box: cannot be handed back
+    fresh = report.received_at >= timezone.now() - resend_window(report)
+    receipt = _opened(resend, report) if fresh and report.resend_box is not None else None
     if receipt is None:
         # Too old (or unopenable) to hand back: forget it, so the resend is filed as a new report.
         with transaction.atomic():
@@ -158,6 +153,13 @@ def _repeat_of(resend: _Resend) -> Submission | None:
     with transaction.atomic():
         audit.record(Actor.reporter(), "receipt.reissued", report, event_id=report.event_id)
     return Submission(report, receipt, repeated=True)
+
+
+def _opened(resend: _Resend, report) -> str | None:
+    try:
+        return receipts.open_resend(resend.key, resend.fingerprint, report.pk, report.resend_box)
+    except Tampered:
+        return None  # sealed by an earlier version of the box: it cannot be handed back
 
 
 def forget_resend_boxes(now) -> int:
