@@ -59,7 +59,7 @@ def test_an_api_flood_does_not_lock_the_form_out_for_others_at_that_address(limi
     started = time.monotonic()
     answers = _flood(limited_demo.base_url)
     took = time.monotonic() - started
-    assert None not in answers, f"only {FLOOD - answers.count(None)} requests in {DEADLINE}s"
+    assert None not in answers, f"only {FLOOD - answers.count(None)} requests in {took:.1f}s"
     assert set(answers) <= {201, 429}, sorted(set(answers))
     # The flooder is slowed: its budget filed reports, the rest was refused.
     assert answers.count(201) >= 100, answers.count(201)
@@ -83,4 +83,3 @@ def test_an_api_flood_does_not_lock_the_form_out_for_others_at_that_address(limi
         "POST", "/api/v1/events/pycon-demo/reports", json_body={"what_happened": "more junk"}
     )
     assert again.status == 429
-    print(f"flood of {FLOOD} API reports took {took:.1f}s: {answers.count(201)} filed")
