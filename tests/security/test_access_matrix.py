@@ -556,6 +556,11 @@ API = {
         "POST":           (401,   401,   404,   201,   409,   404,   201,   404,
                            404,   404,   404),
     },
+    "/api/v1/receipt/replace": {
+        # Only the receipt's holder; the staff member who took the report saw it, and
+        # this is how the reporter takes it back.
+        "POST":           (401,   201,   401,   401,   401,   401,   401,   401,   401,   401),
+    },
 }
 # fmt: on
 
