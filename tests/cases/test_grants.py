@@ -62,6 +62,10 @@ def test_a_late_joiner_gets_access_when_someone_holding_the_key_signs_in(cast):
     late = factories.user("late", "Lara", "Late")
     factories.member(cast.event, late, Role.RESPONDER)
     assert not _can_open(case, late)
+    # Nobody has vouched for their key yet: nobody seals a case to it.
+    assert grants.grant_pending(factories.holding_key(cast.lead)) == 0
+    assert not _can_open(case, late)
+    factories.vouched(late, by=cast.lead2)  # a lead confirmed it on the dashboard
     assert grants.grant_pending(factories.holding_key(cast.lead)) >= 1
     assert _can_open(case, late)
 
@@ -70,6 +74,7 @@ def test_a_late_joiner_named_in_the_report_is_recused_at_the_grant(cast):
     case = _case(cast, who="Nina Named was the one")
     named = factories.user("named", "Nina", "Named")
     factories.member(cast.event, named, Role.LEAD)
+    factories.vouched(named, by=cast.admin)
     grants.grant_pending(factories.holding_key(cast.lead))
     assert not _can_open(case, named)
     assert "named" in factories.recused(case)
@@ -85,15 +90,17 @@ def test_a_password_change_keeps_access_and_a_reset_loses_it_until_regranted(cas
     people.replace(cast.responder, factories.PASSWORD)  # reset without the old password
     assert str(cast.responder.pk) not in _person_wraps(case)
     assert not _can_open(case, cast.responder)
+    # A new key pair needs vouching for again before anyone grants it a case.
+    grants.grant_pending(factories.holding_key(cast.lead))
+    assert not _can_open(case, cast.responder)
+    factories.vouched(cast.responder, by=cast.lead)
     grants.grant_pending(factories.holding_key(cast.lead))
     assert _can_open(case, cast.responder)
 
 
 def test_the_printed_recovery_key_restores_access_after_every_lead_reset(cast):
-    public, private = personal.new_key_pair()
     organisation = cast.event.organisation
-    organisation.recovery_public_key = public
-    organisation.save(update_fields=["recovery_public_key"])
+    private = factories.recovery_key(organisation, by=cast.admin)
     case = _case(cast)
     assert KeyWrap.objects.filter(keyring=case.pk, recipient_kind=RecipientKind.RECOVERY)
     for person in (cast.lead, cast.lead2, cast.responder, cast.responder_off):
@@ -102,20 +109,22 @@ def test_the_printed_recovery_key_restores_access_after_every_lead_reset(cast):
 
     printed = personal.recovery_text(private)
     restored = personal.recovery_from_text(printed)
-    assert grants.recover(organisation, restored, cast.lead, by=cast.admin) == 1
+    admin = factories.holding_key(cast.admin)
+    assert grants.recover(organisation, restored, cast.lead, by=admin) == 1
     assert _can_open(case, cast.lead)
-    # The lead then grants the rest of the team at their next page view.
+    # The lead then grants the rest of the team at their next page view, once their new
+    # keys are confirmed.
+    factories.vouched(cast.responder, by=cast.admin)
     grants.grant_pending(factories.holding_key(cast.lead))
     assert _can_open(case, cast.responder)
 
 
 def test_the_recovery_key_never_opens_a_case_for_someone_named_in_it(cast):
-    public, private = personal.new_key_pair()
     organisation = cast.event.organisation
-    organisation.recovery_public_key = public
-    organisation.save(update_fields=["recovery_public_key"])
+    private = factories.recovery_key(organisation, by=cast.admin)
     case = _case(cast, who="Lou Second")
-    assert grants.recover(organisation, private, cast.lead2, by=cast.admin) == 0
+    admin = factories.holding_key(cast.admin)
+    assert grants.recover(organisation, private, cast.lead2, by=admin) == 0
     assert not _can_open(case, cast.lead2)
 
 

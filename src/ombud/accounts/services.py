@@ -15,7 +15,8 @@ from ombud.accounts.models import ApiToken
 from ombud.audit import services as audit
 from ombud.notify import services as notify
 from ombud.notify.models import OutboxMessage
-from ombud.vault import people
+from ombud.vault import people, trust
+from ombud.vault.models import PersonalKey
 
 
 def password_link_path(user) -> str:
@@ -105,3 +106,9 @@ def reset_password(user, new_password: str) -> None:
     people.replace(user, new_password)
     ApiToken.objects.filter(user=user).delete()
     audit.record(user, "account.password_reset", user)
+
+
+def key_fingerprint(user) -> str:
+    """The fingerprint of the person's key, as a lead confirming it sees it ("" if none)."""
+    key = PersonalKey.objects.filter(user=user).first()
+    return trust.person_binding(key).shown() if key is not None else ""

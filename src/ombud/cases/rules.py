@@ -149,6 +149,12 @@ def may_see_handover(user, event) -> bool:
     return works_cases(user, event)
 
 
+def may_confirm_keys(user, event) -> bool:
+    """Vouch that a case worker's key is theirs (vault.trust): the event's leads and the
+    organisation's admins, who put people on its response team."""
+    return is_lead(user, event) or is_organiser_admin(user, event)
+
+
 def may_manage_categories(user, event) -> bool:
     return is_lead(user, event) or is_organiser_admin(user, event)
 

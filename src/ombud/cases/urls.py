@@ -16,4 +16,5 @@ urlpatterns = [
     path("manage/events/<slug:slug>/categories/", views.event_categories, name="categories"),
     path("events/<slug:slug>/handover/", views.handover, name="handover"),
     path("alerts/<uuid:message_id>/retry/", views.retry_alert, name="retry_alert"),
+    path("keys/<int:member_id>/confirm/", views.confirm_key, name="confirm_key"),
 ]

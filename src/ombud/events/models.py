@@ -27,6 +27,8 @@ class Organisation(models.Model):
     # The public half of the recovery key; the private half was printed once.
     recovery_public_key = models.BinaryField(null=True, blank=True, editable=False)
     recovery_created_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Vouches that the server saw the public half come from the printed key (vault.trust).
+    recovery_certificate = models.CharField(max_length=64, blank=True, editable=False)
     fallback_contact_email = models.EmailField(
         _("fallback contact e-mail"),
         blank=True,

@@ -17,10 +17,11 @@ from ombud.audit import services as audit
 from ombud.audit.services import Actor
 from ombud.cases.codenames import new_code_name
 from ombud.cases.models import Attachment, Case, Channel, Recusal, Report, Status, TimelineEntry
-from ombud.cases.services import alerts, attachments, escalation, recusal
+from ombud.cases.services import alerts, attachments, escalation, keytrust, recusal
 from ombud.events.models import Event, VaultMode
 from ombud.notify import services as notify
 from ombud.staff import roster
+from ombud.staff.models import CASE_ROLES
 from ombud.vault import receipts
 from ombud.vault import services as vault
 from ombud.vault.errors import Tampered
@@ -192,18 +193,28 @@ class _Decisions:
     reasons: dict
     recipients: list
     readers: list
+    # Keys that failed their certificate, for the alarm: roster members, the recovery key.
+    rejected: list
+    recovery_rejected: object = None
 
 
 def _decide(event, data: ReportInput, people, version: int, now) -> _Decisions:
     reasons = recusal.reasons_among(people, data.content, data.exclude_staff)
     found = alerts.recipients(event, people, set(reasons), urgent=data.danger_now, at=now)
-    return _Decisions(version, reasons, found, _readers(event, people, set(reasons)))
+    readers, recovery_rejected = _readers(event, people, set(reasons))
+    rejected = [
+        p
+        for p in people
+        if p.key_rejected and p.role in CASE_ROLES and event.vault_mode == VaultMode.PERSONAL
+    ]
+    return _Decisions(version, reasons, found, readers, rejected, recovery_rejected)
 
 
-def _readers(event, people, recused: set[int]) -> list:
-    """Whom the case key is sealed to, besides the reporter's receipt."""
+def _readers(event, people, recused: set[int]) -> tuple[list, object]:
+    """Whom the case key is sealed to, besides the reporter's receipt: only keys whose
+    certificate vouches for them (``vault.trust``); and a recovery key that failed."""
     if event.vault_mode == VaultMode.SERVER:
-        return [vault.ServerRecipient.active()]
+        return [vault.ServerRecipient.active()], None
     readers = [
         vault.PersonRecipient(p.user_id, public_key=p.public_key)
         for p in people
@@ -213,10 +224,10 @@ def _readers(event, people, recused: set[int]) -> list:
         # Nobody could read it: the server key holds it in escrow until the first
         # case worker signs in with a key (grants.release_escrow).
         readers.append(vault.ServerRecipient.active())
-    recovery = event.organisation.recovery_public_key
-    if recovery:
-        readers.append(vault.RecoveryRecipient(event.organisation_id, public_key=bytes(recovery)))
-    return readers
+    recovery, rejected = keytrust.recovery_recipient(event.organisation)
+    if recovery is not None:
+        readers.append(recovery)
+    return readers, rejected
 
 
 def _roster_unchanged(event, version: int) -> bool:
@@ -286,6 +297,8 @@ def _file(event, data: ReportInput, resend: _Resend | None, *, long_name) -> Sub
         report.save(force_insert=True)
         Attachment.objects.bulk_create(files)
         Recusal.objects.bulk_create(recusal.recusal_rows(case, case_key, decided.reasons, now=now))
+        if decided.rejected or decided.recovery_rejected:
+            keytrust.raise_alarms(event, decided.rejected, decided.recovery_rejected)
         notify.save(alerts.new_case_alerts(case, decided.recipients))
         escalation.start(case, now).save(force_insert=True)
         TimelineEntry.objects.bulk_create(

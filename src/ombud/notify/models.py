@@ -75,6 +75,7 @@ class OutboxMessage(models.Model):
         CHANNEL_TEST = "channel_test", _("Test of an alert channel")
         REPORTER_MESSAGE = "reporter_message", _("Message waiting for a reporter")
         OVERDUE = "overdue", _("A case is overdue")
+        KEY_REJECTED = "key_rejected", _("A key failed its check")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")

@@ -28,6 +28,7 @@ SUBJECTS = {
     OutboxMessage.Kind.CHANNEL_TEST: _("Ombud: test alert - this channel works"),
     OutboxMessage.Kind.REPORTER_MESSAGE: _("A message is waiting for you"),
     OutboxMessage.Kind.OVERDUE: _("Ombud: a case is overdue"),
+    OutboxMessage.Kind.KEY_REJECTED: _("Ombud: a key failed its check and was not used"),
 }
 
 

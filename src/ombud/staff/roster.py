@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ObjectDoesNotExist
 
 from ombud.staff.models import CASE_ROLES, DutyShift, Membership, Role
+from ombud.vault import trust
 
 _CACHE_LIMIT = 256
 
@@ -31,16 +32,28 @@ class RosterMember:
     coc_acknowledged_version: int
     guide_acknowledged_version: int
     shifts: tuple = field(default=())
-    # Their personal key's public half (b"" until their first sign-in).
+    # Their personal key's public halves, only if certified (vault.trust): b"" until
+    # their first sign-in, and for a key the certificate does not vouch for.
     public_key: bytes = b""
+    signing_public: bytes = b""
+    # The fingerprint of a stored key that fails its certificate (never sealed to, and
+    # an alarm: vault.trust); "" when there is none.
+    key_rejected: str = ""
 
     @classmethod
     def of(cls, membership, shifts=()) -> "RosterMember":
         user = membership.user
+        public_key, signing_public, rejected = b"", b"", ""
         try:
-            public_key = bytes(user.personal_key.public_key)
+            key = user.personal_key
         except ObjectDoesNotExist:
-            public_key = b""
+            key = None
+        if key is not None:
+            binding = trust.person_binding(key)
+            if trust.certified(binding, key.certificate):
+                public_key, signing_public = binding.public, binding.signing_public
+            else:
+                rejected = binding.fingerprint
         return cls(
             membership_id=membership.pk,
             user_id=user.pk,
@@ -55,6 +68,8 @@ class RosterMember:
             guide_acknowledged_version=membership.guide_acknowledged_version,
             shifts=tuple(shifts),
             public_key=public_key,
+            signing_public=signing_public,
+            key_rejected=rejected,
         )
 
     def acknowledged(self, event) -> bool:
@@ -75,6 +90,10 @@ class RosterMember:
     @property
     def is_lead(self) -> bool:
         return self.role == Role.LEAD
+
+    @property
+    def key(self) -> "trust.Binding":
+        return trust.Binding(trust.PERSON, str(self.user_id), self.public_key, self.signing_public)
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,16 @@ import os
 from dataclasses import dataclass
 
 from argon2.low_level import Type, hash_secret_raw
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
 from ombud.vault import crypto
 from ombud.vault.errors import Tampered, VaultError
 
 _BOX_INFO = b"ombud box/1"
+_SIGNING_INFO = b"ombud signing key/1"
 _PUBLIC_BYTES = 32
 # Argon2id, RFC 9106's second recommended option (64 MiB, 3 passes): ~0.15 s here.
 # Stored with each wrapped key, so a stronger setting later still opens older ones.
@@ -57,6 +60,33 @@ def new_key_pair() -> tuple[bytes, bytes]:
 
 def public_of(private: bytes) -> bytes:
     return _raw(X25519PrivateKey.from_private_bytes(private).public_key())
+
+
+# Each person also signs (key endorsements, vault.trust) with an Ed25519 key derived from
+# the same private key: nothing more to store or to wrap, and only its holder can sign.
+def _signing_key(private: bytes) -> Ed25519PrivateKey:
+    seed = crypto.derive_key(private, salt=b"", info=_SIGNING_INFO)
+    return Ed25519PrivateKey.from_private_bytes(seed)
+
+
+def signing_public_of(private: bytes) -> bytes:
+    return (
+        _signing_key(private)
+        .public_key()
+        .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    )
+
+
+def sign(private: bytes, message: bytes) -> bytes:
+    return _signing_key(private).sign(message)
+
+
+def signature_valid(signing_public: bytes, signature: bytes, message: bytes) -> bool:
+    try:
+        Ed25519PublicKey.from_public_bytes(bytes(signing_public)).verify(bytes(signature), message)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
 
 
 def seal_to(public: bytes, secret: bytes, context: bytes) -> bytes:

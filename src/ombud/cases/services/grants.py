@@ -23,25 +23,27 @@ from django.db.models import Exists, OuterRef, Q
 from ombud.audit import services as audit
 from ombud.cases.models import Case, Message, Recusal, Status
 from ombud.cases.queries import cases_visible_to
-from ombud.cases.services import recusal
+from ombud.cases.services import keytrust, recusal
 from ombud.cases.services.access import upkeep_key
 from ombud.cases.services.recusal import tag_for
 from ombud.events.models import Event, VaultMode
 from ombud.staff import roster
 from ombud.staff.models import CASE_ROLES, Membership
 from ombud.vault import services as vault
+from ombud.vault import trust
 from ombud.vault.errors import VaultError
 from ombud.vault.models import KeyWrap, PersonalKey, RecipientKind
 
 BATCH = 25
 
 
-def _wanted(case, people, sealed_to: set[str]) -> list:
-    """Case workers who should be able to read the case but cannot yet."""
+def _wanted(case, people, sealed_to: set[str], trusted) -> list:
+    """Case workers who should be able to read the case but cannot yet, whose key the
+    holder's own key vouches for (``vault.trust``)."""
     recused = recusal.recused_among(case, people)
     return [
         p
-        for p in _eligible(case.event, people)
+        for p in _eligible(case.event, people, trusted)
         if str(p.user_id) not in sealed_to and p.user_id not in recused
     ]
 
@@ -77,8 +79,17 @@ def _grant(case, opened, by, people, *, recovery=None) -> int:
     return len(readers)
 
 
-def _eligible(event, people) -> list:
-    return [p for p in people if p.holds_case_keys(event)]
+def _eligible(event, people, trusted) -> list:
+    return [p for p in people if p.holds_case_keys(event) and trusted.trusts_binding(p.key)]
+
+
+def _recovery(organisation, trusted):
+    """The recovery key as a recipient, when its certificate and an endorsement the
+    holder's key reaches both vouch for it."""
+    recipient, _rejected = keytrust.recovery_recipient(organisation)
+    if recipient is None or not trusted.trusts_recovery(trust.recovery_binding(organisation)):
+        return None
+    return recipient
 
 
 def _stamp(event) -> tuple:
@@ -91,11 +102,11 @@ def _cache_key(holder, event) -> str:
     return f"ombud:grants-clean:{holder.pk}:{event.pk}"
 
 
-def _needing_grants(holder, event, limit: int) -> list:
+def _needing_grants(holder, event, limit: int, trusted) -> list:
     """Open cases of the event the holder reads where an eligible, non-recused case
     worker (or the organisation's recovery key) has no wrap yet: one query."""
     missing = Q()
-    for person in _eligible(event, roster.for_event(event).members):
+    for person in _eligible(event, roster.for_event(event).members, trusted):
         wrapped = KeyWrap.objects.filter(
             keyring=OuterRef("pk"),
             recipient_kind=RecipientKind.PERSON,
@@ -103,7 +114,7 @@ def _needing_grants(holder, event, limit: int) -> list:
         )
         recused = Recusal.objects.filter(case=OuterRef("pk"), user_tag=tag_for(person.user_id))
         missing |= ~Exists(wrapped) & ~Exists(recused)
-    if event.organisation.recovery_public_key:
+    if _recovery(event.organisation, trusted) is not None:
         recovery = KeyWrap.objects.filter(
             keyring=OuterRef("pk"), recipient_kind=RecipientKind.RECOVERY
         )
@@ -139,41 +150,39 @@ def grant_pending(holder, *, limit: int = BATCH) -> int:
     keys = {_cache_key(holder, event): event for event in events}
     clean = cache.get_many(list(keys))
     granted = 0
+    trusted = None
     for key, event in keys.items():
         if clean.get(key) == _stamp(event):
             continue
-        granted += release_escrow(holder, event=event, limit=limit)
-        due = _needing_grants(holder, event, limit)
+        # Whom the holder's key vouches for, asked once, in their own session.
+        trusted = trusted or keytrust.vouch_in_session(holder)
+        granted += release_escrow(holder, event=event, limit=limit, trusted=trusted)
+        due = _needing_grants(holder, event, limit, trusted)
         for case in due:
-            granted += _grant_missing(case, holder)
+            granted += _grant_missing(case, holder, trusted)
         if len(due) < limit:
             cache.set(key, _stamp(event), timeout=24 * 3600)
     return granted
 
 
-def _grant_missing(case, holder) -> int:
+def _grant_missing(case, holder, trusted) -> int:
     wraps = list(
         KeyWrap.objects.filter(
             keyring=case.pk, recipient_kind__in=[RecipientKind.PERSON, RecipientKind.RECOVERY]
         ).values_list("recipient_kind", "recipient_ref")
     )
     sealed = {ref for kind, ref in wraps if kind == RecipientKind.PERSON}
-    people = _wanted(case, roster.for_event(case.event).members, sealed)
-    organisation = case.event.organisation
+    people = _wanted(case, roster.for_event(case.event).members, sealed, trusted)
     # A recovery key made after the case was sealed gets its wrap too.
     recovery = None
-    if organisation.recovery_public_key and not any(
-        kind == RecipientKind.RECOVERY for kind, _ref in wraps
-    ):
-        recovery = vault.RecoveryRecipient(
-            organisation.pk, public_key=bytes(organisation.recovery_public_key)
-        )
+    if not any(kind == RecipientKind.RECOVERY for kind, _ref in wraps):
+        recovery = _recovery(case.event.organisation, trusted)
     if not people and recovery is None:
         return 0
     return _grant(case, upkeep_key(case, holder), holder, people, recovery=recovery)
 
 
-def release_escrow(holder, *, event, limit: int = BATCH) -> int:
+def release_escrow(holder, *, event, trusted, limit: int = BATCH) -> int:
     """Seal the event's escrowed cases to their readers and take the server's wrap
     away. Run only for a case worker of the event signed in with a key of their own."""
     escrowed = KeyWrap.objects.filter(recipient_kind=RecipientKind.SERVER).values("keyring")
@@ -184,7 +193,7 @@ def release_escrow(holder, *, event, limit: int = BATCH) -> int:
     )
     granted = 0
     for case in cases:
-        people = _wanted(case, roster.for_event(case.event).members, set())
+        people = _wanted(case, roster.for_event(case.event).members, set(), trusted)
         try:
             opened = vault.open_as_server(case.pk)
         except VaultError:
@@ -210,8 +219,15 @@ def recover(organisation, recovery_private: bytes, person, *, by) -> int:
     """With the printed recovery key, open the organisation's per-person cases for
     ``person`` (a case worker of the event, not recused): after every lead lost
     their password. The server holds the recovery key for this request only."""
+    key = PersonalKey.objects.filter(user=person).first()
+    if key is None or not trust.certified(trust.person_binding(key), key.certificate):
+        raise VaultError(
+            "That person has no key Ombud can vouch for yet: they should sign in once first."
+        )
+    # Choosing them here, with the printed key in hand, is vouching for their key.
+    keytrust.endorse(person, by=by)
     opened_for = 0
-    public = bytes(PersonalKey.objects.get(user=person).public_key)
+    public = bytes(key.public_key)
     recovery = vault.RecoveryRecipient(organisation.pk, private_key=recovery_private)
     for case in Case.objects.filter(
         event__organisation=organisation, event__vault_mode=VaultMode.PERSONAL

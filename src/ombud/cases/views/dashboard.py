@@ -14,12 +14,13 @@ from django.views.decorators.http import require_POST
 from ombud.cases import rules
 from ombud.cases.models import Case
 from ombud.cases.queries import cases_visible_to, dashboard_cases, reports_taken_by
-from ombud.cases.services import alerts, grants, promises, team
+from ombud.cases.services import alerts, grants, keytrust, promises, team
 from ombud.events.services import events_managed_by
 from ombud.notify import worker
 from ombud.notify.models import OutboxMessage
 from ombud.staff import rota
 from ombud.staff import rules as staff_rules
+from ombud.staff.models import Membership
 from ombud.staff.queries import memberships_of
 
 # The dashboard shows the most pressing cases; "more" shows a longer list.
@@ -73,6 +74,7 @@ def dashboard(request):
         "managed_events": events_managed_by(user),
         "rota": [(event, rota.on_duty_now(event), len(rota.gaps(event))) for event in rota_events],
         "granted": granted,
+        "keys_to_confirm": keytrust.keys_to_confirm(user),
     }
     if retry_for:
         visible = cases_visible_to(user).filter(event__in=retry_for, pk=OuterRef("subject_id"))
@@ -101,4 +103,27 @@ def retry_alert(request, message_id):
         raise Http404
     alerts.retry(message, case, by=request.user)
     messages.success(request, _("The alert will be sent again in a moment."))
+    return redirect("cases:dashboard")
+
+
+@login_required
+@require_POST
+def confirm_key(request, member_id):
+    """A lead or organiser admin vouches for a case worker's key, having compared its
+    fingerprint with the one the person sees on their own "Signing in" page."""
+    membership = get_object_or_404(Membership.objects.select_related("event"), pk=member_id)
+    if not rules.may_confirm_keys(request.user, membership.event):
+        raise Http404
+    made = keytrust.confirm(
+        membership.user, request.POST.get("fingerprint", "")[:64], by=request.user
+    )
+    if made is None:
+        messages.error(
+            request,
+            _("Nothing was confirmed: that key changed meanwhile, or yours is not unlocked."),
+        )
+    else:
+        messages.success(
+            request, _("You vouched for the key of %(person)s.") % {"person": membership.user}
+        )
     return redirect("cases:dashboard")

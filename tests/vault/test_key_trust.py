@@ -1,0 +1,208 @@
+"""A database writer cannot redirect sealing (vault.trust).
+
+Each test plays someone who can write the database - a stolen database password,
+an SQL injection, a careless backup restore - and puts a public key of their own
+where Ombud would seal case keys: a responder's key, the organisation's recovery
+key, an endorsement. With the key file too they can forge certificates; then only
+the endorsements, signed with keys people hold, stand between them and the cases.
+"""
+
+import pytest
+from django.core.cache import cache
+
+from ombud.audit.models import Entry
+from ombud.cases.services import grants, keytrust
+from ombud.notify.models import OutboxMessage
+from ombud.staff import roster
+from ombud.staff.models import Role
+from ombud.vault import keys, personal, trust
+from ombud.vault import services as vault
+from ombud.vault.errors import VaultError
+from ombud.vault.models import KeyAlarm, KeyEndorsement, KeyWrap, PersonalKey, RecipientKind
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def _sealed_to(case) -> set[str]:
+    return set(
+        KeyWrap.objects.filter(keyring=case.pk).values_list("recipient_kind", "recipient_ref")
+    )
+
+
+def _attacker_opens(case, private) -> bool:
+    """Whether a private key of the attacker's opens any wrap of the case."""
+    for wrap in KeyWrap.objects.filter(keyring=case.pk):
+        for recipient in (
+            vault.PersonRecipient(int(wrap.recipient_ref), private_key=private)
+            if wrap.recipient_kind == RecipientKind.PERSON
+            else None,
+            vault.RecoveryRecipient(int(wrap.recipient_ref), private_key=private)
+            if wrap.recipient_kind == RecipientKind.RECOVERY
+            else None,
+        ):
+            if recipient is None:
+                continue
+            try:
+                vault.open_keyring(case.pk, recipient)
+            except VaultError:
+                continue  # this wrap is not the attacker's
+            return True
+    return False
+
+
+def _swap_responder_key(cast, *, forge_certificate=False) -> bytes:
+    """Write the attacker's public key into the responder's key row; return its private."""
+    public, private = personal.new_key_pair()
+    key = PersonalKey.objects.get(user=cast.responder)
+    fields = {"public_key": public, "signing_public": personal.signing_public_of(private)}
+    if forge_certificate:  # only with the key file
+        binding = trust.Binding(
+            trust.PERSON, str(cast.responder.pk), public, fields["signing_public"]
+        )
+        fields["certificate"] = trust.certify(binding)
+    PersonalKey.objects.filter(pk=key.pk).update(**fields)  # no signals: a raw write
+    cache.clear()
+    roster._cache.clear()
+    return private
+
+
+def test_a_swapped_responder_key_is_never_sealed_to_and_the_leads_are_alerted(cast):
+    private = _swap_responder_key(cast)
+    case = factories.file_report(cast.event, what_happened="after the swap").report.case
+    assert ("person", str(cast.responder.pk)) not in _sealed_to(case)
+    assert ("person", str(cast.lead.pk)) in _sealed_to(case)  # the others still get it
+    assert not _attacker_opens(case, private)
+    alarm = KeyAlarm.objects.get()
+    assert (alarm.subject_kind, alarm.subject_ref) == ("person", str(cast.responder.pk))
+    assert Entry.objects.filter(action="key.rejected", object_id=str(alarm.pk)).exists()
+    warned = OutboxMessage.objects.filter(kind=OutboxMessage.Kind.KEY_REJECTED)
+    assert {m.recipient_id for m in warned} >= {cast.lead.pk, cast.lead2.pk, cast.admin.pk}
+    # Once per key, however many reports come in.
+    factories.file_report(cast.event, what_happened="and again")
+    assert KeyAlarm.objects.count() == 1
+    assert warned.count() == len({m.pk for m in warned})
+
+
+def test_a_grant_never_goes_to_a_swapped_key(cast):
+    case = factories.file_report(cast.event).report.case
+    KeyWrap.objects.filter(recipient_ref=str(cast.responder.pk)).delete()  # as if new
+    private = _swap_responder_key(cast)
+    grants.grant_pending(factories.holding_key(cast.lead))
+    assert ("person", str(cast.responder.pk)) not in _sealed_to(case)
+    assert not _attacker_opens(case, private)
+
+
+def test_with_the_key_file_a_forged_certificate_still_gets_no_grant(cast):
+    """Intake trusts the certificate (it has no one's key to ask); a grant is made in a
+    holder's session, and their key reaches only keys people vouched for."""
+    case = factories.file_report(cast.event).report.case
+    KeyWrap.objects.filter(recipient_ref=str(cast.responder.pk)).delete()
+    private = _swap_responder_key(cast, forge_certificate=True)
+    # Even an endorsement written in the lead's name, with a signature of the attacker's.
+    forged = trust.Binding(
+        trust.PERSON,
+        str(cast.responder.pk),
+        personal.public_of(private),
+        personal.signing_public_of(private),
+    )
+    lead_key = trust.person_binding(PersonalKey.objects.get(user=cast.lead))
+    KeyEndorsement.objects.create(
+        signer=cast.lead,
+        signer_key=lead_key.fingerprint,
+        subject_kind="person",
+        subject_ref=str(cast.responder.pk),
+        subject_key=forged.fingerprint,
+        signature=trust.sign(private, forged),
+        created_at=case.created_at,
+    )
+    assert grants.grant_pending(factories.holding_key(cast.lead2)) == 0
+    assert ("person", str(cast.responder.pk)) not in _sealed_to(case)
+    assert not _attacker_opens(case, private)
+    # The false signature in the lead's name is noticed and raises the alarm.
+    assert KeyAlarm.objects.filter(subject_ref=str(cast.responder.pk)).exists()
+
+
+def test_a_swapped_recovery_key_is_never_sealed_to(cast):
+    organisation = cast.event.organisation
+    factories.recovery_key(organisation, by=cast.admin)
+    public, private = personal.new_key_pair()
+    type(organisation).objects.filter(pk=organisation.pk).update(recovery_public_key=public)
+    case = factories.file_report(cast.event).report.case
+    assert not any(kind == "recovery" for kind, _ref in _sealed_to(case))
+    assert not _attacker_opens(case, private)
+    assert KeyAlarm.objects.filter(subject_kind="recovery").exists()
+    # Nor does a lead's next page view seal older cases to it.
+    grants.grant_pending(factories.holding_key(cast.lead))
+    assert not any(kind == "recovery" for kind, _ref in _sealed_to(case))
+
+
+def test_a_genuine_recovery_key_is_sealed_to_at_intake_and_by_grants(cast):
+    organisation = cast.event.organisation
+    before = factories.file_report(cast.event).report.case
+    factories.recovery_key(organisation, by=cast.admin)
+    event = type(cast.event).objects.select_related("organisation").get(pk=cast.event.pk)
+    after = factories.file_report(event).report.case
+    assert ("recovery", str(organisation.pk)) in _sealed_to(after)
+    grants.grant_pending(factories.holding_key(cast.lead))
+    assert ("recovery", str(organisation.pk)) in _sealed_to(before)
+
+
+def test_signing_in_puts_a_swapped_key_right(cast):
+    _swap_responder_key(cast)
+    factories.holding_key(cast.responder)  # their password opens their real key
+    key = PersonalKey.objects.get(user=cast.responder)
+    private = factories.holding_key(cast.responder).vault_private
+    assert bytes(key.public_key) == personal.public_of(private)
+    assert trust.certified(trust.person_binding(key), key.certificate)
+    case = factories.file_report(cast.event).report.case
+    assert ("person", str(cast.responder.pk)) in _sealed_to(case)
+
+
+def test_a_new_key_file_sends_reports_to_escrow_until_people_sign_in(cast, settings, tmp_path):
+    settings.VAULT_KEY_FILE = tmp_path / "new-keys.json"
+    keys.create()
+    try:
+        case = factories.file_report(cast.event).report.case
+        # No certificate holds under the new file: the server keeps the report in escrow.
+        assert {kind for kind, _ref in _sealed_to(case)} == {"server", "receipt"}
+        lead = factories.holding_key(cast.lead)  # signing in certifies their key again
+        grants.grant_pending(lead)
+        assert ("person", str(cast.lead.pk)) in _sealed_to(case)
+        assert not any(kind == "server" for kind, _ref in _sealed_to(case))
+    finally:
+        keys.load.cache_clear()
+
+
+def test_a_lead_confirms_a_new_key_on_the_dashboard_with_its_fingerprint(client, cast):
+    late = factories.user("late", "Lara", "Late")
+    factories.member(cast.event, late, Role.RESPONDER)
+    factories.sign_in(client, cast.lead)
+    page = client.get("/staff/").content.decode()
+    assert "Keys to confirm" in page
+    shown = trust.person_binding(PersonalKey.objects.get(user=late)).shown()
+    assert shown in page
+    membership = late.memberships.get()
+    wrong = client.post(f"/staff/keys/{membership.pk}/confirm/", {"fingerprint": "ABCD"})
+    assert wrong.status_code == 302
+    assert not KeyEndorsement.objects.filter(subject_ref=str(late.pk)).exists()
+    done = client.post(f"/staff/keys/{membership.pk}/confirm/", {"fingerprint": shown})
+    assert done.status_code == 302
+    assert KeyEndorsement.objects.filter(signer=cast.lead, subject_ref=str(late.pk)).exists()
+    assert Entry.objects.filter(action="key.endorsed").exists()
+    assert "Keys to confirm" not in client.get("/staff/").content.decode()
+    # Their own page shows them the same fingerprint to compare.
+    factories.sign_in(client, late)
+    assert shown in client.get("/staff/security/").content.decode()
+
+
+def test_only_leads_and_organiser_admins_confirm_keys(client, cast):
+    late = factories.user("late", "Lara", "Late")
+    membership = factories.member(cast.event, late, Role.RESPONDER)
+    shown = trust.person_binding(PersonalKey.objects.get(user=late)).shown()
+    for person in (cast.responder, cast.staff, cast.desk, cast.outsider):
+        factories.sign_in(client, person)
+        url = f"/staff/keys/{membership.pk}/confirm/"
+        assert client.post(url, {"fingerprint": shown}).status_code == 404
+    assert not KeyEndorsement.objects.filter(subject_ref=str(late.pk)).exists()
+    assert keytrust.keys_to_confirm(factories.holding_key(cast.responder)) == []
