@@ -223,7 +223,13 @@ def grant_a_late_joiner(cast):
     return Call(lambda: grants.grant_pending(keyed(cast.lead)), cast.lead)
 
 
-@audited(grants.release_escrow, "case.granted", "case.escrow_released")
+@audited(
+    grants.release_escrow,
+    "case.granted",
+    "case.escrow_released",
+    known_fault="release_escrow deletes the server's wrap and records case.escrow_released "
+    "outside any transaction: outside a test, record() raises and the wrap is gone unaudited",
+)
 def release_a_report_from_escrow(cast):
     event = factories.event("fresh", org=cast.event.organisation)
     lead = factories.user("fresh-lead", "Fay", "First")

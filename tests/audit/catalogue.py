@@ -27,6 +27,9 @@ class Service:
     expected: tuple[str, ...]
     prepare: Callable[[object], Call]
     case: str = ""
+    # A known fault, outside this work's reach: the test is expected to fail until it
+    # is fixed (strictly: then it fails until this is cleared).
+    known_fault: str = ""
 
     @property
     def id(self) -> str:
@@ -41,11 +44,11 @@ class Service:
 SERVICES: list[Service] = []
 
 
-def audited(function, *expected: str, case: str = ""):
+def audited(function, *expected: str, case: str = "", known_fault: str = ""):
     """Register the decorated world-builder as the way to call ``function``."""
 
     def register(prepare):
-        SERVICES.append(Service(function, expected, prepare, case))
+        SERVICES.append(Service(function, expected, prepare, case, known_fault))
         return prepare
 
     return register

@@ -4,7 +4,8 @@ Each service in the catalogue (tests/audit/roster_services.py, case_services.py)
 is called twice on a world built with tests/factories.py: first with the audit
 log failing - the database must then be exactly as it was, so the change and its
 entry share one transaction - and then for real, when it must write exactly the
-entries the catalogue lists. A service that stops auditing fails here.
+entries the catalogue lists, each inside a transaction the service opened. A
+service that stops auditing, or audits outside its change's transaction, fails here.
 
 The catalogue cannot silently fall behind: every registered action must be
 written by a service in it (or be listed below with the reason it is not), every
@@ -21,7 +22,7 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 
 import ombud
 from ombud.audit.actions import ACTIONS
@@ -96,7 +97,20 @@ def _written(since: int, by) -> Counter:
     return written
 
 
-@pytest.mark.parametrize("service", SERVICES, ids=lambda service: service.id)
+def _each_service() -> list:
+    return [
+        pytest.param(
+            service,
+            id=service.id,
+            marks=[pytest.mark.xfail(reason=fault, raises=AssertionError, strict=True)]
+            if (fault := service.known_fault)
+            else [],
+        )
+        for service in SERVICES
+    ]
+
+
+@pytest.mark.parametrize("service", _each_service())
 def test_a_service_writes_its_audit_entries_in_the_transaction_of_its_change(
     cast, service, monkeypatch
 ):
@@ -113,6 +127,15 @@ def test_a_service_writes_its_audit_entries_in_the_transaction_of_its_change(
     cache.clear()
     roster._cache.clear()
     since = Entry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+    # The test runs inside transactions of its own: an entry must be written inside
+    # one the service opened, or outside a test it would have none.
+    depth, save = len(connection.atomic_blocks), Entry.save
+
+    def inside_the_services_transaction(entry, *args, **kwargs):
+        assert len(connection.atomic_blocks) > depth, f"{entry.action} outside a transaction"
+        return save(entry, *args, **kwargs)
+
+    monkeypatch.setattr(Entry, "save", inside_the_services_transaction)
     call.run()
     assert _written(since, call.by) == Counter(service.expected)
 

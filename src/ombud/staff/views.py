@@ -70,6 +70,19 @@ def _managed_event(request, slug):
     return get_object_or_404(events_managed_by(request.user), slug=slug)
 
 
+# What the roster's "add someone" form hands to ``services.add_person``.
+_NEW_MEMBER_FIELDS = (
+    "username",
+    "first_name",
+    "last_name",
+    "email",
+    "role",
+    "phone",
+    "badge_number",
+    "shown_publicly",
+)
+
+
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def roster(request, slug):
@@ -103,18 +116,6 @@ def roster(request, slug):
             {"event": event, "members": members, "form": form, "now": timezone.now()},
             status=400 if form.is_bound else 200,
         )
-
-
-_NEW_MEMBER_FIELDS = (
-    "username",
-    "first_name",
-    "last_name",
-    "email",
-    "role",
-    "phone",
-    "badge_number",
-    "shown_publicly",
-)
 
 
 def _member_post(request, membership, forms) -> str | None:
