@@ -121,7 +121,15 @@ class FreshPostgresDatabase:
 class OmbudDemo:
     """`ombud demo` in its own process group, logging to a file we can read."""
 
-    def __init__(self, data_dir: Path, *, mail: MailSink, database_url: str = "", port=None):
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        mail: MailSink,
+        database_url: str = "",
+        port=None,
+        rate_limits: bool = False,
+    ):
         self.data_dir = data_dir
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
@@ -134,7 +142,7 @@ class OmbudDemo:
             "OMBUD_DEMO_PASSWORD": DEMO_PASSWORD,
             "OMBUD_DEMO_TOTP_SECRET": DEMO_TOTP_SECRET,
             "OMBUD_BASE_URL": self.base_url,
-            "OMBUD_RATE_LIMITS": "off",
+            "OMBUD_RATE_LIMITS": "on" if rate_limits else "off",
             "PYTHONUNBUFFERED": "1",
         }
         self.env.pop("DJANGO_SETTINGS_MODULE", None)

@@ -41,6 +41,21 @@ def _production(**extra):
         ({"OMBUD_SECRET_KEY": ""}, "OMBUD_SECRET_KEY is required in production mode"),
         ({"OMBUD_SECRET_KEY": "demo" * 12}, "must be a random value"),
         ({"OMBUD_SECRET_KEY": "short"}, "must be a random value"),
+        # Django's deployment check wants 50: 49 random characters are refused.
+        ({"OMBUD_SECRET_KEY": GOOD_SECRET[:49]}, "(this one is shorter)"),
+        ({"OMBUD_SECRET_KEY": "a" * 50}, "fewer than 5 different characters"),
+        ({"OMBUD_SECRET_KEY": "abcd" * 20}, "fewer than 5 different characters"),
+        ({"OMBUD_SECRET_KEY": GOOD_SECRET + "Demo"}, 'contains "demo"'),
+        ({"OMBUD_SECRET_KEY": "django-insecure-" + GOOD_SECRET}, "Django development key"),
+        ({"OMBUD_SECRET_KEY": "a" * 50}, "secrets.token_urlsafe(50)"),
+        ({"OMBUD_SECRET_KEY": ""}, "secrets.token_urlsafe(50)"),
+        ({"OMBUD_BASE_URL": "http://ombud.example.org"}, "must be an https:// URL"),
+        ({"OMBUD_BASE_URL": "http://ombud.example.org"}, "OMBUD_ALLOW_INSECURE_HTTP=1"),
+        (
+            {"OMBUD_BASE_URL": "http://ombud.example.org", "OMBUD_ALLOW_INSECURE_HTTP": "0"},
+            "must be an https:// URL",
+        ),
+        ({"OMBUD_ALLOW_INSECURE_HTTP": "perhaps"}, "OMBUD_ALLOW_INSECURE_HTTP must be on or off"),
         ({"OMBUD_EMAIL_URL": ""}, "OMBUD_EMAIL_URL is required in production mode"),
         ({"OMBUD_EMAIL_URL": "http://x"}, "must start with smtp://"),
         ({"OMBUD_MODE": "staging"}, "OMBUD_MODE must be demo or production"),
@@ -54,6 +69,42 @@ def test_unsafe_or_invalid_configuration_refuses_to_start(tmp_path, env, message
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_refused_secret_key_is_never_repeated_in_the_message(tmp_path):
+    weak = "django-insecure-" + GOOD_SECRET
+    result = ombud("check", tmp_path=tmp_path, **_production(OMBUD_SECRET_KEY=weak))
+    assert result.returncode == 2
+    assert GOOD_SECRET not in result.stderr + result.stdout
+
+
+def test_production_serves_http_only_when_asked_to_by_name(tmp_path):
+    # A closed network without TLS: the operator says so by name.
+    code = "from django.conf import settings; print(settings.BASE_URL)"
+    result = ombud(
+        "shell",
+        "-c",
+        code,
+        tmp_path=tmp_path,
+        **_production(OMBUD_BASE_URL="http://ombud.example.org", OMBUD_ALLOW_INSECURE_HTTP="1"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "http://ombud.example.org"
+
+
+def test_the_secret_key_the_refusal_suggests_passes_the_deployment_checks(tmp_path):
+    import secrets  # noqa: PLC0415
+
+    made = secrets.token_urlsafe(50)  # what the refusal tells people to run
+    result = ombud(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        tmp_path=tmp_path,
+        **_production(OMBUD_SECRET_KEY=made),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_production_passes_the_deployment_checks(tmp_path):

@@ -15,6 +15,10 @@ from django.core.exceptions import ImproperlyConfigured
 DEMO = "demo"
 PRODUCTION = "production"
 
+# Django's own deployment check (security.W009) wants at least this many characters.
+SECRET_KEY_MIN_LENGTH = 50
+MAKE_SECRET_KEY = 'python -c "import secrets; print(secrets.token_urlsafe(50))"'
+
 _TRUE = {"1", "on", "true", "yes"}
 _FALSE = {"0", "off", "false", "no"}
 
@@ -120,3 +124,34 @@ def base_url() -> tuple[str, str]:
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise ImproperlyConfigured("OMBUD_BASE_URL must be an http:// or https:// URL.")
     return url, parts.hostname
+
+
+def production_secret_key(value: str) -> str:
+    """The secret key, if it can serve in production; otherwise a refusal that says
+    what is wrong with it (never the key itself) and how to make a good one."""
+    if len(value) < SECRET_KEY_MIN_LENGTH:
+        problem = "this one is shorter"
+    elif len(set(value)) < 5:
+        problem = "this one has fewer than 5 different characters"
+    elif "demo" in value.lower():
+        problem = 'this one contains "demo"'
+    elif value.startswith("django-insecure-"):
+        problem = "this one is a Django development key, django-insecure-..."
+    else:
+        return value
+    raise ImproperlyConfigured(
+        f"OMBUD_SECRET_KEY must be a random value of at least {SECRET_KEY_MIN_LENGTH} "
+        f"characters in production mode ({problem}). Make one with: {MAKE_SECRET_KEY}"
+    )
+
+
+def production_base_url(url: str, *, allow_insecure_http: bool) -> str:
+    """The base URL, if production may serve it: https://, or http:// when asked for."""
+    if url.startswith("https://") or allow_insecure_http:
+        return url
+    raise ImproperlyConfigured(
+        "OMBUD_BASE_URL must be an https:// URL in production mode: over http:// passwords, "
+        "sessions and receipts cross the network readable by anyone on it. Behind a proxy "
+        "that terminates TLS, give the proxy's https:// URL. To serve plain HTTP anyway "
+        "(a closed network), set OMBUD_ALLOW_INSECURE_HTTP=1."
+    )

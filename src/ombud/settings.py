@@ -14,16 +14,22 @@ MODE = conf.mode()
 DEMO_MODE = MODE == conf.DEMO
 DATA_DIR = conf.data_dir()
 BASE_URL, _base_host = conf.base_url()
+# Plain http:// in production only when asked for by name (a closed network). Behind a
+# TLS-terminating proxy the base URL is the proxy's https:// one.
+ALLOW_INSECURE_HTTP = conf.env_bool("OMBUD_ALLOW_INSECURE_HTTP", False)
+if not DEMO_MODE:
+    conf.production_base_url(BASE_URL, allow_insecure_http=ALLOW_INSECURE_HTTP)
 
 SECRET_KEY = conf.env_secret("OMBUD_SECRET_KEY")
 if not SECRET_KEY:
     if not DEMO_MODE:
-        raise ImproperlyConfigured("OMBUD_SECRET_KEY is required in production mode.")
+        raise ImproperlyConfigured(
+            "OMBUD_SECRET_KEY is required in production mode. "
+            f"Make one with: {conf.MAKE_SECRET_KEY}"
+        )
     SECRET_KEY = conf.persistent_demo_secret(DATA_DIR, "django-secret-key")
-if not DEMO_MODE and (len(SECRET_KEY) < 40 or "demo" in SECRET_KEY.lower()):
-    raise ImproperlyConfigured(
-        "OMBUD_SECRET_KEY must be a random value of at least 40 characters in production mode."
-    )
+if not DEMO_MODE:
+    conf.production_secret_key(SECRET_KEY)
 
 # Debug pages show request data; Ombud never renders them, in any mode.
 DEBUG = False
@@ -68,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "ombud.accounts.middleware.SessionPolicyMiddleware",
+    "ombud.cases.middleware.CaseDoorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",

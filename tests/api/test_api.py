@@ -222,8 +222,16 @@ def test_receipt_endpoint_is_the_reporters_own_view(client, cast):
 def test_staff_drive_a_case_through_the_api(client, cast):
     created = _post(client, INTAKE, {"what_happened": "api flow"}).json()
     headers = _token(client, "lead")
-    case_id = client.get(f"/api/v1/reports/{created['report_id']}", **headers).json()["case_id"]
+    # The lead may read it once they declare no conflict of interest: 409 names the case.
+    asked = client.get(f"/api/v1/reports/{created['report_id']}", **headers)
+    assert asked.status_code == 409
+    assert asked.json()["code"] == "declaration_required"
+    assert "api flow" not in asked.content.decode()
+    case_id = asked.json()["case_id"]
+    declared = _post(client, f"/api/v1/cases/{case_id}/declaration", {}, **headers)
+    assert declared.status_code == 200
     case = client.get(f"/api/v1/cases/{case_id}", **headers).json()
+    assert case["reports"][0]["content"]["what_happened"] == "api flow"
     assert case["allowed_statuses"] == ["acknowledged"]
     url = f"/api/v1/cases/{case_id}"
     acked = _post(client, url + "/acknowledge", {"version": case["version"]}, **headers)

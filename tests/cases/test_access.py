@@ -79,7 +79,14 @@ def test_case_page(client, cast, case, persona, allowed):
 @pytest.mark.parametrize(("persona", "allowed"), CASE_ACCESS.items())
 def test_case_actions_on_the_page(client, cast, case, persona, allowed):
     factories.sign_in(client, _persona(cast, persona))
-    response = client.post(f"/staff/cases/{case.pk}/", {"action": "note", "text": "a note"})
+    note = {"action": "note", "text": "a note"}
+    undeclared = client.post(f"/staff/cases/{case.pk}/", note)
+    # Allowed people are asked to declare first; nothing is done before they do.
+    assert undeclared.status_code == (409 if allowed else 404)
+    assert "LEAKCHECK" not in undeclared.content.decode()
+    assert not case.notes.exists()
+    factories.declared(case, _persona(cast, persona))
+    response = client.post(f"/staff/cases/{case.pk}/", note)
     assert response.status_code == (302 if allowed else 404)
     assert case.notes.exists() is allowed
 
@@ -97,7 +104,22 @@ def test_case_api(client, cast, case, persona, allowed):
     listed = client.get("/api/v1/cases", **headers).json()
     assert ([c["id"] for c in listed] == [str(case.pk)]) is allowed
     detail = client.get(f"/api/v1/cases/{case.pk}", **headers)
+    # Allowed people first declare no conflict of interest: 409, and no content.
+    assert detail.status_code == (409 if allowed else 404)
+    assert "LEAKCHECK" not in detail.content.decode()
+    if allowed:
+        assert detail.json() == {
+            "detail": detail.json()["detail"],
+            "code": "declaration_required",
+            "case_id": str(case.pk),
+        }
+    declared = client.post(
+        f"/api/v1/cases/{case.pk}/declaration", {}, content_type="application/json", **headers
+    )
+    assert declared.status_code == (200 if allowed else 404)
+    detail = client.get(f"/api/v1/cases/{case.pk}", **headers)
     assert detail.status_code == (200 if allowed else 404)
+    assert ("LEAKCHECK" in detail.content.decode()) is allowed
     acknowledge = client.post(
         f"/api/v1/cases/{case.pk}/acknowledge",
         {"version": case.version},
@@ -114,6 +136,11 @@ def test_report_api(client, cast, case, persona, allowed):
     detail = client.get(f"/api/v1/reports/{report.pk}", **headers)
     listed = {r["id"]: r["access"] for r in client.get("/api/v1/reports", **headers).json()}
     if allowed:
+        assert detail.status_code == 409
+        assert detail.json()["code"] == "declaration_required"
+        assert "LEAKCHECK" not in detail.content.decode()
+        factories.declared(case, _persona(cast, persona))
+        detail = client.get(f"/api/v1/reports/{report.pk}", **headers)
         assert detail.json()["content"]["what_happened"] == "LEAKCHECK content"
         assert listed == {str(report.pk): "case"}
     elif persona == "staff":

@@ -82,7 +82,7 @@ def test_a_recused_or_outside_person_cannot_download_and_the_id_alone_says_nothi
         factories.sign_in(client, person)
         assert client.get(path).status_code == 404
     factories.sign_in(client, cast.lead)
-    other = factories.file_report(cast.event).report.case
+    other = factories.declared(factories.file_report(cast.event).report.case, cast.lead)
     # A real attachment id under another case the lead can read: still not found.
     assert client.get(f"/staff/cases/{other.pk}/attachments/{attachment.pk}/").status_code == 404
 
@@ -130,6 +130,7 @@ def test_html_and_svg_are_taken_only_as_plain_text_downloads(client, cast):
     svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
     _report(client, cast, attachments=[_file("pic.svg", svg, "image/svg+xml")])
     attachment = Attachment.objects.get()
+    factories.declared(attachment.case, cast.lead)
     factories.sign_in(client, cast.lead)
     got = client.get(f"/staff/cases/{attachment.case_id}/attachments/{attachment.pk}/")
     assert got["Content-Type"].startswith("text/plain")
@@ -159,7 +160,7 @@ def test_the_reporter_downloads_their_own_files_and_adds_more_with_the_receipt(c
     assert got["Content-Disposition"].startswith("attachment;")
 
     # A staff note's file is not the reporter's, and a wrong receipt opens nothing.
-    case = Report.objects.get().case
+    case = factories.declared(Report.objects.get().case, cast.lead)
     factories.sign_in(client, cast.lead)
     client.post(
         f"/staff/cases/{case.pk}/",

@@ -19,9 +19,16 @@ def test_new_cases_can_be_acknowledged_from_the_dashboard(client, cast):
     factories.sign_in(client, cast.responder)
     html = client.get("/staff/").content.decode()
     assert f'action="/staff/cases/{case.pk}/"' in html
+    acknowledge = {"action": "status", "status": "acknowledged", "version": case.version}
+    # First: is there a conflict of interest? Nothing is done before the answer.
+    asked = client.post(f"/staff/cases/{case.pk}/", acknowledge)
+    assert asked.status_code == 409
+    assert "To acknowledge this report, first say whether" in asked.content.decode()
+    case.refresh_from_db()
+    assert case.status == "new"
     response = client.post(
         f"/staff/cases/{case.pk}/",
-        {"action": "status", "status": "acknowledged", "version": case.version},
+        {"action": "declare", "choice": "no_conflict", "then": "acknowledge", "version": 1},
     )
     assert response.status_code == 302
     case.refresh_from_db()

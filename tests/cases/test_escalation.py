@@ -80,13 +80,13 @@ def test_someone_recused_after_the_report_is_skipped_by_later_levels(cast):
     case = factories.file_report(cast.event).report.case
     from django.db import transaction  # noqa: PLC0415
 
-    from ombud.cases.services.access import case_key  # noqa: PLC0415
+    from ombud.cases.services.access import upkeep_key  # noqa: PLC0415
     from ombud.cases.services.recusal import recuse  # noqa: PLC0415
 
     with transaction.atomic():
         recuse(
             case,
-            case_key(case, factories.holding_key(cast.lead2)),
+            upkeep_key(case, factories.holding_key(cast.lead2)),
             {cast.lead.pk: Recusal.Reason.SELF},
         )
     escalation.escalate_due(_after(case, 10))

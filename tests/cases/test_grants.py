@@ -10,7 +10,7 @@ import pytest
 from ombud.cases.models import Case
 from ombud.cases.queries import cases_visible_to
 from ombud.cases.services import grants, reporter
-from ombud.cases.services.access import case_key
+from ombud.cases.services.access import upkeep_key
 from ombud.events.forms import EventForm
 from ombud.staff.models import Membership, Role
 from ombud.vault import people, personal
@@ -39,7 +39,7 @@ def _can_open(case, person) -> bool:
     holder = factories.holding_key(person)
     if not cases_visible_to(holder).filter(pk=case.pk).exists():
         return False
-    case_key(case, holder)  # raises when the key does not open it
+    upkeep_key(case, holder)  # raises when the key does not open it
     return True
 
 
@@ -80,7 +80,7 @@ def test_a_password_change_keeps_access_and_a_reset_loses_it_until_regranted(cas
     case = _case(cast)
     assert people.rewrap(cast.responder, factories.PASSWORD, "a new long passphrase")
     cast.responder.vault_private = people.unlock(cast.responder, "a new long passphrase")
-    assert case_key(case, cast.responder)
+    assert upkeep_key(case, cast.responder)
 
     people.replace(cast.responder, factories.PASSWORD)  # reset without the old password
     assert str(cast.responder.pk) not in _person_wraps(case)

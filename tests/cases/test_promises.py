@@ -31,7 +31,7 @@ def test_a_new_case_is_overdue_after_the_hour_the_team_promised(cast):
 
 
 def test_after_acknowledging_the_reporter_is_owed_an_update_every_seven_days(cast):
-    case = factories.file_report(cast.event).report.case
+    case = factories.declared(factories.file_report(cast.event).report.case, cast.lead)
     lead = factories.holding_key(cast.lead)
     work.acknowledge(case, by=lead, expected_version=case.version)
     case.refresh_from_db()

@@ -7,9 +7,11 @@ import pytest
 from django.db import connection
 
 from ombud.accounts.models import ApiToken
+from ombud.cases import rules
 from ombud.cases.models import Case, Declaration, Message, SafetyStep, Status
 from ombud.cases.services import team, work
 from ombud.notify.models import OutboxMessage
+from ombud.staff.models import Role
 from ombud.vault import people
 from tests import factories
 
@@ -81,7 +83,7 @@ def test_the_case_of_someone_who_left_is_flagged_and_can_be_taken_over(client, c
     team.assign_owner(case, cast.responder_off, by=_key(cast.lead))
     cast.memberships["responder_off"].delete()
     case.refresh_from_db()
-    assert team.owner_left(case)
+    assert rules.owner_left(case)
     team.assign_owner(case, cast.responder, by=_key(cast.responder))  # not a lead: allowed
     assert Case.objects.get(pk=case.pk).owner == cast.responder
 
@@ -110,11 +112,12 @@ def test_a_referral_the_reporter_asked_for_needs_no_reason(cast):
     case = factories.file_report(cast.event, law_enforcement="yes").report.case
     step = team.record_safety_step(case, "law_enforcement", by=_key(cast.responder))
     assert not step.override
-    with pytest.raises(work.CaseActionError, match="Only the response team"):
+    with pytest.raises(work.CaseActionError, match="response team"):
         team.record_safety_step(case, "escort_offered", by=_key(cast.staff))
 
 
 def test_an_interim_action_is_reviewed_by_someone_else(cast, case):
+    factories.declared(case, cast.responder, cast.lead)
     action = team.record_interim_action(
         case, "Asked him to leave the talk.", by=_key(cast.responder)
     )
@@ -183,6 +186,7 @@ def test_every_team_action_is_also_in_the_api(client, cast, case):
     assert refused.status_code == 409
     assert "did not ask" in refused.json()["detail"]
     assert post("/helpers", {"username": "nobody-at-all"}).status_code == 409
+    factories.declared(case, cast.responder)
     action = team.record_interim_action(case, "Asked to leave.", by=_key(cast.responder))
     reviewed = post(f"/interim-actions/{action.pk}/review").json()
     assert reviewed["interim_actions"][0]["reviewed_by"] == "lead"
@@ -218,6 +222,11 @@ def test_a_duplicate_is_linked_both_ways_and_its_report_shown_to_who_may_read_it
     assert done.status_code == 302
     page = _page(client, first).content.decode()
     assert second.code_name in page
+    # Its report only once they declared no conflict of interest in that case too.
+    assert "SECONDCANARY" not in page
+    assert "declare no conflict of interest there to read it" in page
+    factories.declared(second, cast.lead)
+    page = _page(client, first).content.decode()
     assert "SECONDCANARY" in page  # the duplicate's report, nothing lost or moved
     assert second.reports.count() == 1
     assert first.links.get().other == second
@@ -235,7 +244,7 @@ def test_a_linked_case_someone_is_recused_from_is_never_named_to_them(cast):
 
     links.link(mine, theirs.code_name, "duplicate", by=_key(cast.lead))
     seen = links.linked_for(mine, _key(cast.responder))
-    assert seen == [{"kind": "duplicate", "case": None, "reports": []}]
+    assert seen == [{"kind": "duplicate", "case": None, "reports": [], "readable": False}]
     with pytest.raises(work.CaseActionError, match="No case of this event"):
         links.link(mine, theirs.code_name, "related", by=_key(cast.responder))
 
@@ -245,32 +254,43 @@ def test_a_repeat_respondent_is_recognised_without_revealing_cases_one_may_not_o
 
     lead = _key(cast.lead)
     earlier = factories.file_report(cast.event).report.case
-    hidden = factories.file_report(cast.event, who="Lena Lead").report.case  # lead recused
+    recused = factories.file_report(cast.event, who="Lena Lead").report.case  # lead recused
+    # Another event of the organisation, whose staff the lead is not on.
+    elsewhere_event = factories.event("elsewhere", org=cast.event.organisation)
+    factories.member(elsewhere_event, cast.lead2, Role.LEAD)
+    elsewhere = factories.file_report(elsewhere_event).report.case
     now = factories.file_report(cast.event).report.case
+    factories.declared(earlier, cast.lead)
+    factories.declared(now, cast.lead)
+    factories.declared(recused, cast.lead2)
+    factories.declared(elsewhere, cast.lead2)
     respondents.record(earlier, by=lead, name="José  Ávila", badge="b-77")
-    respondents.record(hidden, by=_key(cast.lead2), badge="B77")
+    respondents.record(recused, by=_key(cast.lead2), badge="B77")
+    respondents.record(elsewhere, by=_key(cast.lead2), email="jose@example.org")
     respondents.record(now, by=lead, name="jose avila")
     found = respondents.history(now, lead)
     assert found.visible == [earlier]
-    assert found.hidden == 0  # "jose avila" matches by name; the hidden case only by badge
-    respondents.record(now, by=lead, badge="B 77")
+    assert found.hidden == 0  # "jose avila" matches by name; the others by badge or e-mail
+    respondents.record(now, by=lead, badge="B 77", email="JOSE@example.org")
     found = respondents.history(now, lead)
     assert found.visible == [earlier]
+    # The case the lead is kept away from is not even counted for them; the other
+    # event's case is counted, not named.
     assert found.hidden == 1
     with connection.cursor() as cursor:
         cursor.execute("SELECT sealed FROM cases_respondent")
         assert all(b"Avila" not in bytes(row[0]) for row in cursor.fetchall())
         cursor.execute("SELECT tag FROM cases_respondenttag")
         stored = [row[0] for row in cursor.fetchall()]
-    assert len(stored) == 5
+    assert len(stored) == 7
     assert all(re.fullmatch(r"[0-9a-f]{64}", tag) for tag in stored)
 
-    factories.declared(now, cast.lead)
     factories.sign_in(client, cast.lead)
     page = _page(client, now).content.decode()
     assert "2 other reports about this person in the organisation." in page
     assert earlier.code_name in page
-    assert hidden.code_name not in page
+    assert recused.code_name not in page
+    assert elsewhere.code_name not in page
     assert "1 of them you cannot open." in page
 
 
@@ -288,6 +308,7 @@ def test_the_printable_summary_is_for_leads_marked_confidential_and_audited(clie
 
 
 def test_overview_and_handover_count_only_what_the_viewer_may_open(client, cast, case):
+    factories.declared(case, cast.responder)
     hidden = factories.file_report(cast.event, who="Lena Lead").report.case
     team.record_interim_action(case, "Asked him to leave.", by=_key(cast.responder))
     factories.sign_in(client, cast.lead)

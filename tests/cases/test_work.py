@@ -10,7 +10,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def case(cast):
-    return factories.file_report(cast.event, what_happened="x").report.case
+    """A case the team has said it has no conflict of interest in."""
+    case = factories.file_report(cast.event, what_happened="x").report.case
+    return factories.declared(case, cast.lead, cast.lead2, cast.responder, cast.responder_off)
 
 
 def _step(case, to, by):

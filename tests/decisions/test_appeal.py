@@ -54,6 +54,7 @@ def test_reviewers_are_the_case_workers_who_took_no_part(keyed, banned, reviewer
 
 def test_a_recused_case_worker_is_never_a_reviewer(keyed, reviewer):
     case = factories.file_report(keyed.event, who="Rene Viewer").report.case
+    factories.declared(case, keyed.lead)
     work.change_status(case, "acknowledged", by=keyed.lead, expected_version=case.version)
     decision = propose(case, keyed.lead, "no_action")
     make_final(decision, keyed.lead)
@@ -74,6 +75,7 @@ def test_those_who_proposed_approved_or_finalised_cannot_review(keyed, banned, w
 
 
 def test_an_uninvolved_reviewer_upholds(keyed, banned, reviewer):
+    factories.declared(banned.case, reviewer)
     appeal = appeals.record(banned, "grounds", by=keyed.responder)
     appeals.review(appeal, "upheld", f"{CANARY} review", by=reviewer)
     appeal.refresh_from_db()
@@ -86,6 +88,7 @@ def test_an_uninvolved_reviewer_upholds(keyed, banned, reviewer):
 
 def test_overturning_a_ban_lifts_it_from_the_ban_list(keyed, banned, reviewer):
     assert banlist.is_banned(keyed.event, "José Ávila")
+    factories.declared(banned.case, reviewer)
     appeal = appeals.record(banned, "grounds", by=keyed.lead)
     appeals.review(appeal, "overturned", "reasons", by=reviewer)
     assert BanEntry.objects.get(decision=banned).lifted_at is not None

@@ -35,7 +35,7 @@ def recused_case(cast):
     ).report.case
     work.change_status(case, "acknowledged", by=cast.lead, expected_version=case.version)
     case.refresh_from_db()
-    return case
+    return factories.declared(case, cast.lead)
 
 
 def _messages(response):

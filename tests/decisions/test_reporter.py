@@ -20,7 +20,7 @@ SAY = "REPORTERSAYS-91c"
 @pytest.fixture
 def filed(keyed):
     submission = factories.file_report(keyed.event, what_happened="it happened")
-    case = submission.report.case
+    case = factories.declared(submission.report.case, keyed.lead, keyed.lead2, keyed.responder)
     work.change_status(case, "acknowledged", by=keyed.lead, expected_version=case.version)
     case.refresh_from_db()
     return submission.receipt, case

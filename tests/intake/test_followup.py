@@ -22,7 +22,7 @@ def test_receipt_page_asks_for_the_receipt_without_putting_it_in_the_url(client,
 
 
 def test_the_reporter_sees_status_and_staff_messages_but_not_internal_notes(client, cast, filed):
-    case = filed.report.case
+    case = factories.declared(filed.report.case, cast.lead)
     work.acknowledge(case, by=cast.lead, expected_version=case.version)
     lead = factories.holding_key(cast.lead)
     work.message_reporter(case, "We are on it, are you safe?", by=lead)

@@ -210,27 +210,6 @@ def test_nobody_to_alert_is_said_plainly_and_logged(cast, caplog):
     assert "nobody could be alerted" in caplog.text
 
 
-def test_the_resend_box_cannot_be_opened_from_the_database_alone(cast, tmp_path, settings):
-    from ombud.vault import crypto, keys  # noqa: PLC0415
-    from ombud.vault.errors import Tampered  # noqa: PLC0415
-
-    guessable = "20240601"
-    submit_report(cast.event, factories.report_input(), submission_key=guessable)
-    report = Report.objects.get()
-    # Without the key file, a guessed key derives nothing that opens the box.
-    naive = crypto.derive_key(guessable.encode(), salt=report.pk.bytes, info=b"ombud resend/1")
-    with pytest.raises(Tampered):
-        crypto.open_sealed(naive, report.resend_box, f"resend|{report.pk}".encode())
-    settings.VAULT_KEY_FILE = tmp_path / "other-keys.json"
-    keys.load.cache_clear()
-    try:
-        keys.create()
-        with pytest.raises(Tampered):
-            receipts.open_resend(guessable, report.pk, report.resend_box)
-    finally:
-        keys.load.cache_clear()
-
-
 def test_after_a_day_a_resent_form_is_a_new_report_and_the_box_is_gone(cast):
     from datetime import timedelta  # noqa: PLC0415
 

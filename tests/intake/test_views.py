@@ -120,11 +120,12 @@ def test_expired_csrf_cookie_shows_the_report_again_ready_to_resend(cast):
 
 def test_a_flood_from_one_address_is_slowed_and_the_report_shown_again(client, cast, settings):
     settings.RATE_LIMITS = True
+    from ombud.intake import throttle  # noqa: PLC0415
     from ombud.web import ratelimit  # noqa: PLC0415
 
-    allowed, _window = ratelimit.LIMITS["report"]
+    allowed, _window = ratelimit.LIMITS[throttle.FORM]
     for _ in range(allowed):
-        ratelimit.hit("report", type("R", (), {"META": {"REMOTE_ADDR": "127.0.0.1"}})())
+        ratelimit.hit(throttle.FORM, type("R", (), {"META": {"REMOTE_ADDR": "127.0.0.1"}})())
     response = client.post("/e/conf/report/", {"what_happened": "My words stay here"})
     html = response.content.decode()
     assert response.status_code == 429

@@ -175,7 +175,7 @@ def test_delivered_alerts_keep_no_trace_of_who_got_them_about_what(cast, smtp):
 
 def test_an_alert_to_someone_recused_after_it_was_queued_is_cancelled(cast, smtp):
     from ombud.cases.models import Recusal  # noqa: PLC0415
-    from ombud.cases.services.access import case_key  # noqa: PLC0415
+    from ombud.cases.services.access import upkeep_key  # noqa: PLC0415
     from ombud.cases.services.recusal import recuse  # noqa: PLC0415
 
     case = factories.file_report(cast.event).report.case
@@ -183,7 +183,7 @@ def test_an_alert_to_someone_recused_after_it_was_queued_is_cancelled(cast, smtp
     with transaction.atomic():
         recuse(
             case,
-            case_key(case, factories.holding_key(cast.lead2)),
+            upkeep_key(case, factories.holding_key(cast.lead2)),
             {cast.lead.pk: Recusal.Reason.SELF},
         )
     assert worker.deliver_due() == 2

@@ -22,6 +22,9 @@ and a lead (so both are recused from it):
   nothing else.
 - ``staff``: event volunteer; took the report, so may follow its status.
 - ``responder`` / ``recused_resp``: response team; the second is named in it.
+- ``undeclared``: a responder who may see the case but has not yet declared "no
+  conflict of interest" in it: the case's code name and the declaration, nothing
+  more (pages ask for the declaration, the API answers 409).
 - ``lead`` / ``recused_lead``: incident leads; the second is named in it.
 - ``admin``: organiser admin of the event's organisation, not on its staff.
 - ``desk``: registration desk.
@@ -43,7 +46,9 @@ here fails the build until someone decides who may reach it.
 """
 
 import json
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -57,7 +62,7 @@ from ombud.cases.services.attachments import CheckedFile
 from ombud.decisions.models import Decision
 from ombud.notify.channels import config as channel_config
 from ombud.notify.models import AlertChannel, OutboxMessage
-from ombud.staff.models import Briefing, DutyShift
+from ombud.staff.models import Briefing, DutyShift, Role
 from tests import factories
 from tests.security.worlds import rolled_back
 
@@ -70,6 +75,7 @@ ROLES = (
     "reporter",
     "staff",
     "responder",
+    "undeclared",
     "recused_resp",
     "lead",
     "recused_lead",
@@ -81,6 +87,7 @@ ROLES = (
 PERSONAS = {
     "staff": "staff",
     "responder": "responder",
+    "undeclared": "undecided",
     "recused_resp": "responder_off",
     "lead": "lead",
     "recused_lead": "lead2",
@@ -120,295 +127,439 @@ SETS = Redirect("/staff/manage/events/conf/categories/")
 # (see VARIANTS); POST bodies are in POST_DATA (default: an empty POST).
 # fmt: off
 PAGES = {
-    # column:             anon   reporter staff resp  r-resp lead  r-lead admin desk  other
+    # column:             anon   reporter staff resp  undecl r-resp lead  r-lead admin desk  other
     "home": {
-        "GET":            (200,   200,   200,   200,   200,   200,   200,   200,   200,   200),
+        "GET":            (200,   200,   200,   200,   200,   200,   200,   200,
+                           200,   200,   200),
     },
     "events:public": {
-        "GET":            (200,   200,   200,   200,   200,   200,   200,   200,   200,   200),
+        "GET":            (200,   200,   200,   200,   200,   200,   200,   200,
+                           200,   200,   200),
     },
     "intake:report": {
-        "GET":            (200,   200,   200,   200,   200,   200,   200,   200,   200,   200),
-        "POST":           (400,   400,   400,   400,   400,   400,   400,   400,   400,   400),
+        "GET":            (200,   200,   200,   200,   200,   200,   200,   200,
+                           200,   200,   200),
+        "POST":           (400,   400,   400,   400,   400,   400,   400,   400,
+                           400,   400,   400),
     },
     "receipt:followup": {
-        "GET":            (200,   200,   200,   200,   200,   200,   200,   200,   200,   200),
-        "POST":           (400,   READ,  400,   400,   400,   400,   400,   400,   400,   400),
+        "GET":            (200,   200,   200,   200,   200,   200,   200,   200,
+                           200,   200,   200),
+        "POST":           (400,   READ,  400,   400,   400,   400,   400,   400,
+                           400,   400,   400),
     },
     "accounts:login": {
-        "GET":            (200,   200,   DASH,  DASH,  DASH,  DASH,  DASH,  DASH,  DASH,  DASH),
-        "POST":           (200,   200,   DASH,  DASH,  DASH,  DASH,  DASH,  DASH,  DASH,  DASH),
+        "GET":            (200,   200,   DASH,  DASH,  DASH,  DASH,  DASH,  DASH,
+                           DASH,  DASH,  DASH),
+        "POST":           (200,   200,   DASH,  DASH,  DASH,  DASH,  DASH,  DASH,
+                           DASH,  DASH,  DASH),
     },
     "accounts:logout": {
-        "GET":            (405,   405,   405,   405,   405,   405,   405,   405,   405,   405),
-        "POST":           (SIGNIN, SIGNIN, SIGNIN, SIGNIN, SIGNIN, SIGNIN, SIGNIN, SIGNIN, SIGNIN,
-                           SIGNIN),
+        "GET":            (405,   405,   405,   405,   405,   405,   405,   405,
+                           405,   405,   405),
+        "POST":           (SIGNIN, SIGNIN, SIGNIN, SIGNIN, SIGNIN, SIGNIN, SIGNIN, SIGNIN,
+                           SIGNIN, SIGNIN, SIGNIN),
     },
     "accounts:verify": {
-        "GET":            (LOGIN, LOGIN, DASH,  DASH,  DASH,  DASH,  DASH,  DASH,  DASH,  DASH),
-        "POST":           (LOGIN, LOGIN, DASH,  DASH,  DASH,  DASH,  DASH,  DASH,  DASH,  DASH),
+        "GET":            (LOGIN, LOGIN, DASH,  DASH,  DASH,  DASH,  DASH,  DASH,
+                           DASH,  DASH,  DASH),
+        "POST":           (LOGIN, LOGIN, DASH,  DASH,  DASH,  DASH,  DASH,  DASH,
+                           DASH,  DASH,  DASH),
     },
     "accounts:reauth": {
-        "GET":            (LOGIN, LOGIN, 200,   200,   200,   200,   200,   200,   200,   200),
-        "POST":           (LOGIN, LOGIN, 400,   400,   400,   400,   400,   400,   400,   400),
+        "GET":            (LOGIN, LOGIN, 200,   200,   200,   200,   200,   200,
+                           200,   200,   200),
+        "POST":           (LOGIN, LOGIN, 400,   400,   400,   400,   400,   400,
+                           400,   400,   400),
     },
     "accounts:setup_2fa": {
-        "GET":            (LOGIN, LOGIN, 200,   200,   200,   200,   200,   200,   200,   200),
-        "POST":           (LOGIN, LOGIN, 400,   400,   400,   400,   400,   400,   400,   400),
+        "GET":            (LOGIN, LOGIN, 200,   200,   200,   200,   200,   200,
+                           200,   200,   200),
+        "POST":           (LOGIN, LOGIN, 400,   400,   400,   400,   400,   400,
+                           400,   400,   400),
     },
     "accounts:security": {
-        "GET":            (LOGIN, LOGIN, 200,   200,   200,   200,   200,   200,   200,   200),
-        "POST":           (LOGIN, LOGIN, 200,   200,   200,   200,   200,   200,   200,   200),
+        "GET":            (LOGIN, LOGIN, 200,   200,   200,   200,   200,   200,
+                           200,   200,   200),
+        "POST":           (LOGIN, LOGIN, 200,   200,   200,   200,   200,   200,
+                           200,   200,   200),
     },
     "accounts:change_password": {
-        "GET":            (LOGIN, LOGIN, 200,   200,   200,   200,   200,   200,   200,   200),
-        "POST":           (LOGIN, LOGIN, 400,   400,   400,   400,   400,   400,   400,   400),
+        "GET":            (LOGIN, LOGIN, 200,   200,   200,   200,   200,   200,
+                           200,   200,   200),
+        "POST":           (LOGIN, LOGIN, 400,   400,   400,   400,   400,   400,
+                           400,   400,   400),
     },
     "accounts:recovery_codes": {
-        "GET":            (LOGIN, LOGIN, 200,   200,   200,   200,   200,   200,   200,   200),
-        "POST":           (LOGIN, LOGIN, 200,   200,   200,   200,   200,   200,   200,   200),
+        "GET":            (LOGIN, LOGIN, 200,   200,   200,   200,   200,   200,
+                           200,   200,   200),
+        "POST":           (LOGIN, LOGIN, 200,   200,   200,   200,   200,   200,
+                           200,   200,   200),
     },
     "accounts:forgot_password": {
-        "GET":            (200,   200,   200,   200,   200,   200,   200,   200,   200,   200),
-        "POST":           (200,   200,   200,   200,   200,   200,   200,   200,   200,   200),
+        "GET":            (200,   200,   200,   200,   200,   200,   200,   200,
+                           200,   200,   200),
+        "POST":           (200,   200,   200,   200,   200,   200,   200,   200,
+                           200,   200,   200),
     },
     "accounts:set_password": {
         # A valid emailed link moves its token out of the URL, for anyone holding it.
-        "GET":            (SETPW, SETPW, SETPW, SETPW, SETPW, SETPW, SETPW, SETPW, SETPW, SETPW),
-        "POST":           (SETPW, SETPW, SETPW, SETPW, SETPW, SETPW, SETPW, SETPW, SETPW, SETPW),
-        "GET bad link":   (200,   200,   200,   200,   200,   200,   200,   200,   200,   200),
+        "GET":            (SETPW, SETPW, SETPW, SETPW, SETPW, SETPW, SETPW, SETPW,
+                           SETPW, SETPW, SETPW),
+        "POST":           (SETPW, SETPW, SETPW, SETPW, SETPW, SETPW, SETPW, SETPW,
+                           SETPW, SETPW, SETPW),
+        "GET bad link":   (200,   200,   200,   200,   200,   200,   200,   200,
+                           200,   200,   200),
     },
     "cases:dashboard": {
-        "GET":            (LOGIN, LOGIN, 200,   200,   200,   200,   200,   200,   200,   200),
+        "GET":            (LOGIN, LOGIN, 200,   200,   200,   200,   200,   200,
+                           200,   200,   200),
     },
     "cases:detail": {
-        "GET":            (LOGIN, LOGIN, 404,   READ,  404,   READ,  404,   404,   404,   404),
-        "POST":           (LOGIN, LOGIN, 404,   CASE,  404,   CASE,  404,   404,   404,   404),
+        "GET":            (LOGIN, LOGIN, 404,   READ,  200,   404,   READ,  404,
+                           404,   404,   404),
+        "POST":           (LOGIN, LOGIN, 404,   CASE,  409,   404,   CASE,  404,
+                           404,   404,   404),
     },
     "cases:summary": {
         # Printable and audited: the case's leads only.
-        "GET":            (LOGIN, LOGIN, 404,   404,   404,   READ,  404,   404,   404,   404),
+        "GET":            (LOGIN, LOGIN, 404,   404,   CASE,  404,   READ,  404,
+                           404,   404,   404),
     },
     "cases:overview": {
-        "GET":            (LOGIN, LOGIN, 404,   404,   404,   200,   200,   404,   404,   404),
+        "GET":            (LOGIN, LOGIN, 404,   404,   404,   404,   200,   200,
+                           404,   404,   404),
     },
     "cases:handover": {
-        "GET":            (LOGIN, LOGIN, 404,   200,   200,   200,   200,   404,   404,   404),
+        "GET":            (LOGIN, LOGIN, 404,   200,   200,   200,   200,   200,
+                           404,   404,   404),
     },
     "cases:categories": {
         # The event's organiser admins and incident leads (recused or not: not about a case).
-        "GET":            (LOGIN, LOGIN, 404,   404,   404,   200,   200,   200,   404,   404),
-        "POST":           (LOGIN, LOGIN, 404,   404,   404,   SETS,  SETS,  SETS,  404,   404),
+        "GET":            (LOGIN, LOGIN, 404,   404,   404,   404,   200,   200,
+                           200,   404,   404),
+        "POST":           (LOGIN, LOGIN, 404,   404,   404,   404,   SETS,  SETS,
+                           SETS,  404,   404),
     },
     "cases:attachment": {
         # Always a download; the reporter gets theirs through the follow-up page (POST).
-        "GET":            (LOGIN, LOGIN, 404,   READ,  404,   READ,  404,   404,   404,   404),
+        "GET":            (LOGIN, LOGIN, 404,   READ,  CASE,  404,   READ,  404,
+                           404,   404,   404),
     },
     "cases:retry_alert": {
-        "GET":            (LOGIN, LOGIN, 405,   405,   405,   405,   405,   405,   405,   405),
-        "POST":           (LOGIN, LOGIN, 404,   404,   404,   DASH,  404,   404,   404,   404),
+        "GET":            (LOGIN, LOGIN, 405,   405,   405,   405,   405,   405,
+                           405,   405,   405),
+        "POST":           (LOGIN, LOGIN, 404,   404,   404,   404,   DASH,  404,
+                           404,   404,   404),
     },
     "decisions:propose": {
-        "GET":            (LOGIN, LOGIN, 404,   200,   404,   200,   404,   404,   404,   404),
-        "POST":           (LOGIN, LOGIN, 404,   400,   404,   400,   404,   404,   404,   404),
+        "GET":            (LOGIN, LOGIN, 404,   200,   CASE,  404,   200,   404,
+                           404,   404,   404),
+        "POST":           (LOGIN, LOGIN, 404,   400,   CASE,  404,   400,   404,
+                           404,   404,   404),
     },
     "decisions:approve": {
-        "GET":            (LOGIN, LOGIN, 405,   405,   405,   405,   405,   405,   405,   405),
-        "POST":           (LOGIN, LOGIN, 404,   CASE,  404,   CASE,  404,   404,   404,   404),
+        "GET":            (LOGIN, LOGIN, 405,   405,   405,   405,   405,   405,
+                           405,   405,   405),
+        "POST":           (LOGIN, LOGIN, 404,   CASE,  CASE,  404,   CASE,  404,
+                           404,   404,   404),
     },
     "decisions:make_final": {
-        "GET":            (LOGIN, LOGIN, 405,   405,   405,   405,   405,   405,   405,   405),
-        "POST":           (LOGIN, LOGIN, 404,   CASE,  404,   CASE,  404,   404,   404,   404),
+        "GET":            (LOGIN, LOGIN, 405,   405,   405,   405,   405,   405,
+                           405,   405,   405),
+        "POST":           (LOGIN, LOGIN, 404,   CASE,  CASE,  404,   CASE,  404,
+                           404,   404,   404),
     },
     "decisions:withdraw": {
-        "GET":            (LOGIN, LOGIN, 405,   405,   405,   405,   405,   405,   405,   405),
-        "POST":           (LOGIN, LOGIN, 404,   CASE,  404,   CASE,  404,   404,   404,   404),
+        "GET":            (LOGIN, LOGIN, 405,   405,   405,   405,   405,   405,
+                           405,   405,   405),
+        "POST":           (LOGIN, LOGIN, 404,   CASE,  CASE,  404,   CASE,  404,
+                           404,   404,   404),
     },
     "decisions:appeal": {
-        "GET":            (LOGIN, LOGIN, 405,   405,   405,   405,   405,   405,   405,   405),
-        "POST":           (LOGIN, LOGIN, 404,   CASE,  404,   CASE,  404,   404,   404,   404),
+        "GET":            (LOGIN, LOGIN, 405,   405,   405,   405,   405,   405,
+                           405,   405,   405),
+        "POST":           (LOGIN, LOGIN, 404,   CASE,  CASE,  404,   CASE,  404,
+                           404,   404,   404),
     },
     "decisions:review": {
-        "GET":            (LOGIN, LOGIN, 405,   405,   405,   405,   405,   405,   405,   405),
-        "POST":           (LOGIN, LOGIN, 404,   CASE,  404,   CASE,  404,   404,   404,   404),
+        "GET":            (LOGIN, LOGIN, 405,   405,   405,   405,   405,   405,
+                           405,   405,   405),
+        "POST":           (LOGIN, LOGIN, 404,   CASE,  CASE,  404,   CASE,  404,
+                           404,   404,   404),
     },
     "decisions:rules": {
-        "GET":            (LOGIN, LOGIN, 404,   404,   404,   404,   404,   200,   404,   404),
-        "POST":           (LOGIN, LOGIN, 404,   404,   404,   404,   404,   400,   404,   404),
+        "GET":            (LOGIN, LOGIN, 404,   404,   404,   404,   404,   404,
+                           200,   404,   404),
+        "POST":           (LOGIN, LOGIN, 404,   404,   404,   404,   404,   404,
+                           400,   404,   404),
     },
     "decisions:desk_check": {
         # Not about one case: the recused lead is a lead of the event all the same.
-        "GET":            (LOGIN, LOGIN, 404,   404,   404,   200,   200,   404,   200,   404),
-        "POST":           (LOGIN, LOGIN, 404,   404,   404,   400,   400,   404,   400,   404),
+        "GET":            (LOGIN, LOGIN, 404,   404,   404,   404,   200,   200,
+                           404,   200,   404),
+        "POST":           (LOGIN, LOGIN, 404,   404,   404,   404,   400,   400,
+                           404,   400,   404),
     },
     "staff:acknowledge": {
-        "GET":            (LOGIN, LOGIN, 200,   200,   200,   200,   200,   404,   200,   404),
-        "POST":           (LOGIN, LOGIN, DASH,  DASH,  DASH,  DASH,  DASH,  404,   DASH,  404),
+        "GET":            (LOGIN, LOGIN, 200,   200,   200,   200,   200,   200,
+                           404,   200,   404),
+        "POST":           (LOGIN, LOGIN, DASH,  DASH,  DASH,  DASH,  DASH,  DASH,
+                           404,   DASH,  404),
     },
     "staff:take_report": {
-        "GET":            (LOGIN, LOGIN, 200,   200,   200,   200,   200,   404,   200,   404),
-        "POST":           (LOGIN, LOGIN, 400,   400,   400,   400,   400,   404,   400,   404),
+        "GET":            (LOGIN, LOGIN, 200,   200,   200,   200,   200,   200,
+                           404,   200,   404),
+        "POST":           (LOGIN, LOGIN, 400,   400,   400,   400,   400,   400,
+                           404,   400,   404),
     },
     "staff:rota": {
-        "GET":            (LOGIN, LOGIN, 404,   404,   404,   200,   200,   200,   404,   404),
-        "POST":           (LOGIN, LOGIN, 404,   404,   404,   ROTA,  ROTA,  ROTA,  404,   404),
+        "GET":            (LOGIN, LOGIN, 404,   404,   404,   404,   200,   200,
+                           200,   404,   404),
+        "POST":           (LOGIN, LOGIN, 404,   404,   404,   404,   ROTA,  ROTA,
+                           ROTA,  404,   404),
     },
     "staff:manage": {
-        "GET":            (LOGIN, LOGIN, 404,   404,   404,   404,   404,   200,   404,   404),
+        "GET":            (LOGIN, LOGIN, 404,   404,   404,   404,   404,   404,
+                           200,   404,   404),
     },
     "staff:edit_organisation": {
-        "GET":            (LOGIN, LOGIN, 404,   404,   404,   404,   404,   200,   404,   404),
-        "POST":           (LOGIN, LOGIN, 404,   404,   404,   404,   404,   400,   404,   404),
+        "GET":            (LOGIN, LOGIN, 404,   404,   404,   404,   404,   404,
+                           200,   404,   404),
+        "POST":           (LOGIN, LOGIN, 404,   404,   404,   404,   404,   404,
+                           400,   404,   404),
     },
     "staff:recovery_key": {
         # The POST makes the key and shows its private half once (re-auth is recent here).
-        "GET":            (LOGIN, LOGIN, 404,   404,   404,   404,   404,   200,   404,   404),
-        "POST":           (LOGIN, LOGIN, 404,   404,   404,   404,   404,   200,   404,   404),
+        "GET":            (LOGIN, LOGIN, 404,   404,   404,   404,   404,   404,
+                           200,   404,   404),
+        "POST":           (LOGIN, LOGIN, 404,   404,   404,   404,   404,   404,
+                           200,   404,   404),
     },
     "staff:use_recovery_key": {
-        "GET":            (LOGIN, LOGIN, 404,   404,   404,   404,   404,   200,   404,   404),
-        "POST":           (LOGIN, LOGIN, 404,   404,   404,   404,   404,   400,   404,   404),
+        "GET":            (LOGIN, LOGIN, 404,   404,   404,   404,   404,   404,
+                           200,   404,   404),
+        "POST":           (LOGIN, LOGIN, 404,   404,   404,   404,   404,   404,
+                           400,   404,   404),
     },
     "staff:new_event": {
-        "GET":            (LOGIN, LOGIN, 404,   404,   404,   404,   404,   200,   404,   404),
-        "POST":           (LOGIN, LOGIN, 404,   404,   404,   404,   404,   400,   404,   404),
+        "GET":            (LOGIN, LOGIN, 404,   404,   404,   404,   404,   404,
+                           200,   404,   404),
+        "POST":           (LOGIN, LOGIN, 404,   404,   404,   404,   404,   404,
+                           400,   404,   404),
     },
     "staff:edit_event": {
-        "GET":            (LOGIN, LOGIN, 404,   404,   404,   404,   404,   200,   404,   404),
-        "POST":           (LOGIN, LOGIN, 404,   404,   404,   404,   404,   400,   404,   404),
+        "GET":            (LOGIN, LOGIN, 404,   404,   404,   404,   404,   404,
+                           200,   404,   404),
+        "POST":           (LOGIN, LOGIN, 404,   404,   404,   404,   404,   404,
+                           400,   404,   404),
     },
     "staff:roster": {
-        "GET":            (LOGIN, LOGIN, 404,   404,   404,   404,   404,   200,   404,   404),
-        "POST":           (LOGIN, LOGIN, 404,   404,   404,   404,   404,   400,   404,   404),
+        "GET":            (LOGIN, LOGIN, 404,   404,   404,   404,   404,   404,
+                           200,   404,   404),
+        "POST":           (LOGIN, LOGIN, 404,   404,   404,   404,   404,   404,
+                           400,   404,   404),
     },
     "staff:member": {
-        "GET":            (LOGIN, LOGIN, 404,   404,   404,   404,   404,   200,   404,   404),
-        "POST":           (LOGIN, LOGIN, 404,   404,   404,   404,   404,   200,   404,   404),
+        "GET":            (LOGIN, LOGIN, 404,   404,   404,   404,   404,   404,
+                           200,   404,   404),
+        "POST":           (LOGIN, LOGIN, 404,   404,   404,   404,   404,   404,
+                           200,   404,   404),
     },
     "staff:delete_shift": {
-        "GET":            (LOGIN, LOGIN, 405,   405,   405,   405,   405,   405,   405,   405),
-        "POST":           (LOGIN, LOGIN, 404,   404,   404,   404,   404,   MEMBER, 404,  404),
+        "GET":            (LOGIN, LOGIN, 405,   405,   405,   405,   405,   405,
+                           405,   405,   405),
+        "POST":           (LOGIN, LOGIN, 404,   404,   404,   404,   404,   404,
+                           MEMBER, 404,   404),
     },
     "staff:briefings": {
-        "GET":            (LOGIN, LOGIN, 404,   404,   404,   404,   404,   200,   404,   404),
-        "POST":           (LOGIN, LOGIN, 404,   404,   404,   404,   404,   BRIEFS, 404,  404),
+        "GET":            (LOGIN, LOGIN, 404,   404,   404,   404,   404,   404,
+                           200,   404,   404),
+        "POST":           (LOGIN, LOGIN, 404,   404,   404,   404,   404,   404,
+                           BRIEFS, 404,   404),
     },
     "notify:channels": {
         # The POST toggles the responder's own channel: nobody else's to touch.
-        "GET":            (LOGIN, LOGIN, 200,   200,   200,   200,   200,   200,   200,   200),
-        "POST":           (LOGIN, LOGIN, 404,   CHANS, 404,   404,   404,   404,   404,   404),
+        "GET":            (LOGIN, LOGIN, 200,   200,   200,   200,   200,   200,
+                           200,   200,   200),
+        "POST":           (LOGIN, LOGIN, 404,   CHANS, 404,   404,   404,   404,
+                           404,   404,   404),
     },
     "demo:mailbox": {
         # Invitations and password links are in it: only to the demo's own computer.
-        "GET":            (404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
-        "GET from loopback": (200, 200,  200,   200,   200,   200,   200,   200,   200,   200),
+        "GET":            (404,   404,   404,   404,   404,   404,   404,   404,
+                           404,   404,   404),
+        "GET from loopback": (200,   200,   200,   200,   200,   200,   200,   200,
+                              200,   200,   200),
     },
     "api:openapi-json": {
-        "GET":            (200,   200,   200,   200,   200,   200,   200,   200,   200,   200),
+        "GET":            (200,   200,   200,   200,   200,   200,   200,   200,
+                           200,   200,   200),
     },
     "api:api-root": {
-        "GET":            (404,   404,   404,   404,   404,   404,   404,   404,   404,   404),
+        "GET":            (404,   404,   404,   404,   404,   404,   404,   404,
+                           404,   404,   404),
     },
 }
 
 # API operations, by OpenAPI path and method; bodies are in API_BODIES.
 API = {
-    # column:             anon   reporter staff resp  r-resp lead  r-lead admin desk  other
+    # column:             anon   reporter staff resp  undecl r-resp lead  r-lead admin desk  other
     "/api/v1/auth/token": {
-        "POST":           (401,   401,   200,   200,   200,   200,   200,   200,   200,   200),
-        "DELETE":         (401,   401,   204,   204,   204,   204,   204,   204,   204,   204),
+        "POST":           (401,   401,   200,   200,   200,   200,   200,   200,
+                           200,   200,   200),
+        "DELETE":         (401,   401,   204,   204,   204,   204,   204,   204,
+                           204,   204,   204),
     },
     "/api/v1/events/{event}": {
-        "GET":            (200,   200,   200,   200,   200,   200,   200,   200,   200,   200),
+        "GET":            (200,   200,   200,   200,   200,   200,   200,   200,
+                           200,   200,   200),
     },
     "/api/v1/events/{event}/reports": {
         # With a token, the report is taken by that staff member: only the event's own.
-        "POST":           (201,   201,   201,   201,   201,   201,   201,   404,   201,   404),
+        "POST":           (201,   201,   201,   201,   201,   201,   201,   201,
+                           404,   201,   404),
     },
     "/api/v1/receipt": {
-        "GET":            (401,   READ,  401,   401,   401,   401,   401,   401,   401,   401),
+        "GET":            (401,   READ,  401,   401,   401,   401,   401,   401,
+                           401,   401,   401),
     },
     "/api/v1/receipt/messages": {
-        "POST":           (401,   201,   401,   401,   401,   401,   401,   401,   401,   401),
+        "POST":           (401,   201,   401,   401,   401,   401,   401,   401,
+                           401,   401,   401),
     },
     "/api/v1/me": {
-        "GET":            (401,   401,   200,   200,   200,   200,   200,   200,   200,   200),
+        "GET":            (401,   401,   200,   200,   200,   200,   200,   200,
+                           200,   200,   200),
     },
     "/api/v1/reports": {
-        "GET":            (401,   401,   200,   200,   200,   200,   200,   200,   200,   200),
+        "GET":            (401,   401,   200,   200,   200,   200,   200,   200,
+                           200,   200,   200),
     },
     "/api/v1/reports/{report_id}": {
         # Staff took it: its status (200, no content), nothing more.
-        "GET":            (401,   401,   200,   READ,  404,   READ,  404,   404,   404,   404),
+        "GET":            (401,   401,   200,   READ,  409,   404,   READ,  404,
+                           404,   404,   404),
     },
     "/api/v1/cases": {
-        "GET":            (401,   401,   200,   200,   200,   200,   200,   200,   200,   200),
+        "GET":            (401,   401,   200,   200,   200,   200,   200,   200,
+                           200,   200,   200),
     },
     "/api/v1/cases/{case_id}": {
-        "GET":            (401,   401,   404,   READ,  404,   READ,  404,   404,   404,   404),
+        "GET":            (401,   401,   404,   READ,  409,   404,   READ,  404,
+                           404,   404,   404),
     },
     "/api/v1/cases/{case_id}/acknowledge": {
-        "POST":           (401,   401,   404,   READ,  404,   READ,  404,   404,   404,   404),
+        "POST":           (401,   401,   404,   READ,  409,   404,   READ,  404,
+                           404,   404,   404),
     },
     "/api/v1/cases/{case_id}/status": {
-        "POST":           (401,   401,   404,   READ,  404,   READ,  404,   404,   404,   404),
+        "POST":           (401,   401,   404,   READ,  409,   404,   READ,  404,
+                           404,   404,   404),
     },
     "/api/v1/cases/{case_id}/declaration": {
-        "POST":           (401,   401,   404,   READ,  404,   READ,  404,   404,   404,   404),
+        "POST":           (401,   401,   404,   READ,  READ,  404,   READ,  404,
+                           404,   404,   404),
     },
     "/api/v1/cases/{case_id}/recusal": {
-        "POST":           (401,   401,   404,   200,   404,   200,   404,   404,   404,   404),
+        "POST":           (401,   401,   404,   200,   200,   404,   200,   404,
+                           404,   404,   404),
     },
     "/api/v1/cases/{case_id}/owner": {
         # Taking the unowned case themselves.
-        "POST":           (401,   401,   404,   READ,  404,   READ,  404,   404,   404,   404),
+        "POST":           (401,   401,   404,   READ,  409,   404,   READ,  404,
+                           404,   404,   404),
     },
     "/api/v1/cases/{case_id}/categories": {
-        "POST":           (401,   401,   404,   READ,  404,   READ,  404,   404,   404,   404),
+        "POST":           (401,   401,   404,   READ,  409,   404,   READ,  404,
+                           404,   404,   404),
     },
     "/api/v1/cases/{case_id}/helpers": {
         # Adding the responder: the owner's or a lead's to do.
-        "POST":           (401,   401,   404,   409,   404,   READ,  404,   404,   404,   404),
+        "POST":           (401,   401,   404,   409,   409,   404,   READ,  404,
+                           404,   404,   404),
     },
     "/api/v1/cases/{case_id}/safety-steps": {
-        "POST":           (401,   401,   404,   201,   404,   201,   404,   404,   404,   404),
+        "POST":           (401,   401,   404,   201,   409,   404,   201,   404,
+                           404,   404,   404),
     },
     "/api/v1/cases/{case_id}/interim-actions": {
-        "POST":           (401,   401,   404,   201,   404,   201,   404,   404,   404,   404),
+        "POST":           (401,   401,   404,   201,   409,   404,   201,   404,
+                           404,   404,   404),
     },
     "/api/v1/cases/{case_id}/interim-actions/{action_id}/review": {
         # The lead took the action: someone else reviews it.
-        "POST":           (401,   401,   404,   READ,  404,   409,   404,   404,   404,   404),
+        "POST":           (401,   401,   404,   READ,  409,   404,   409,   404,
+                           404,   404,   404),
     },
     "/api/v1/cases/{case_id}/decisions": {
         # The world's case is new, with the lead's proposal waiting: no second one.
-        "GET":            (401,   401,   404,   READ,  404,   READ,  404,   404,   404,   404),
-        "POST":           (401,   401,   404,   409,   404,   409,   404,   404,   404,   404),
+        "GET":            (401,   401,   404,   READ,  409,   404,   READ,  404,
+                           404,   404,   404),
+        "POST":           (401,   401,   404,   409,   409,   404,   409,   404,
+                           404,   404,   404),
     },
     "/api/v1/cases/{case_id}/decisions/{decision_id}/approve": {
         # Nobody approves their own proposal.
-        "POST":           (401,   401,   404,   READ,  404,   409,   404,   404,   404,   404),
+        "POST":           (401,   401,   404,   READ,  409,   404,   409,   404,
+                           404,   404,   404),
     },
     "/api/v1/cases/{case_id}/decisions/{decision_id}/final": {
         # A new case cannot be decided.
-        "POST":           (401,   401,   404,   409,   404,   409,   404,   404,   404,   404),
+        "POST":           (401,   401,   404,   409,   409,   404,   409,   404,
+                           404,   404,   404),
     },
     "/api/v1/cases/{case_id}/decisions/{decision_id}/withdraw": {
         # Its proposer or a lead.
-        "POST":           (401,   401,   404,   409,   404,   READ,  404,   404,   404,   404),
+        "POST":           (401,   401,   404,   409,   409,   404,   READ,  404,
+                           404,   404,   404),
     },
     "/api/v1/cases/{case_id}/decisions/{decision_id}/appeal": {
         # Only a final decision is appealed.
-        "POST":           (401,   401,   404,   409,   404,   409,   404,   404,   404,   404),
+        "POST":           (401,   401,   404,   409,   409,   404,   409,   404,
+                           404,   404,   404),
     },
     "/api/v1/cases/{case_id}/decisions/{decision_id}/appeal/review": {
-        "POST":           (401,   401,   404,   404,   404,   404,   404,   404,   404,   404),
+        "POST":           (401,   401,   404,   404,   409,   404,   404,   404,
+                           404,   404,   404),
     },
     "/api/v1/cases/{case_id}/notes": {
-        "POST":           (401,   401,   404,   201,   404,   201,   404,   404,   404,   404),
+        "POST":           (401,   401,   404,   201,   409,   404,   201,   404,
+                           404,   404,   404),
+    },
+    "/api/v1/cases/{case_id}/accounts": {
+        "POST":           (401,   401,   404,   201,   409,   404,   201,   404,
+                           404,   404,   404),
+    },
+    "/api/v1/cases/{case_id}/respondents": {
+        "POST":           (401,   401,   404,   201,   409,   404,   201,   404,
+                           404,   404,   404),
+    },
+    "/api/v1/cases/{case_id}/links": {
+        "POST":           (401,   401,   404,   201,   409,   404,   201,   404,
+                           404,   404,   404),
+    },
+    "/api/v1/cases/{case_id}/summary": {
+        # The printable summary as JSON: leads only, audited as an export.
+        "GET":            (401,   401,   404,   404,   409,   404,   READ,  404,
+                           404,   404,   404),
+    },
+    "/api/v1/cases/{case_id}/attachments/{attachment_id}": {
+        "GET":            (401,   401,   404,   READ,  409,   404,   READ,  404,
+                           404,   404,   404),
+    },
+    "/api/v1/cases/{case_id}/access-log": {
+        "GET":            (401,   401,   404,   404,   409,   404,   200,   404,
+                           404,   404,   404),
     },
     "/api/v1/cases/{case_id}/messages": {
-        "POST":           (401,   401,   404,   201,   404,   201,   404,   404,   404,   404),
+        "POST":           (401,   401,   404,   201,   409,   404,   201,   404,
+                           404,   404,   404),
+    },
+    "/api/v1/receipt/replace": {
+        # Only the receipt's holder; the staff member who took the report saw it, and
+        # this is how the reporter takes it back.
+        "POST":           (401,   201,   401,   401,   401,   401,   401,   401,   401,   401),
     },
 }
 # fmt: on
@@ -460,6 +611,9 @@ API_BODIES = {
     ("POST", "/api/v1/cases/{case_id}/safety-steps"): {"step": "escort_offered"},
     ("POST", "/api/v1/cases/{case_id}/interim-actions"): {"text": "Asked him to leave."},
     ("POST", "/api/v1/cases/{case_id}/messages"): {"text": "A message from the matrix."},
+    ("POST", "/api/v1/cases/{case_id}/accounts"): {"given_by": "witness", "text": "I saw it."},
+    ("POST", "/api/v1/cases/{case_id}/respondents"): {"name": "Max Mustermann"},
+    ("POST", "/api/v1/cases/{case_id}/links"): {"code_name": "{linkable}", "kind": "related"},
 }
 # Method-key variants: different URL kwargs or request environment.
 VARIANTS = {
@@ -489,6 +643,9 @@ class World:
 
 def _build_world() -> World:
     cast = factories.personas()
+    # On the response team, alerted and sealed to, but yet to declare no conflict.
+    cast.undecided = factories.user("undecided", "Una", "Decided")
+    factories.member(cast.event, cast.undecided, Role.RESPONDER)
     submission = factories.file_report(
         cast.event,
         what_happened=f"{CANARY} was said at the party.",
@@ -501,6 +658,9 @@ def _build_world() -> World:
     case = report.case
     assert factories.recused(case) == {"offduty", "lead2"}
     factories.declared(case, cast.lead, cast.responder)
+    # Another case of the event both may read: the one they link this case to.
+    linkable = factories.file_report(cast.event, what_happened="Another incident.").report.case
+    factories.declared(linkable, cast.lead, cast.responder)
     decision = Decision(
         case=case,
         consequence="no_action",
@@ -551,6 +711,7 @@ def _build_world() -> World:
         "org_slug": cast.event.organisation.slug,
         "case_id": str(case.pk),
         "case_version": case.version,
+        "linkable": linkable.code_name,
         "report_id": str(report.pk),
         "attachment_id": str(report.attachments.get().pk),
         "action_id": interim.pk,
@@ -739,3 +900,31 @@ def test_a_signed_in_session_does_not_authenticate_the_api(client, world, db):
     case = world.ids["case_id"]
     assert client.get(f"/api/v1/cases/{case}").status_code == 401
     assert client.get("/api/v1/me").status_code == 401
+
+
+def test_every_case_page_action_is_an_api_operation(client, db):
+    """The README's promise, checked: each action of the case page (its own table, the
+    decision panel's, and what else the page offers) is an operation in the schema."""
+    from ombud.cases.actions import ACTIONS, PAGE_OPERATIONS  # noqa: PLC0415
+    from ombud.decisions.views import API_OPERATIONS  # noqa: PLC0415
+
+    schema = client.get("/api/v1/openapi.json").json()
+    operations = {
+        f"{method.upper()} {path}"
+        for path, methods in schema["paths"].items()
+        for method in methods
+    }
+    wanted = {
+        **{f"case page: {name}": action.api for name, action in ACTIONS.items()},
+        **{f"decision panel: {name}": operation for name, operation in API_OPERATIONS.items()},
+        **{f"case page: {name}": operation for name, operation in PAGE_OPERATIONS.items()},
+    }
+    missing = {what: operation for what, operation in wanted.items() if operation not in operations}
+    assert not missing, f"case-page actions with no API operation: {missing}"
+    # And each action on the page is in the table: the template posts only known actions.
+    template = (
+        Path(__file__).resolve().parents[2] / "src/ombud/cases/templates/cases/detail.html"
+    ).read_text()
+    posted = set(re.findall(r'name="action" value="([a-z_]+)"', template))
+    assert posted <= set(ACTIONS), posted - set(ACTIONS)
+    assert posted | {"declare"} == set(ACTIONS)

@@ -180,7 +180,7 @@ def _side(event, *, lead, admin, staff, responder) -> Side:
     submission = factories.file_report(
         event, what_happened=f"{CANARY} at {event.slug}", channel="in_person", taken_by=staff
     )
-    case = submission.report.case
+    case = factories.declared(submission.report.case, lead)  # the lead may read their own
     dead = OutboxMessage.objects.filter(subject_id=case.pk, recipient=lead).first()
     assert dead is not None, f"the lead of {event.slug} was not alerted"
     OutboxMessage.objects.filter(pk=dead.pk).update(
@@ -1191,6 +1191,9 @@ def test_script_payloads_are_shown_only_escaped(world, db):
     by_api = Report.objects.get(pk=api.json()["report_id"]).case_id
     by_staff = Report.objects.filter(taken_by=staffer).latest("received_at").case_id
     lead = _browser(world.conf.cookies["lead"])
+    lead_user = Membership.objects.get(event=event, user__username="lead").user
+    for case_id in (by_form, by_api, by_staff):
+        factories.declared(Case.objects.get(pk=case_id), lead_user)
     for action in ("note", "message"):
         done = lead.post(f"/staff/cases/{by_form}/", {"action": action, "text": _tagged(action)})
         assert done.status_code == 302, action

@@ -1,12 +1,9 @@
 import time
 
 from django.contrib import messages
-from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
-from django.db.models import F
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -17,14 +14,20 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from ombud.accounts import secondfactor
+from ombud.accounts import secondfactor, services
 from ombud.accounts.decorators import REAUTH_SECONDS, recent_auth_required
-from ombud.accounts.forms import CodeForm, ForgotPasswordForm, LoginForm, PasswordAgainForm
+from ombud.accounts.forms import (
+    ChangePasswordForm,
+    CodeForm,
+    ForgotPasswordForm,
+    LoginForm,
+    PasswordAgainForm,
+    SetPasswordForm,
+)
 from ombud.accounts.models import ApiToken
-from ombud.accounts.services import send_password_link
 from ombud.vault import holders, people
 from ombud.web import ratelimit
-from ombud.web.forms import NoLabelSuffix, posted
+from ombud.web.forms import posted
 
 
 class LoginView(auth_views.LoginView):
@@ -34,11 +37,20 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
+        if form.device is not None:
+            # Past the failed-sign-in limit the code came with the password: no second step.
+            otp_login(self.request, form.device)
         # The password unlocks the person's private key, for this session only.
         user = form.get_user()
         holders.stash(
             self.request, response, user, people.unlock(user, form.cleaned_data["password"])
         )
+        return response
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.throttled:
+            response.status_code = 429
         return response
 
 
@@ -49,10 +61,6 @@ class LogoutView(auth_views.LogoutView):
         return response
 
 
-class SetPasswordForm(NoLabelSuffix, auth_forms.SetPasswordForm):
-    pass
-
-
 class SetPasswordView(auth_views.PasswordResetConfirmView):
     """A password chosen from an e-mailed link, without the old one: a new key pair.
 
@@ -61,13 +69,7 @@ class SetPasswordView(auth_views.PasswordResetConfirmView):
     """
 
     template_name = "accounts/set_password.html"
-    form_class = SetPasswordForm
-
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        people.replace(form.user, form.cleaned_data["new_password1"])
-        ApiToken.objects.filter(user=form.user).delete()  # they carry the old key
-        return response
+    form_class = SetPasswordForm  # its save() is services.reset_password
 
     success_url = reverse_lazy("accounts:login")
     post_reset_login = False
@@ -82,7 +84,7 @@ def forgot_password(request):
         for user in user_model.objects.filter(
             email__iexact=form.cleaned_data["email"], is_active=True
         ):
-            send_password_link(user)
+            services.send_password_link(user)
         # The same answer whether or not the address is known.
         return render(request, "accounts/forgot_password_sent.html")
     return render(request, "accounts/forgot_password.html", {"form": form})
@@ -139,7 +141,7 @@ def setup_2fa(request):
         device = secondfactor.start_enrolment(request.user)
     form = CodeForm(posted(request))
     if request.method == "POST" and form.is_valid():
-        codes = secondfactor.confirm_enrolment(device, form.cleaned_data["code"])
+        codes = services.enrol_second_factor(device, form.cleaned_data["code"])
         if codes is not None:
             otp_login(request, device)
             return render(
@@ -189,11 +191,7 @@ def security(request):
     user = request.user
     action = request.POST.get("action") if request.method == "POST" else None
     if action == "sign_out_everywhere":
-        with transaction.atomic():
-            get_user_model().objects.filter(pk=user.pk).update(
-                session_generation=F("session_generation") + 1
-            )
-            ApiToken.objects.filter(user=user).delete()
+        services.sign_out_everywhere(user)
         logout(request)
         return redirect("accounts:login")
     return render(
@@ -213,17 +211,13 @@ def security(request):
 @require_http_methods(["GET", "HEAD", "POST"])
 def recovery_codes(request):
     if request.method == "POST":
-        codes = secondfactor.new_recovery_codes(request.user)
+        codes = services.renew_recovery_codes(request.user)
         return render(
             request,
             "accounts/recovery_codes.html",
             {"codes": codes, "next": reverse("accounts:security")},
         )
     return render(request, "accounts/recovery_codes_confirm.html")
-
-
-class ChangePasswordForm(NoLabelSuffix, auth_forms.PasswordChangeForm):
-    pass
 
 
 @login_required
@@ -233,13 +227,9 @@ def change_password(request):
     """Knowing the old password keeps access: the same key, wrapped anew."""
     form = ChangePasswordForm(request.user, posted(request))
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            form.save()
-            people.rewrap(
-                request.user, form.cleaned_data["old_password"], form.cleaned_data["new_password1"]
-            )
-            # A new password ends what the old one started elsewhere.
-            ApiToken.objects.filter(user=request.user).delete()
+        services.change_password(
+            request.user, form.cleaned_data["old_password"], form.cleaned_data["new_password1"]
+        )
         update_session_auth_hash(request, form.user)
         messages.success(request, _("Password changed. Your access to cases is unchanged."))
         return redirect("accounts:security")

@@ -5,8 +5,10 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from ombud.api import auth, cases, decisions, intake, receipt
+from ombud.api import auth, case_actions, cases, decisions, intake, receipt
 from ombud.api.errors import ApiError
+from ombud.cases.services import access
+from ombud.cases.services.work import CaseActionError, StaleCase
 from ombud.vault.errors import KeyUnavailable, VaultError
 
 log = logging.getLogger(__name__)
@@ -27,12 +29,40 @@ api.add_router("", auth.router)
 api.add_router("", intake.router)
 api.add_router("", receipt.router)
 api.add_router("", cases.router)
+api.add_router("", case_actions.router)
 api.add_router("", decisions.router)
 
 
 @api.exception_handler(ApiError)
 def _api_error(request, exc):
-    return api.create_response(request, {"detail": exc.detail}, status=exc.status)
+    return api.create_response(request, exc.body(), status=exc.status)
+
+
+# The door's answers (cases.services.access), wherever an endpoint asked it.
+@api.exception_handler(access.CaseNotFound)
+def _not_found(request, exc):
+    return api.create_response(request, {"detail": _("Not found.")}, status=404)
+
+
+@api.exception_handler(access.DeclarationRequired)
+def _declaration_required(request, exc):
+    body = {
+        "detail": _(
+            "Declare that you have no conflict of interest in this case first: "
+            "POST /api/v1/cases/%(case)s/declaration (or /recusal if you have one)."
+        )
+        % {"case": exc.case.pk},
+        "code": "declaration_required",
+        "case_id": str(exc.case.pk),
+    }
+    return api.create_response(request, body, status=409)
+
+
+# A refused action: the service's reason, which never quotes content.
+@api.exception_handler(CaseActionError)
+def _refused(request, exc):
+    code = "stale" if isinstance(exc, StaleCase) else "refused"
+    return api.create_response(request, {"detail": str(exc), "code": code}, status=409)
 
 
 @api.exception_handler(ValidationError)
@@ -64,7 +94,7 @@ def _too_big(request, exc):
 @api.exception_handler(KeyUnavailable)
 def _key_unavailable(request, exc):
     # The caller may read the case, but their key does not open it (yet).
-    return api.create_response(request, {"detail": str(exc)}, status=409)
+    return api.create_response(request, {"detail": str(exc), "code": "key_unavailable"}, status=409)
 
 
 @api.exception_handler(VaultError)

@@ -4,12 +4,11 @@ from ninja import Router, Schema, Status
 from ninja.security import HttpBearer
 from pydantic import ConfigDict, Field
 
-from ombud.accounts import secondfactor
+from ombud.accounts import secondfactor, services, signin
 from ombud.accounts.models import ApiToken
 from ombud.api.errors import ApiError
 from ombud.api.schemas import NoNul
-from ombud.vault import holders, people
-from ombud.web import ratelimit
+from ombud.vault import holders
 
 router = Router(tags=["auth"])
 
@@ -53,7 +52,8 @@ class Credentials(Schema):
         default=None,
         max_length=20,
         description="The code from the authenticator app (or a recovery code): required for "
-        "responders, incident leads and organiser admins.",
+        "responders, incident leads and organiser admins, and for everyone after too many "
+        "failed sign-ins for the account.",
     )
 
 
@@ -67,27 +67,59 @@ class Detail(Schema):
     detail: str
 
 
-@router.post("/auth/token", response={200: TokenOut, 401: Detail, 429: Detail}, auth=None)
+_RESPONSES = {
+    401: {"description": "Wrong username or password, or a missing or wrong `otp`."},
+    429: {
+        "description": "Too many failed sign-ins for this account (from this address, or "
+        "from anywhere). Until the limit ends only the password together with a valid `otp` "
+        "gets a token, and every failure gets this same answer, whichever part was wrong. "
+        "Also sent after a wrong code, when the authenticator wants a few seconds' wait."
+    },
+}
+
+
+@router.post(
+    "/auth/token",
+    response={200: TokenOut, 401: Detail, 429: Detail},
+    auth=None,
+    openapi_extra={"responses": _RESPONSES},
+)
 def issue_token(request, credentials: Credentials):
-    """Exchange a username and password for a bearer token (valid 12 hours)."""
-    if ratelimit.exceeded_login(request, credentials.username):
-        return Status(429, {"detail": _("Too many failed sign-ins; wait a few minutes.")})
-    user = authenticate(request, username=credentials.username, password=credentials.password)
-    if user is None:
-        ratelimit.login_failed(request, credentials.username)
-        return Status(401, {"detail": _("Wrong username or password.")})
-    try:
-        second = (
-            secondfactor.verify(user, credentials.otp) if secondfactor.required_for(user) else True
-        )
-    except secondfactor.TooSoon:
-        return Status(429, {"detail": _("After a wrong code, wait a few seconds.")})
-    if second is None:
-        ratelimit.login_failed(request, credentials.username)
-        return Status(
-            401, {"detail": _("A second factor is needed: send the current code as 'otp'.")}
-        )
-    row, token = ApiToken.issue(user, people.unlock(user, credentials.password))
+    """Exchange a username and password (and `otp`) for a bearer token (valid 12 hours).
+
+    After too many failed sign-ins for an account, the password alone is refused
+    (429): send it together with `otp`, a current code, and the token is issued.
+    """
+    username, password = credentials.username, credentials.password
+    if signin.throttled(request, username):
+        try:
+            user, _device = signin.past_throttle(request, username, password, credentials.otp or "")
+        except signin.Throttled:
+            # The one answer to every failure past the limit (accounts.signin).
+            detail = _(
+                "Too many failed sign-ins for this account. To sign in now, send the "
+                "password together with the current code from the authenticator app as 'otp'."
+            )
+            return Status(429, {"detail": detail})
+    else:
+        user = authenticate(request, username=username, password=password)
+        if user is None:
+            signin.failed(request, username)
+            return Status(401, {"detail": _("Wrong username or password.")})
+        try:
+            second = (
+                secondfactor.verify(user, credentials.otp)
+                if secondfactor.required_for(user)
+                else True
+            )
+        except secondfactor.TooSoon:
+            return Status(429, {"detail": _("After a wrong code, wait a few seconds.")})
+        if second is None:
+            signin.failed(request, username)
+            return Status(
+                401, {"detail": _("A second factor is needed: send the current code as 'otp'.")}
+            )
+    row, token = services.issue_token(user, password)
     return Status(200, {"token": token, "expires_at": row.expires_at.isoformat()})
 
 
@@ -95,5 +127,5 @@ def issue_token(request, credentials: Credentials):
 def revoke_token(request):
     """Revoke the token used for this request."""
     token = request.headers.get("Authorization", "").partition(" ")[2].strip()
-    ApiToken.objects.for_token(token).delete()
+    services.revoke_token(request.user, token)
     return Status(204, None)

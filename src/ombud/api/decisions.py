@@ -8,9 +8,9 @@ from ninja import Router, Schema
 from ninja import Status as Reply
 from pydantic import ConfigDict, Field
 
-from ombud.api.cases import Detail, _run, _visible_case
 from ombud.api.errors import ApiError
-from ombud.api.schemas import text
+from ombud.api.schemas import answers, text
+from ombud.cases.services import access
 from ombud.decisions.models import Appeal, Consequence, Decision
 from ombud.decisions.services import appeals, decide, panel
 from ombud.decisions.services.decide import IDENTITY_LIMIT, TEXT_LIMIT
@@ -78,33 +78,37 @@ class DecisionOut(Schema):
     reporter_comments: list[str]
     appeal: AppealOut | None
 
+    @classmethod
+    def of(cls, item: panel.DecisionView) -> "DecisionOut":
+        """From the decision panel's view of one decision, opened for the caller."""
+        decision = item.decision
+        appeal = item.appeal
+        return cls(
+            id=decision.pk,
+            consequence=decision.consequence,
+            state=decision.state,
+            ban_until=decision.ban_until,
+            proposed_by=decision.proposed_by.username,
+            proposed_at=decision.proposed_at,
+            approved_by=[a.by.username for a in item.approvals],
+            rule_met=item.satisfied,
+            reasoning=item.content.get("reasoning", ""),
+            to_respondent=item.content.get("to_respondent", ""),
+            to_reporter=item.content.get("to_reporter", ""),
+            shown_to_reporter=decision.shown_to_reporter,
+            reporter_comments=[text for _at, text in item.comments],
+            appeal=AppealOut(
+                outcome=appeal.appeal.outcome, grounds=appeal.grounds, review=appeal.review
+            )
+            if appeal
+            else None,
+        )
 
-def _out(case, user, decision_id) -> dict:
+
+def _out(case, user, decision_id) -> "DecisionOut":
     for item in panel.build(case, user).decisions:
         if item.decision.pk == decision_id:
-            decision = item.decision
-            return {
-                "id": decision.pk,
-                "consequence": decision.consequence,
-                "state": decision.state,
-                "ban_until": decision.ban_until,
-                "proposed_by": decision.proposed_by.username,
-                "proposed_at": decision.proposed_at,
-                "approved_by": [a.by.username for a in item.approvals],
-                "rule_met": item.satisfied,
-                "reasoning": item.content.get("reasoning", ""),
-                "to_respondent": item.content.get("to_respondent", ""),
-                "to_reporter": item.content.get("to_reporter", ""),
-                "shown_to_reporter": decision.shown_to_reporter,
-                "reporter_comments": [text for _at, text in item.comments],
-                "appeal": {
-                    "outcome": item.appeal.appeal.outcome,
-                    "grounds": item.appeal.grounds,
-                    "review": item.appeal.review,
-                }
-                if item.appeal
-                else None,
-            }
+            return DecisionOut.of(item)
     raise ApiError(404, _("Not found."))
 
 
@@ -116,91 +120,89 @@ def _decision(case, decision_id) -> Decision:
     return decision
 
 
-@router.get("/cases/{case_id}/decisions", response={200: list[DecisionOut], 404: Detail})
+@router.get("/cases/{case_id}/decisions", response=answers({200: list[DecisionOut]}, body=False))
 def list_decisions(request, case_id: UUID):
     """The case's decisions, newest first, with approvals, texts and any appeal."""
-    case = _visible_case(request.auth, case_id)
+    case = access.readable_case(request.auth, case_id)
     ids = [item.decision.pk for item in panel.build(case, request.auth).decisions]
     return Reply(200, [_out(case, request.auth, pk) for pk in ids])
 
 
-@router.post("/cases/{case_id}/decisions", response={201: DecisionOut, 404: Detail, 409: Detail})
+@router.post("/cases/{case_id}/decisions", response=answers({201: DecisionOut}))
 def propose(request, case_id: UUID, body: ProposeIn):
     """Propose a decision; it becomes final once the event's approval rule is met."""
-    case = _visible_case(request.auth, case_id)
-    decision = _run(
-        lambda: decide.propose(
-            case,
-            by=request.auth,
-            consequence=body.consequence,
-            texts={
-                "reasoning": body.reasoning,
-                "to_respondent": body.to_respondent,
-                "to_reporter": body.to_reporter,
-            },
-            identity=body.respondent.dict(),
-            ban_until=body.ban_until,
-            show_to_reporter=body.show_to_reporter,
-        )
+    case = access.readable_case(request.auth, case_id)
+    decision = decide.propose(
+        case,
+        by=request.auth,
+        consequence=body.consequence,
+        texts={
+            "reasoning": body.reasoning,
+            "to_respondent": body.to_respondent,
+            "to_reporter": body.to_reporter,
+        },
+        identity=body.respondent.dict(),
+        ban_until=body.ban_until,
+        show_to_reporter=body.show_to_reporter,
     )
     return Reply(201, _out(case, request.auth, decision.pk))
 
 
 @router.post(
     "/cases/{case_id}/decisions/{decision_id}/approve",
-    response={200: DecisionOut, 404: Detail, 409: Detail},
+    response=answers({200: DecisionOut}, body=False),
 )
 def approve(request, case_id: UUID, decision_id: UUID):
     """Approve someone else's proposal."""
-    case = _visible_case(request.auth, case_id)
-    _run(lambda: decide.approve(_decision(case, decision_id), by=request.auth))
+    case = access.readable_case(request.auth, case_id)
+    decide.approve(_decision(case, decision_id), by=request.auth)
     return Reply(200, _out(case, request.auth, decision_id))
 
 
 @router.post(
     "/cases/{case_id}/decisions/{decision_id}/final",
-    response={200: DecisionOut, 404: Detail, 409: Detail},
+    response=answers({200: DecisionOut}),
 )
 def make_final(request, case_id: UUID, decision_id: UUID, body: FinalIn):
     """Make a proposal whose rule is met final: the case is decided."""
-    case = _visible_case(request.auth, case_id)
+    case = access.readable_case(request.auth, case_id)
     decision = _decision(case, decision_id)
-    _run(lambda: decide.make_final(decision, by=request.auth, expected_version=body.version))
+    decide.make_final(decision, by=request.auth, expected_version=body.version)
     case.refresh_from_db()
     return Reply(200, _out(case, request.auth, decision_id))
 
 
 @router.post(
     "/cases/{case_id}/decisions/{decision_id}/withdraw",
-    response={200: DecisionOut, 404: Detail, 409: Detail},
+    response=answers({200: DecisionOut}, body=False),
 )
 def withdraw(request, case_id: UUID, decision_id: UUID):
     """Withdraw a proposal (its proposer or a lead)."""
-    case = _visible_case(request.auth, case_id)
-    _run(lambda: decide.withdraw(_decision(case, decision_id), by=request.auth))
+    case = access.readable_case(request.auth, case_id)
+    decide.withdraw(_decision(case, decision_id), by=request.auth)
     return Reply(200, _out(case, request.auth, decision_id))
 
 
 @router.post(
     "/cases/{case_id}/decisions/{decision_id}/appeal",
-    response={200: DecisionOut, 404: Detail, 409: Detail},
+    response=answers({200: DecisionOut}),
 )
 def appeal(request, case_id: UUID, decision_id: UUID, body: AppealIn):
     """Record the respondent's appeal against a final decision."""
-    case = _visible_case(request.auth, case_id)
-    _run(lambda: appeals.record(_decision(case, decision_id), body.grounds, by=request.auth))
+    case = access.readable_case(request.auth, case_id)
+    appeals.record(_decision(case, decision_id), body.grounds, by=request.auth)
     return Reply(200, _out(case, request.auth, decision_id))
 
 
 @router.post(
     "/cases/{case_id}/decisions/{decision_id}/appeal/review",
-    response={200: DecisionOut, 404: Detail, 409: Detail},
+    response=answers({200: DecisionOut}),
 )
 def review(request, case_id: UUID, decision_id: UUID, body: ReviewIn):
     """Uphold or overturn an appeal (someone who neither proposed nor approved)."""
-    case = _visible_case(request.auth, case_id)
+    case = access.readable_case(request.auth, case_id)
     found = Appeal.objects.filter(decision=_decision(case, decision_id)).first()
     if found is None:
         raise ApiError(404, _("Not found."))
-    _run(lambda: appeals.review(found, body.outcome, body.reasoning, by=request.auth))
+    appeals.review(found, body.outcome, body.reasoning, by=request.auth)
     return Reply(200, _out(case, request.auth, decision_id))

@@ -13,7 +13,16 @@ from ombud.api.errors import ApiError
 from ombud.api.schemas import Refusal, text
 from ombud.cases.models import STAFF_CHANNELS, Channel
 from ombud.events.models import Event
-from ombud.intake.services import FIELD_LIMITS, MAX_EXCLUDED_STAFF, ReportInput, submit_report
+from ombud.intake import throttle
+from ombud.intake.services import (
+    FIELD_LIMITS,
+    MAX_EXCLUDED_STAFF,
+    SUBMISSION_KEY_MAX,
+    SUBMISSION_KEY_MIN,
+    ReportInput,
+    submit_report,
+    valid_submission_key,
+)
 from ombud.staff.queries import membership_for, on_duty_publicly
 from ombud.vault import receipts
 from ombud.web import ratelimit
@@ -143,9 +152,10 @@ def event_info(request, event: str):
     auth=None,
 )
 def submit(request, event: str, body: ReportIn):
-    """File a report. With an ``Idempotency-Key`` header, a resend of the same report
-    returns the first answer instead of filing it twice. With a staff member's bearer
-    token the report is recorded as taken by them."""
+    """File a report. With an ``Idempotency-Key`` header (22 to 128 characters, random:
+    at least 128 bits), a resend of the same report returns the first answer instead of
+    filing it twice. With a staff member's bearer token the report is recorded as taken
+    by them, and a resend gets the receipt back for 15 minutes only."""
     if request.content_type != "application/json":
         # A cross-site form cannot send JSON without a preflight: this keeps
         # other sites from filing reports through their visitors' browsers.
@@ -161,9 +171,16 @@ def submit(request, event: str, body: ReportIn):
     elif body.channel:
         raise ApiError(422, _("Only staff signed in with a token can set the channel."))
     key = request.headers.get("Idempotency-Key", "")
-    if key and not (8 <= len(key) <= 128 and key.isascii() and key.isprintable()):
-        raise ApiError(422, _("Idempotency-Key must be 8 to 128 printable ASCII characters."))
-    if taken_by is None and ratelimit.exceeded("report", request):
+    if key and not valid_submission_key(key):
+        raise ApiError(
+            422,
+            _(
+                "Idempotency-Key must be %(min)d to %(max)d printable ASCII characters: "
+                "a random value of at least 128 bits, such as a random UUID."
+            )
+            % {"min": SUBMISSION_KEY_MIN, "max": SUBMISSION_KEY_MAX},
+        )
+    if taken_by is None and ratelimit.exceeded(throttle.API, request):
         raise ApiError(429, _("Too many reports from this address. Please ask a staff member."))
     data = body.model_dump()
     submission = submit_report(
@@ -181,7 +198,7 @@ def submit(request, event: str, body: ReportIn):
         submission_key=key,
     )
     if taken_by is None:
-        ratelimit.hit("report", request)
+        ratelimit.hit(throttle.API, request)
     return Status(
         201,
         {

@@ -3,11 +3,12 @@ from uuid import UUID
 
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 from ombud.api.errors import ApiError
 from ombud.api.schemas import Refusal, text
 from ombud.cases.services import reporter
+from ombud.vault import receipts
 from ombud.web import ratelimit
 
 router = Router(tags=["reporter"])
@@ -42,6 +43,10 @@ class Detail(Schema):
 class AddInformation(Schema):
     model_config = ConfigDict(extra="forbid", strict=True)
     text: text(reporter.MESSAGE_LIMIT, required=True)
+
+
+class ReceiptReplaced(Schema):
+    receipt: str = Field(description="Shown once; the old receipt no longer works.")
 
 
 def _receipt_header(request) -> str:
@@ -98,3 +103,18 @@ def add_information(request, body: AddInformation):
     except reporter.UnknownReceipt:
         raise _unknown(request) from None
     return Status(201, {"detail": _("Added. The response team has been told.")})
+
+
+@router.post(
+    "/receipt/replace",
+    response={201: ReceiptReplaced, 401: Detail, 404: Detail, 429: Detail},
+    auth=None,
+)
+def replace(request):
+    """A new receipt for one's own report; the old one stops working at once. For a
+    reporter whose receipt someone else saw, e.g. the staff member who took it down."""
+    try:
+        new = reporter.replace_receipt(_receipt_header(request))
+    except reporter.UnknownReceipt:
+        raise _unknown(request) from None
+    return Status(201, {"receipt": receipts.display(new)})

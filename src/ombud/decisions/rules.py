@@ -11,8 +11,8 @@ from django.utils.translation import ngettext
 
 from ombud.cases import rules as case_rules
 from ombud.cases.models import Status
-from ombud.decisions.models import ApprovalRule, Consequence
-from ombud.staff.models import CASE_ROLES, Role
+from ombud.decisions.models import ApprovalRule, Consequence, Decision
+from ombud.staff.models import Role
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,43 @@ def is_satisfied(rule: Rule, approvals) -> bool:
 
 
 def works_cases(user, event) -> bool:
-    return case_rules.role_in(user, event) in CASE_ROLES
+    return case_rules.works_cases(user, event)
+
+
+def _why_not_decide(user, case) -> str:
+    if not works_cases(user, case.event):
+        return _("Only the event's response team can do that.")
+    if case.status == Status.CLOSED:
+        return _("This case is closed. Reopen it before deciding anything.")
+    return ""
+
+
+def why_not_propose(user, case, decisions) -> str:
+    """``decisions``: the case's decisions (Decision rows). "" when a proposal may be made."""
+    if reason := _why_not_decide(user, case):
+        return reason
+    if case.status == Status.NEW:
+        return _("Acknowledge the case before proposing a decision.")
+    if case.status == Status.DECIDED or any(d.state == Decision.State.FINAL for d in decisions):
+        return _("This case already has a final decision.")
+    if any(d.state == Decision.State.PROPOSED for d in decisions):
+        return _("A proposal is already waiting for approval: approve or withdraw it first.")
+    return ""
+
+
+def why_not_approve(user, decision, approvals) -> str:
+    """``approvals``: the decision's Approval rows. "" when ``user`` may approve it."""
+    if reason := _why_not_decide(user, decision.case):
+        return reason
+    if decision.state == Decision.State.FINAL:
+        return _("This decision is already final.")
+    if decision.state != Decision.State.PROPOSED:
+        return _("This proposal was withdrawn.")
+    if decision.proposed_by_id == user.pk:
+        return _("You proposed this decision: someone else has to approve it.")
+    if any(a.by_id == user.pk for a in approvals):
+        return _("You have already approved this decision.")
+    return ""
 
 
 def may_make_final(user, case) -> bool:

@@ -9,8 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ombud.cases.queries import cases_visible_to
-from ombud.cases.services import team
+from ombud.cases.services import access
 from ombud.cases.services.work import CaseActionError
 from ombud.decisions import forms, rules
 from ombud.decisions.models import Appeal, Consequence, Decision
@@ -27,11 +26,9 @@ ASK_A_LEAD = "ask_a_lead"
 
 
 def _visible_case(request, case_id):
-    case = get_object_or_404(cases_visible_to(request.user).select_related("event"), pk=case_id)
-    if team.needs_declaration(case, request.user):
-        # Nothing of the case before they declare no conflict: the case page asks.
-        raise Http404
-    return case
+    # Through the door: a case they may not see is a 404, one they have not declared
+    # no conflict in sends them to the case page, which asks (cases.middleware).
+    return access.readable_case(request.user, case_id)
 
 
 def _decision_of(case, form) -> Decision:
@@ -150,6 +147,18 @@ def _review(decision, form, user):
 
 
 review = _decision_action(forms.ReviewForm, _review, _("Appeal reviewed."))
+
+# The decision panel's actions on the case page, each with the same action in the API
+# (the access matrix checks that every one exists; cases.actions lists the others).
+_DECISION = "/api/v1/cases/{case_id}/decisions/{decision_id}"
+API_OPERATIONS = {
+    "decisions:propose": "POST /api/v1/cases/{case_id}/decisions",
+    "decisions:approve": f"POST {_DECISION}/approve",
+    "decisions:make_final": f"POST {_DECISION}/final",
+    "decisions:withdraw": f"POST {_DECISION}/withdraw",
+    "decisions:appeal": f"POST {_DECISION}/appeal",
+    "decisions:review": f"POST {_DECISION}/appeal/review",
+}
 
 
 @login_required

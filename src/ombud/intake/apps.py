@@ -11,4 +11,5 @@ class IntakeConfig(AppConfig):
         from ombud.intake.services import forget_resend_boxes  # noqa: PLC0415
         from ombud.notify import worker  # noqa: PLC0415
 
-        worker.register(forget_resend_boxes, timedelta(minutes=10))
+        # Often enough that a staff-taken report's box (15 minutes) is gone soon after.
+        worker.register(forget_resend_boxes, timedelta(minutes=5))

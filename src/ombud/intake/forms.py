@@ -6,17 +6,23 @@ from django.utils.translation import gettext_lazy as _
 
 from ombud.cases.forms import AttachmentsField
 from ombud.cases.models import STAFF_CHANNELS, Channel, LawEnforcement, Relation
-from ombud.intake.services import FIELD_LIMITS, ReportInput
+from ombud.intake import throttle
+from ombud.intake.services import (
+    FIELD_LIMITS,
+    SUBMISSION_KEY_MAX,
+    SUBMISSION_KEY_MIN,
+    ReportInput,
+)
 from ombud.staff.models import Membership
 from ombud.web.forms import Form
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 YES_NO_UNSURE = [("yes", _("Yes")), ("no", _("No")), ("unsure", _("I don't know"))]
-_SUBMISSION_KEY = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
+_SUBMISSION_KEY = re.compile(rf"^[A-Za-z0-9_-]{{{SUBMISSION_KEY_MIN},{SUBMISSION_KEY_MAX}}}$")
 
 
 def new_submission_key() -> str:
-    return secrets.token_urlsafe(24)
+    return secrets.token_urlsafe(24)  # 32 characters, 192 bits
 
 
 def _text(label, name, *, help_text="", rows=None):
@@ -128,6 +134,9 @@ class ReportForm(Form):
     )
     attachments = AttachmentsField(label=_("Photos or files (optional)"))
     submission_key = forms.CharField(widget=forms.HiddenInput, required=False)
+    # When the form was loaded, signed (intake.throttle). Whatever comes back is
+    # never an error: at worst the report draws on the ordinary budget.
+    loaded = forms.Field(widget=forms.HiddenInput, required=False)
 
     def __init__(self, event, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -143,10 +152,15 @@ class ReportForm(Form):
         ]
         if not self.is_bound:
             self.initial.setdefault("submission_key", new_submission_key())
+            self.initial.setdefault("loaded", throttle.stamp())
 
     def clean_submission_key(self):
+        # A key that is not one of ours only loses the resend guarantee, never the report.
         key = self.cleaned_data["submission_key"]
         return key if _SUBMISSION_KEY.match(key or "") else ""
+
+    def clean_loaded(self):
+        return throttle.loaded_at(self.cleaned_data["loaded"])
 
     def report_input(self, **extra) -> ReportInput:
         data = self.cleaned_data

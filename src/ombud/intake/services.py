@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ombud.audit import services as audit
@@ -22,7 +23,7 @@ from ombud.notify import services as notify
 from ombud.staff import roster
 from ombud.vault import receipts
 from ombud.vault import services as vault
-from ombud.vault.errors import VaultError
+from ombud.vault.errors import Tampered
 from ombud.vault.models import KeyWrap
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,12 @@ assert set(FIELD_LIMITS) == set(Report.SEALED_FIELDS)
 MAX_EXCLUDED_STAFF = 50
 # How long a resent form (a lost reply on bad Wi-Fi) gets its first receipt back.
 RESEND_WINDOW = timedelta(hours=24)
+# A staff member saw the receipt they took down: it is handed back to them only
+# long enough to survive a lost reply, never later (docs/security.md §2).
+STAFF_RESEND_WINDOW = timedelta(minutes=15)
+# Submission (Idempotency) keys: at least 128 bits' worth of characters, because
+# together with the content they are all that opens a resend box.
+SUBMISSION_KEY_MIN, SUBMISSION_KEY_MAX = 22, 128
 
 
 @dataclass
@@ -59,6 +66,25 @@ class ReportInput:
     channel: str = Channel.WEB
     taken_by: object = None
     attachments: list = field(default_factory=list)  # of attachments.CheckedFile
+
+
+def valid_submission_key(key: str) -> bool:
+    return (
+        SUBMISSION_KEY_MIN <= len(key) <= SUBMISSION_KEY_MAX and key.isascii() and key.isprintable()
+    )
+
+
+def resend_window(report) -> timedelta:
+    return STAFF_RESEND_WINDOW if report.taken_by_id else RESEND_WINDOW
+
+
+@dataclass(frozen=True)
+class _Resend:
+    """What a resend must repeat to get the first receipt back: its key and its content."""
+
+    key: str
+    fingerprint: str
+    digest: str
 
 
 @dataclass
@@ -87,20 +113,25 @@ def _content_fingerprint(data: ReportInput) -> str:
 
 def submit_report(event, data: ReportInput, *, submission_key: str = "") -> Submission:
     """File a report. Sent twice with the same key and content, it is filed once."""
-    submission_digest = None
+    resend = None
     if submission_key:
-        submission_digest = receipts.keyed_digest(
-            "submission", f"{event.pk}:{submission_key}:{_content_fingerprint(data)}"
-        )
-        repeated = _repeat_of(submission_digest, submission_key)
+        if not valid_submission_key(submission_key):
+            raise ValueError(
+                f"submission keys are {SUBMISSION_KEY_MIN} to {SUBMISSION_KEY_MAX} "
+                "printable ASCII characters"
+            )
+        fingerprint = _content_fingerprint(data)
+        digest = receipts.keyed_digest("submission", f"{event.pk}:{submission_key}:{fingerprint}")
+        resend = _Resend(submission_key, fingerprint, digest)
+        repeated = _repeat_of(resend)
         if repeated:
             return repeated
     for attempt in range(4):
         try:
-            return _file(event, data, submission_digest, submission_key, long_name=attempt >= 2)
+            return _file(event, data, resend, long_name=attempt >= 2)
         except IntegrityError:
             # Either the same form arrived twice at once, or a code name clashed.
-            repeated = submission_digest and _repeat_of(submission_digest, submission_key)
+            repeated = resend and _repeat_of(resend)
             if repeated:
                 return repeated
             if attempt == 3:
@@ -108,27 +139,36 @@ def submit_report(event, data: ReportInput, *, submission_key: str = "") -> Subm
     raise AssertionError("unreachable")
 
 
-def _repeat_of(submission_digest: str, submission_key: str) -> Submission | None:
-    report = Report.objects.filter(submission_digest=submission_digest).first()
-    if report is None or report.resend_box is None:
+def _repeat_of(resend: _Resend) -> Submission | None:
+    report = Report.objects.filter(submission_digest=resend.digest).first()
+    if report is None:
         return None
-    if report.received_at < timezone.now() - RESEND_WINDOW:
-        # Too old to hand back: forget it, so the resend is filed as a new report.
+    fresh = report.received_at >= timezone.now() - resend_window(report)
+    receipt = _opened(resend, report) if fresh and report.resend_box is not None else None
+    if receipt is None:
+        # Too old (or unopenable) to hand back: forget it, so the resend is filed as a new report.
         with transaction.atomic():
             Report.objects.filter(pk=report.pk).update(resend_box=None, submission_digest=None)
-        return None
-    try:
-        receipt = receipts.open_resend(submission_key, report.pk, report.resend_box)
-    except VaultError:
         return None
     with transaction.atomic():
         audit.record(Actor.reporter(), "receipt.reissued", report, event_id=report.event_id)
     return Submission(report, receipt, repeated=True)
 
 
+def _opened(resend: _Resend, report) -> str | None:
+    try:
+        return receipts.open_resend(resend.key, resend.fingerprint, report.pk, report.resend_box)
+    except Tampered:
+        return None  # sealed by an earlier version of the box: it cannot be handed back
+
+
 def forget_resend_boxes(now) -> int:
-    """Housekeeping: after a day a resent form files a new report, and the box goes."""
-    stale = Report.objects.filter(received_at__lt=now - RESEND_WINDOW, resend_box__isnull=False)
+    """Housekeeping: after its window (a day; 15 minutes when staff took the report
+    down) a resent form files a new report, and the box goes."""
+    stale = Report.objects.filter(resend_box__isnull=False).filter(
+        Q(received_at__lt=now - RESEND_WINDOW)
+        | Q(taken_by__isnull=False, received_at__lt=now - STAFF_RESEND_WINDOW)
+    )
     if not stale.exists():
         return 0
     with transaction.atomic():
@@ -188,7 +228,7 @@ def _roster_unchanged(event, version: int) -> bool:
     return rows.exists()
 
 
-def _file(event, data: ReportInput, submission_digest, submission_key, *, long_name) -> Submission:
+def _file(event, data: ReportInput, resend: _Resend | None, *, long_name) -> Submission:
     """Everything is decided, built and sealed first; the write transaction only inserts."""
     now = timezone.now()
     receipt = receipts.new_receipt()
@@ -216,10 +256,12 @@ def _file(event, data: ReportInput, submission_digest, submission_key, *, long_n
         law_enforcement=data.law_enforcement,
         reachable=bool(data.content.get("contact", "").strip()),
         receipt_digest=receipts.digest(receipt),
-        submission_digest=submission_digest,
+        submission_digest=resend.digest if resend else None,
     )
-    if submission_key:
-        report.resend_box = receipts.seal_for_resend(submission_key, report.id, receipt)
+    if resend:
+        report.resend_box = receipts.seal_for_resend(
+            resend.key, resend.fingerprint, report.id, receipt
+        )
     case_key, wraps = vault.new_keyring(
         case.pk, [*decided.readers, vault.ReceiptRecipient(receipt, report.id)]
     )

@@ -16,7 +16,7 @@ from ombud.cases.models import Attachment, Channel, Report
 from ombud.cases.services import reporter
 from ombud.decisions.services import reporter as outcomes
 from ombud.events.models import Event
-from ombud.intake import forms
+from ombud.intake import forms, throttle
 from ombud.intake.services import submit_report
 from ombud.staff.queries import membership_for
 from ombud.vault import receipts
@@ -68,7 +68,8 @@ def report(request, slug):
     form = forms.ReportForm(event, request.POST, request.FILES)
     if not form.is_valid():
         return _render_form(request, event, form, status=400)
-    if ratelimit.exceeded("report", request):
+    budget = throttle.form_budget(request, form.cleaned_data["loaded"])
+    if budget is None:
         # Nothing typed is lost: the form comes back, filled in, to send again later.
         return _render_form(request, event, form, status=429)
     try:
@@ -80,7 +81,7 @@ def report(request, slug):
     except VaultError:
         log.error("report could not be filed: the vault is unavailable")
         return _unavailable(request, event)
-    ratelimit.hit("report", request)
+    ratelimit.hit(budget, request)
     return _render_receipt(request, event, submission)
 
 
@@ -116,7 +117,7 @@ def staff_report(request, slug):
 
 
 def _followup_page(
-    request, view, receipt, *, add_form=None, sent=False, outcome=None, comment=None
+    request, view, receipt, *, add_form=None, sent=False, outcome=None, comment=None, replaced=False
 ):
     event = view.report.event
     comment = comment or {}
@@ -133,6 +134,9 @@ def _followup_page(
             "outcome": outcome,
             "comment_form": comment.get("form") or forms.OutcomeCommentForm(),
             "commented": comment.get("sent", False),
+            "replaced": replaced,
+            # The staff member who took it down saw the receipt: offer a new one first.
+            "taken_by_staff": view.report.taken_by_id is not None,
         },
         status=400 if comment.get("form") is not None else 200,
     )
@@ -149,9 +153,11 @@ def followup(request):
         return render(request, "intake/followup_start.html", {"form": form}, status=400)
     receipt = form.cleaned_data["receipt"]
     add_form = None
-    sent = False
+    sent = replaced = False
     action = request.POST.get("action")
     try:
+        if action == "replace":
+            receipt, replaced = reporter.replace_receipt(receipt), True
         if action == "file":
             return download(reporter.open_file(receipt, _uuid(request.POST.get("file"))))
         if action == "add":
@@ -183,6 +189,7 @@ def followup(request):
         sent=sent,
         outcome=outcome,
         comment=comment,
+        replaced=replaced,
     )
 
 

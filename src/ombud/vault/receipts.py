@@ -48,30 +48,41 @@ def matches(stored_digest: str, receipt: str) -> bool:
     return hmac.compare_digest(stored_digest, digest(receipt))
 
 
-_RESEND_INFO = b"ombud resend/1"
+# Version 2 binds the box to the report's content too; a version-1 box (key only)
+# no longer opens, and the resend is filed as a new report.
+_RESEND_INFO = b"ombud resend/2"
 
 
-def _resend_key(submission_key: str, report_id) -> bytes:
-    # Keyed with the server's lookup key too: a client may pick a guessable
-    # Idempotency-Key, and the database alone must never open the box.
+def _resend_key(submission_key: str, content_fingerprint: str, report_id) -> bytes:
+    # Keyed with the server's lookup key, so the database alone never opens a box,
+    # and bound to the content, so the database *and* the key file do not either:
+    # enumerating Idempotency-Keys opens nothing without the report's exact words.
     secret = hmac.new(
-        keys.load().lookup_key, f"resend\0{submission_key}".encode(), hashlib.sha256
+        keys.load().lookup_key,
+        f"resend\0{submission_key}\0{content_fingerprint}".encode(),
+        hashlib.sha256,
     ).digest()
     return crypto.derive_key(secret, salt=report_id.bytes, info=_RESEND_INFO)
 
 
-def seal_for_resend(submission_key: str, report_id, receipt: str) -> bytes:
-    """The receipt, sealed under the reporter's one-off submission key.
+def seal_for_resend(
+    submission_key: str, content_fingerprint: str, report_id, receipt: str
+) -> bytes:
+    """The receipt, sealed under the reporter's one-off submission key and their content.
 
     Only someone sending the same form again (same key, same content) can
-    open it, and only for a day (``intake.services.RESEND_WINDOW``).
+    open it, and only for a while (``intake.services.resend_window``).
     """
     return crypto.seal(
-        _resend_key(submission_key, report_id), receipt.encode(), f"resend|{report_id}".encode()
+        _resend_key(submission_key, content_fingerprint, report_id),
+        receipt.encode(),
+        f"resend|{report_id}".encode(),
     )
 
 
-def open_resend(submission_key: str, report_id, box: bytes) -> str:
+def open_resend(submission_key: str, content_fingerprint: str, report_id, box: bytes) -> str:
     return crypto.open_sealed(
-        _resend_key(submission_key, report_id), box, f"resend|{report_id}".encode()
+        _resend_key(submission_key, content_fingerprint, report_id),
+        box,
+        f"resend|{report_id}".encode(),
     ).decode()

@@ -15,7 +15,12 @@ LIMITS = {
     # Allowed requests per window of seconds, by scope. A venue NAT puts
     # thousands of attendees behind one address: these stop floods, never a
     # reporter, and a refused report is shown again, ready to resend.
-    "report": (300, 600),
+    # Reports draw on separate budgets (intake.throttle): a flood through the
+    # API cannot lock the form's reporters out, nor a flood of the form those
+    # who took a moment to write (forms loaded 10 s or more before sending).
+    "report-api": (120, 600),
+    "report-form": (300, 600),
+    "report-form-late": (100, 600),
     # Only receipts that match nothing count; a valid receipt always opens.
     "receipt-miss": (100, 600),
     # Password guessing: per account from one address (a venue NAT shares one, so
@@ -85,9 +90,15 @@ def _login_keys(request, username: str):
 
 
 def exceeded_login(request, username: str) -> bool:
+    """Too many failed sign-ins for this account, from this address or from anywhere.
+
+    Past it, signing in takes the password and a second factor together
+    (``accounts.signin``); the re-authentication page waits instead.
+    """
     return any(exceeded(scope, key) for scope, key in _login_keys(request, username))
 
 
 def login_failed(request, username: str) -> None:
+    """Count one failed sign-in against the account, from this address and in all."""
     for scope, key in _login_keys(request, username):
         hit(scope, key)

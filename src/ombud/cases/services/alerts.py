@@ -15,9 +15,11 @@ they are the last one left; then the fallback contact is.
 
 from datetime import timedelta
 
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from ombud.audit import services as audit
 from ombud.cases.models import Recusal
 from ombud.cases.services.recusal import tag_for
 from ombud.notify import services as notify
@@ -122,3 +124,15 @@ def unwanted(messages) -> list:
         for m in messages
         if m.subject_id and m.recipient_id and (m.subject_id, tag_for(m.recipient_id)) in recused
     ]
+
+
+@transaction.atomic
+def retry(message, case, *, by) -> None:
+    """Send a dead-lettered alert about ``case`` again, from its first attempt."""
+    OutboxMessage.objects.filter(pk=message.pk, state=OutboxMessage.State.DEAD).update(
+        state=OutboxMessage.State.PENDING,
+        attempts=0,
+        next_attempt_at=timezone.now(),
+        last_error="",
+    )
+    audit.record(by, "alert.retried", message, event_id=case.event_id)

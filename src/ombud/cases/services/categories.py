@@ -8,8 +8,7 @@ from ombud.audit import services as audit
 from ombud.cases import rules
 from ombud.cases.models import Case, Category, TimelineEntry
 from ombud.cases.services import timeline
-from ombud.cases.services.work import CaseActionError, bump
-from ombud.staff.models import CASE_ROLES
+from ombud.cases.services.work import CaseActionError, bump, refuse
 
 MAX_CATEGORIES = 40
 
@@ -25,6 +24,10 @@ def add_defaults(event) -> None:
 def set_for_event(event, names: list[str], *, by) -> list[str]:
     """The event's categories become ``names``, in that order. A category still given
     to a case is kept (listed last) rather than taken from it; those are returned."""
+    if not rules.may_manage_categories(by, event):
+        raise CaseActionError(
+            _("Only the event's incident leads and organisers set its categories.")
+        )
     wanted = list(dict.fromkeys(n.strip()[:80] for n in names if n.strip()))
     if len(wanted) > MAX_CATEGORIES:
         raise CaseActionError(_("At most %(n)d categories, please.") % {"n": MAX_CATEGORIES})
@@ -49,8 +52,7 @@ def set_for_event(event, names: list[str], *, by) -> list[str]:
 
 @transaction.atomic
 def set_for_case(case: Case, category_ids, *, by, expected_version: int | None = None) -> None:
-    if rules.role_in(by, case.event) not in CASE_ROLES:
-        raise CaseActionError(_("Only the response team sets a case's categories."))
+    refuse(rules.why_not_work_on(by, case))
     chosen = list(Category.objects.filter(event=case.event, pk__in=list(category_ids)))
     if len(chosen) != len(set(category_ids)):
         raise CaseActionError(_("Choose among this event's categories."))

@@ -24,7 +24,7 @@ from ombud.audit import services as audit
 from ombud.cases.models import Case, Message, Recusal, Status
 from ombud.cases.queries import cases_visible_to
 from ombud.cases.services import recusal
-from ombud.cases.services.access import case_key
+from ombud.cases.services.access import upkeep_key
 from ombud.cases.services.recusal import tag_for
 from ombud.events.models import Event, VaultMode
 from ombud.staff import roster
@@ -170,7 +170,7 @@ def _grant_missing(case, holder) -> int:
         )
     if not people and recovery is None:
         return 0
-    return _grant(case, case_key(case, holder), holder, people, recovery=recovery)
+    return _grant(case, upkeep_key(case, holder), holder, people, recovery=recovery)
 
 
 def release_escrow(holder, *, event, limit: int = BATCH) -> int:

@@ -9,17 +9,14 @@ from ombud.audit import services as audit
 from ombud.cases import rules
 from ombud.cases.models import Case, CaseLink, TimelineEntry
 from ombud.cases.queries import cases_visible_to
-from ombud.cases.services import recusal, timeline
-from ombud.cases.services.access import case_key
-from ombud.cases.services.work import CaseActionError, ReportView
-from ombud.staff.models import CASE_ROLES
+from ombud.cases.services import access, recusal, timeline
+from ombud.cases.services.work import CaseActionError, ReportView, refuse
 
 
 def link(case: Case, other_code_name: str, kind: str, *, by) -> CaseLink:
     """Link ``case`` with the case of that code name (of the same event, visible to
     ``by``). Both case pages show the link."""
-    if rules.role_in(by, case.event) not in CASE_ROLES:
-        raise CaseActionError(_("Only the response team links cases."))
+    refuse(rules.why_not_work_on(by, case))
     if kind not in CaseLink.Kind.values:
         raise CaseActionError(_("Unknown kind of link."))
     other = (
@@ -38,7 +35,12 @@ def link(case: Case, other_code_name: str, kind: str, *, by) -> CaseLink:
             CaseLink.objects.create(case=other, other=case, kind=kind, by=by, at=now)
             for one, two in ((case, other), (other, case)):
                 timeline.add(
-                    one, TimelineEntry.Kind.LINKED, actor=by, at=now, link=kind, other=two.code_name
+                    one,
+                    TimelineEntry.Kind.LINKED,
+                    actor=by,
+                    at=now,
+                    link=kind,
+                    other_id=str(two.pk),
                 )
             audit.record(by, "case.linked", created, event_id=case.event_id)
     except IntegrityError:
@@ -47,8 +49,9 @@ def link(case: Case, other_code_name: str, kind: str, *, by) -> CaseLink:
 
 
 def linked_for(case: Case, viewer) -> list[dict]:
-    """The case's links as ``viewer`` may see them: a linked case they may not open is
-    counted, never named; the reports of a duplicate they may open are shown."""
+    """The case's links as ``viewer`` may see them: a linked case they may not see is
+    counted, never named; the reports of a duplicate are shown once they may read it
+    (declared no conflict in it too)."""
     visible = set(
         cases_visible_to(viewer)
         .filter(pk__in=case.links.values("other"))
@@ -58,14 +61,15 @@ def linked_for(case: Case, viewer) -> list[dict]:
     for found in case.links.select_related("other__event").order_by("at"):
         other = found.other
         if other.pk not in visible:
-            shown.append({"kind": found.kind, "case": None, "reports": []})
+            shown.append({"kind": found.kind, "case": None, "reports": [], "readable": False})
             continue
         reports = []
-        if found.kind == CaseLink.Kind.DUPLICATE:
-            opened = case_key(other, viewer)
+        readable = access.may_read(viewer, other)
+        if found.kind == CaseLink.Kind.DUPLICATE and readable:
+            opened = access.case_key(other, viewer)
             reports = [
                 ReportView(r, recusal.report_fields(r, opened))
                 for r in other.reports.order_by("received_at")
             ]
-        shown.append({"kind": found.kind, "case": other, "reports": reports})
+        shown.append({"kind": found.kind, "case": other, "reports": reports, "readable": readable})
     return shown

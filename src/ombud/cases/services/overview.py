@@ -1,7 +1,8 @@
 """An event at a glance for its leads, and what the next shift needs to know.
 
 Both count and list only the cases the viewer may see: a case someone is
-recused from is never shown or counted to them.
+recused from is never shown or counted to them. What happened on a case is
+shown only once they may read it (declared no conflict of interest).
 """
 
 from datetime import timedelta
@@ -11,7 +12,7 @@ from django.utils import timezone
 
 from ombud.cases.models import Status, TimelineEntry
 from ombud.cases.queries import cases_visible_to
-from ombud.cases.services import promises, team
+from ombud.cases.services import access, promises, team, timeline
 
 HANDOVER_HOURS = 12
 
@@ -40,13 +41,15 @@ def handover(event, viewer, *, hours: int = HANDOVER_HOURS) -> dict:
     """What happened on the cases during the last shift, case by case, and what is open."""
     since = timezone.now() - timedelta(hours=hours)
     cases = cases_visible_to(viewer).filter(event=event)
+    # What happened on a case is the case's: only for cases the viewer may read now.
     entries = (
-        TimelineEntry.objects.filter(case__in=cases, at__gte=since)
+        TimelineEntry.objects.filter(case__in=access.readable_cases(viewer), at__gte=since)
+        .filter(case__event=event)
         .select_related("case", "actor")
         .order_by("case__code_name", "at", "pk")
     )
     by_case: dict = {}
-    for entry in entries:
+    for entry in timeline.shown_to(viewer, entries):
         by_case.setdefault(entry.case, []).append(entry)
     open_cases = list(
         promises.with_last_update(cases.exclude(status=Status.CLOSED))
@@ -56,10 +59,12 @@ def handover(event, viewer, *, hours: int = HANDOVER_HOURS) -> dict:
     now = timezone.now()
     for case in open_cases:
         case.overdue = promises.overdue(case, now)
+    readable = set(access.readable_cases(viewer).filter(event=event).values_list("pk", flat=True))
     return {
         "since": since,
         "hours": hours,
         "happened": list(by_case.items()),
+        "to_declare": [case for case in open_cases if case.pk not in readable],
         "open_cases": open_cases,
         "to_review": list(team.interim_actions_awaiting_review(cases)),
     }

@@ -22,10 +22,10 @@ from django.utils import timezone
 from ombud.audit import services as audit
 from ombud.audit.services import Actor
 from ombud.cases.models import Case, Message, Recusal, Report
-from ombud.cases.services.access import server_case_key
 from ombud.events.models import VaultMode
 from ombud.staff import roster
 from ombud.vault import receipts
+from ombud.vault import services as vault
 from ombud.vault.models import KeyWrap, RecipientKind
 
 _NAMING_FIELDS = ("who", "who_description", "exclude_others")
@@ -209,7 +209,7 @@ def rescan_for_member(membership) -> int:
         recusals__user_tag=tag_for(membership.user_id)
     )
     for case in cases.prefetch_related("reports", "messages"):
-        case_key = server_case_key(case)
+        case_key = vault.open_as_server(case.pk)
         audit.record(Actor.system(), "case.scanned", case, event_id=case.event_id)
         reasons = {}
         for report in case.reports.all():

@@ -18,6 +18,7 @@ from ombud.events.models import Event
 from ombud.staff import roster
 from ombud.vault import receipts
 from ombud.vault import services as vault
+from ombud.vault.models import KeyWrap
 
 MESSAGE_LIMIT = 20_000
 
@@ -120,3 +121,29 @@ def add_information(receipt_text: str, text: str, files=()) -> Message:
         alerts.alert_reporter_added(case, recused)
         audit.record(Actor.reporter(), "message.created", message, event_id=case.event_id)
     return message
+
+
+def replace_receipt(receipt_text: str) -> str:
+    """A new receipt for the same report; the old one stops working at once.
+
+    For a reporter whose receipt someone else saw, above all the staff member
+    who took their report down. The case key is wrapped for the new receipt and
+    the old wrap deleted; the resend box, which holds the old receipt, goes too.
+    """
+    report, receipt = _find(receipt_text)
+    case_key = _case_key(report, receipt)
+    new = receipts.new_receipt()
+    old = vault.ReceiptRecipient(receipt, report.pk)
+    wraps = vault.wraps_for(case_key, [vault.ReceiptRecipient(new, report.pk)])
+    with transaction.atomic():
+        swapped = Report.objects.filter(pk=report.pk, receipt_digest=report.receipt_digest).update(
+            receipt_digest=receipts.digest(new), resend_box=None, submission_digest=None
+        )
+        if not swapped:
+            raise UnknownReceipt  # replaced a moment ago, by another request with it
+        KeyWrap.objects.filter(
+            keyring=report.case_id, recipient_kind=old.kind, recipient_ref=old.ref
+        ).delete()
+        KeyWrap.objects.bulk_create(wraps)
+        audit.record(Actor.reporter(), "receipt.replaced", report, event_id=report.event_id)
+    return new

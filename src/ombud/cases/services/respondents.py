@@ -18,8 +18,8 @@ from ombud.cases.models import Case, Respondent, RespondentTag, TimelineEntry
 from ombud.cases.queries import cases_visible_to
 from ombud.cases.services import timeline
 from ombud.cases.services.access import case_key
-from ombud.cases.services.work import CaseActionError
-from ombud.staff.models import CASE_ROLES
+from ombud.cases.services.recusal import tag_for
+from ombud.cases.services.work import CaseActionError, refuse
 from ombud.vault import identity
 
 PURPOSE = "repeat respondents"
@@ -33,8 +33,7 @@ class History:
 
 
 def record(case: Case, *, by, name="", badge="", email="", description="") -> Respondent:
-    if rules.role_in(by, case.event) not in CASE_ROLES:
-        raise CaseActionError(_("Only the response team records who was reported."))
+    refuse(rules.why_not_work_on(by, case))
     fields = {
         "name": name.strip()[:LIMIT],
         "badge": badge.strip()[:LIMIT],
@@ -73,7 +72,8 @@ def opened(case: Case, key) -> list[tuple]:
 
 
 def history(case: Case, viewer) -> History:
-    """Other cases of the organisation about the same person (any identifier in common)."""
+    """Other cases of the organisation about the same person (any identifier in common):
+    those the viewer may see, and how many more there are that they are not kept from."""
     tags = RespondentTag.objects.filter(respondent__case=case).values("tag")
     others = (
         Case.objects.filter(
@@ -82,6 +82,9 @@ def history(case: Case, viewer) -> History:
             respondents__tags__organisation_id=case.event.organisation_id,
         )
         .exclude(pk=case.pk)
+        # A case someone is recused from is not even counted for them: a count says
+        # "this person was reported again", which is the case's content.
+        .exclude(recusals__user_tag=tag_for(viewer.pk))
         .distinct()
     )
     visible = list(

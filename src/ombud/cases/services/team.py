@@ -1,8 +1,8 @@
 """The response team around a case: declaring no conflict (or recusing), owning
 and helping, keeping people safe, and interim actions taken on the spot.
 
-Callers pass a case they got from ``queries.cases_visible_to(by)``; who may do
-what within it is decided here, with ``rules``.
+Callers pass a case they got through the door (``services.access``); who may do
+what within it is decided by ``rules``.
 """
 
 from django.db import transaction
@@ -23,15 +23,11 @@ from ombud.cases.models import (
 )
 from ombud.cases.queries import cases_visible_to
 from ombud.cases.services import recusal, timeline
-from ombud.cases.services.access import case_key
-from ombud.cases.services.work import TEXT_LIMIT, CaseActionError, _clean_text, bump
-from ombud.staff.models import CASE_ROLES, Membership, Role
+from ombud.cases.services.access import case_key, upkeep_key
+from ombud.cases.services.work import TEXT_LIMIT, CaseActionError, bump, clean_text, refuse
+from ombud.staff.models import Membership
 
 REASON_LIMIT = 2_000
-
-
-def needs_declaration(case: Case, user) -> bool:
-    return not Declaration.objects.filter(case=case, user=user).exists()
 
 
 @transaction.atomic
@@ -49,7 +45,7 @@ def declare_no_conflict(case: Case, *, by) -> Declaration:
 def recuse_self(case: Case, *, by) -> None:
     """A conflict of interest, declared at any time, no reason asked: the person is
     kept away from the case from now on, their key wrap included."""
-    opened = case_key(case, by)
+    opened = upkeep_key(case, by)
     recusal.recuse(case, opened, {by.pk: Recusal.Reason.SELF})
     changes = {}
     if case.owner_id == by.pk:
@@ -75,19 +71,8 @@ def eligible_workers(case: Case) -> list:
     return [m.user for m in members if cases_visible_to(m.user).filter(pk=case.pk).exists()]
 
 
-def owner_left(case: Case) -> bool:
-    """The owner can no longer work the case (left the event, lost the role, recused)."""
-    return bool(case.owner_id) and not cases_visible_to(case.owner).filter(pk=case.pk).exists()
-
-
 def _may_assign(case: Case, by, assignee) -> None:
-    role = rules.role_in(by, case.event)
-    if role not in CASE_ROLES:
-        raise CaseActionError(_("Only the response team can own cases."))
-    if role != Role.LEAD and (assignee != by or (case.owner_id and not owner_left(case))):
-        raise CaseActionError(
-            _("Only an incident lead can give a case to someone else or take it over.")
-        )
+    refuse(rules.why_not_assign(by, case, assignee))
     if assignee not in eligible_workers(case):
         raise CaseActionError(
             _("%(person)s cannot work on this case (not on the team, or kept away from it).")
@@ -98,9 +83,9 @@ def _may_assign(case: Case, by, assignee) -> None:
 @transaction.atomic
 def assign_owner(case: Case, assignee, *, by, expected_version: int | None = None) -> Case:
     """``expected_version``: the case version the page showed; a stale one is refused."""
-    _may_assign(case, by, assignee)
     if case.owner_id == assignee.pk:
         return case
+    _may_assign(case, by, assignee)
     if expected_version is None:
         Case.objects.filter(pk=case.pk).update(owner=assignee, updated_at=timezone.now())
     else:
@@ -114,9 +99,7 @@ def assign_owner(case: Case, assignee, *, by, expected_version: int | None = Non
 
 @transaction.atomic
 def add_helper(case: Case, helper, *, by) -> None:
-    role = rules.role_in(by, case.event)
-    if role != Role.LEAD and case.owner_id != by.pk:
-        raise CaseActionError(_("The case's owner or an incident lead adds helpers."))
+    refuse(rules.why_not_add_helper(by, case))
     if helper not in eligible_workers(case):
         raise CaseActionError(
             _("%(person)s cannot work on this case (not on the team, or kept away from it).")
@@ -141,8 +124,7 @@ def record_safety_step(case: Case, kind: str, *, by, danger_reason: str = "") ->
     A referral (security, police) is recorded only when the reporter asked for it,
     or with a written reason why someone is in danger now - then it overrides.
     """
-    if rules.role_in(by, case.event) not in CASE_ROLES:
-        raise CaseActionError(_("Only the response team records safety steps."))
+    refuse(rules.why_not_work_on(by, case))
     if kind not in SafetyStep.Kind.values:
         raise CaseActionError(_("Unknown safety step."))
     danger_reason = (danger_reason or "").strip()[:REASON_LIMIT]
@@ -165,9 +147,8 @@ def record_safety_step(case: Case, kind: str, *, by, danger_reason: str = "") ->
 
 @transaction.atomic
 def record_interim_action(case: Case, text: str, *, by) -> InterimAction:
-    if rules.role_in(by, case.event) not in CASE_ROLES:
-        raise CaseActionError(_("Only the response team records interim actions."))
-    text = _clean_text(text)[:TEXT_LIMIT]
+    refuse(rules.why_not_work_on(by, case))
+    text = clean_text(text)[:TEXT_LIMIT]
     action = InterimAction(case=case, by=by, at=timezone.now())
     action.sealed = case_key(case, by).seal("interim", action.pk, {"text": text})
     action.save(force_insert=True)
@@ -182,10 +163,7 @@ def review_interim_action(case: Case, action_id, *, by) -> InterimAction:
     action = case.interim_actions.select_for_update().filter(pk=action_id).first()
     if action is None:
         raise CaseActionError(_("That interim action is not part of this case."))
-    if action.by_id == by.pk:
-        raise CaseActionError(_("Someone else on the team reviews what you did on the spot."))
-    if rules.role_in(by, case.event) not in CASE_ROLES:
-        raise CaseActionError(_("Only the response team reviews interim actions."))
+    refuse(rules.why_not_review_interim(by, action))
     if action.reviewed_at is None:
         action.reviewed_by, action.reviewed_at = by, timezone.now()
         action.save(update_fields=["reviewed_by", "reviewed_at"])

@@ -1,6 +1,14 @@
+"""Writing a case's timeline, and showing it to one reader.
+
+Entries hold no content. One kind names another case (a link): the entry keeps
+only that case's id, and ``shown_to`` names it to a reader who may see it,
+so a code name never reaches someone kept away from that case.
+"""
+
 from django.utils import timezone
 
 from ombud.cases.models import TimelineEntry
+from ombud.cases.queries import cases_visible_to
 
 
 def add(case, kind, *, actor=None, by_reporter=False, at=None, **detail) -> TimelineEntry:
@@ -12,3 +20,24 @@ def add(case, kind, *, actor=None, by_reporter=False, at=None, **detail) -> Time
         by_reporter=by_reporter,
         detail=detail,
     )
+
+
+def shown_to(viewer, entries) -> list[TimelineEntry]:
+    """The entries with ``shown_detail`` set for ``viewer``: the code name of a linked
+    case only if they may see that case (``describe`` reads it)."""
+    entries = list(entries)
+    linked = {e.detail.get("other_id") for e in entries if e.kind == TimelineEntry.Kind.LINKED} - {
+        None
+    }
+    names = dict(
+        cases_visible_to(viewer).filter(pk__in=linked).values_list("pk", "code_name")
+        if linked
+        else ()
+    )
+    names = {str(pk): name for pk, name in names.items()}
+    for entry in entries:
+        detail = dict(entry.detail)
+        if entry.kind == TimelineEntry.Kind.LINKED:
+            detail["other"] = names.get(detail.pop("other_id", None))
+        entry.shown_detail = detail
+    return entries

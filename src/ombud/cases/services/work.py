@@ -44,6 +44,12 @@ class CaseActionError(Exception):
     """An action that cannot be taken; the message is shown to the person who tried."""
 
 
+def refuse(reason: str) -> None:
+    """Raise a rule's reason for a refusal (``rules.why_not_*``); nothing when allowed."""
+    if reason:
+        raise CaseActionError(reason)
+
+
 class StaleCase(CaseActionError):
     def __init__(self):
         super().__init__(
@@ -179,10 +185,31 @@ def open_case(case: Case, *, by) -> CaseFile:
         reports=reports,
         notes=notes,
         messages=messages,
-        timeline=list(case.timeline.select_related("actor")),
+        timeline=timeline.shown_to(by, case.timeline.select_related("actor")),
         recusals=recusals,
         role=rules.role_in(by, case.event),
     )
+
+
+def read_report(case: Case, report_id, *, by) -> ReportView:
+    """One report of the case (the API's report view), decrypted for this request."""
+    report = case.reports.select_related("case", "event").get(pk=report_id)
+    opened = case_key(case, by)
+    files = attachments.described(report.attachments.all(), opened)
+    with transaction.atomic():
+        audit.record(by, "report.read", report, event_id=case.event_id)
+    return ReportView(report, recusal.report_fields(report, opened), files)
+
+
+def export(case: Case, *, by) -> CaseFile:
+    """The whole case for one of its leads to print or save (page or JSON): audited as an
+    export, on top of the read, since a copy now exists outside Ombud."""
+    if not rules.may_export(by, case):
+        raise CaseActionError(_("Only the event's incident leads export a case."))
+    case_file = open_case(case, by=by)
+    with transaction.atomic():
+        audit.record(by, "case.exported", case, event_id=case.event_id)
+    return case_file
 
 
 def bump(case: Case, expected_version: int, **changes) -> None:
@@ -272,7 +299,7 @@ def acknowledge(case: Case, *, by, expected_version: int) -> Case:
     return change_status(case, Status.ACKNOWLEDGED, by=by, expected_version=expected_version)
 
 
-def _clean_text(text: str) -> str:
+def clean_text(text: str) -> str:
     text = (text or "").strip()
     if not text:
         raise CaseActionError(_("Write something first."))
@@ -285,7 +312,7 @@ def _clean_text(text: str) -> str:
 
 @transaction.atomic
 def add_note(case: Case, text: str, *, by, files=()) -> Note:
-    text = _clean_text(text)
+    text = clean_text(text)
     now = timezone.now()
     note = Note(case=case, author=by, created_at=now)
     opened = case_key(case, by)
@@ -303,11 +330,10 @@ def add_note(case: Case, text: str, *, by, files=()) -> Note:
 @transaction.atomic
 def record_account(case: Case, given_by: str, text: str, *, by, person: str = "") -> Account:
     """An account the reporter, the person reported or a witness gave a staff member."""
-    if rules.role_in(by, case.event) not in CASE_ROLES:
-        raise CaseActionError(_("Only the response team records accounts."))
+    refuse(rules.why_not_work_on(by, case))
     if given_by not in Account.GivenBy.values:
         raise CaseActionError(_("Say who gave the account."))
-    text = _clean_text(text)
+    text = clean_text(text)
     account = Account(case=case, given_by=given_by, recorded_by=by, recorded_at=timezone.now())
     account.sealed = case_key(case, by).seal(
         "account", account.pk, {"text": text, "person": (person or "").strip()[:200]}
@@ -322,7 +348,7 @@ def record_account(case: Case, given_by: str, text: str, *, by, person: str = ""
 @transaction.atomic
 def message_reporter(case: Case, text: str, *, by, report=None) -> Message:
     """A message the reporter reads through their receipt."""
-    text = _clean_text(text)
+    text = clean_text(text)
     report = report or case.reports.order_by("received_at").first()
     if report is None or report.case_id != case.pk:
         raise CaseActionError(_("That report is not part of this case."))

@@ -37,6 +37,11 @@ def _locked_decision(decision) -> Decision:
     return Decision.objects.select_for_update().select_related("case__event").get(pk=decision.pk)
 
 
+def _refuse(reason: str) -> None:
+    if reason:
+        raise DecisionRefused(reason)
+
+
 def _require_case_worker(user, case) -> None:
     if not rules.works_cases(user, case.event):
         raise DecisionRefused(_("Only the event's response team can do that."))
@@ -77,15 +82,7 @@ def propose(
 ) -> Decision:
     """A proposed decision; it becomes final once the event's rule is met (``make_final``)."""
     case = _locked_case(case)
-    _require_case_worker(by, case)
-    _require_open_case(case)
-    _refuse_if_decided(case)
-    if case.status == Status.NEW:
-        raise DecisionRefused(_("Acknowledge the case before proposing a decision."))
-    if case.decisions.filter(state=Decision.State.PROPOSED).exists():
-        raise DecisionRefused(
-            _("A proposal is already waiting for approval: approve or withdraw it first.")
-        )
+    _refuse(rules.why_not_propose(by, case, list(case.decisions.all())))
     if consequence not in Consequence.values:
         raise DecisionRefused(_("Choose a consequence."))
     texts, identity = _check_texts(texts, identity)
@@ -120,16 +117,7 @@ def banlist_refusal() -> DecisionRefused:
 def approve(decision, *, by) -> Approval:
     decision = _locked_decision(decision)
     case = decision.case
-    _require_case_worker(by, case)
-    _require_open_case(case)
-    if decision.state == Decision.State.FINAL:
-        raise DecisionRefused(_("This decision is already final."))
-    if decision.state != Decision.State.PROPOSED:
-        raise DecisionRefused(_("This proposal was withdrawn."))
-    if decision.proposed_by_id == by.pk:
-        raise DecisionRefused(_("You proposed this decision: someone else has to approve it."))
-    if decision.approvals.filter(by=by).exists():
-        raise DecisionRefused(_("You have already approved this decision."))
+    _refuse(rules.why_not_approve(by, decision, list(decision.approvals.all())))
     try:
         with transaction.atomic():
             approval = Approval.objects.create(

@@ -2,8 +2,6 @@
 
 from dataclasses import dataclass, field
 
-from django.utils.translation import gettext as _
-
 from ombud.cases.models import Status
 from ombud.cases.services.access import case_key
 from ombud.decisions import rules
@@ -48,20 +46,8 @@ class Panel:
     rules: dict = field(default_factory=dict)
 
 
-def _why_not_propose(case, decisions) -> str:
-    if case.status == Status.CLOSED:
-        return _("This case is closed. Reopen it before deciding anything.")
-    if case.status == Status.NEW:
-        return _("Acknowledge the case before proposing a decision.")
-    if case.status == Status.DECIDED or any(d.state == Decision.State.FINAL for d in decisions):
-        return _("This case has a final decision.")
-    if any(d.state == Decision.State.PROPOSED for d in decisions):
-        return _("A proposal is waiting for approval.")
-    return ""
-
-
 def build(case, user) -> Panel:
-    """``case`` must come from ``cases_visible_to(user)``."""
+    """``case`` came through the door (``cases.services.access``)."""
     decisions = list(
         case.decisions.select_related("proposed_by", "closed_by")
         .prefetch_related("approvals__by")
@@ -69,8 +55,8 @@ def build(case, user) -> Panel:
     )
     event_rules = rules.rules_for(case.event)
     works = rules.works_cases(user, case.event)
-    why_not = _why_not_propose(case, decisions)
-    panel = Panel(may_propose=works and not why_not, why_not=why_not, rules=event_rules)
+    why_not = rules.why_not_propose(user, case, decisions)
+    panel = Panel(may_propose=not why_not, why_not=why_not if works else "", rules=event_rules)
     if not decisions:
         return panel
     key = case_key(case, user)
@@ -100,9 +86,7 @@ def build(case, user) -> Panel:
             ban=getattr(decision, "ban", None) if decision.is_ban else None,
         )
         if proposed and works and case.status != Status.CLOSED:
-            view.may_approve = decision.proposed_by_id != user.pk and all(
-                a.by_id != user.pk for a in approvals
-            )
+            view.may_approve = not rules.why_not_approve(user, decision, approvals)
             view.may_make_final = satisfied and rules.may_make_final(user, case)
             view.may_withdraw = rules.may_withdraw(user, decision)
         appeal = appeal_of.get(decision.pk)

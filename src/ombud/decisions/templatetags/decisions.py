@@ -2,7 +2,7 @@
 
 from django import template
 
-from ombud.cases.queries import cases_visible_to
+from ombud.cases.services import access
 from ombud.decisions import forms
 from ombud.decisions.services import panel
 from ombud.vault.errors import VaultError
@@ -26,12 +26,12 @@ def decision_summary(context):
 
 @register.inclusion_tag("decisions/panel.html", takes_context=True)
 def decision_panel(context):
-    """Renders nothing for anyone who may not see the case (the check is repeated here)."""
+    """Renders nothing for anyone who may not read the case (the door is asked again here)."""
     case, request = context.get("case"), context.get("request")
     empty = {"visible": False}
     if case is None or request is None:
         return empty
-    if not cases_visible_to(request.user).filter(pk=case.pk).exists():
+    if not access.may_read(request.user, case):
         return empty
     try:
         built = panel.build(case, request.user)

@@ -1,0 +1,499 @@
+"""What the response team's API answers and takes. Answers are built by these
+schemas from what the services return (a ``CaseFile`` opened for one reader, its
+views, the rows a service made), never assembled by hand in an endpoint."""
+
+from datetime import datetime
+from uuid import UUID
+
+from ninja import Schema
+from pydantic import ConfigDict, Field
+
+from ombud.api.schemas import NoNul, text
+from ombud.cases.models import Account, CaseLink, SafetyStep, Status
+from ombud.cases.services import team, work
+
+
+def _username(person) -> str | None:
+    return person.username if person else None
+
+
+class MeOut(Schema):
+    username: str
+    email: str
+    name: str
+    roles: dict[str, list[str]] = Field(description="Event slug → the caller's roles there.")
+    events: list[dict]
+
+
+def _report(item):
+    """The report row behind an item: a ``work.ReportView`` (opened) or the row itself."""
+    return item.report if isinstance(item, work.ReportView) else item
+
+
+class ReportSummary(Schema):
+    """A report in a list; ``access`` says what the caller may do with it."""
+
+    id: UUID
+    case_id: UUID
+    case_code_name: str
+    event: str
+    received_at: datetime
+    channel: str
+    status: str
+    urgent: bool
+    access: str = Field(description="'case' for case workers; 'status' for staff who took it.")
+
+    @staticmethod
+    def resolve_id(item) -> UUID:
+        return _report(item).pk
+
+    @staticmethod
+    def resolve_case_id(item) -> UUID:
+        return _report(item).case_id
+
+    @staticmethod
+    def resolve_case_code_name(item) -> str:
+        return _report(item).case.code_name
+
+    @staticmethod
+    def resolve_event(item) -> str:
+        return _report(item).event.slug
+
+    @staticmethod
+    def resolve_received_at(item) -> datetime:
+        return _report(item).received_at
+
+    @staticmethod
+    def resolve_channel(item) -> str:
+        return _report(item).channel
+
+    @staticmethod
+    def resolve_status(item) -> str:
+        return _report(item).case.status
+
+    @staticmethod
+    def resolve_urgent(item) -> bool:
+        return _report(item).case.urgent
+
+    @staticmethod
+    def resolve_access(item) -> str:
+        # Opened for a case worker; a bare row is what staff who took it may follow.
+        return "case" if isinstance(item, work.ReportView) else getattr(item, "access", "status")
+
+
+def _opened(field: str):
+    """A field only a case worker reads: null in the status that staff who took it see."""
+
+    def resolve(item):
+        return getattr(item.report, field) if isinstance(item, work.ReportView) else None
+
+    return staticmethod(resolve)
+
+
+class ReportOut(ReportSummary):
+    """One report as a case worker reads it (a ``work.ReportView``), or, for staff who
+    took it, its status only (the report row: everything else is null)."""
+
+    danger_now: bool | None = None
+    still_going_on: bool | None = None
+    reporter_relation: str | None = None
+    law_enforcement: str | None = None
+    content: dict | None = Field(
+        default=None, description="The report's fields; null for staff who only took it."
+    )
+    attachments: list[dict] = Field(
+        default_factory=list, description="id, name, type and size of each file."
+    )
+
+    resolve_danger_now = _opened("danger_now")
+    resolve_still_going_on = _opened("still_going_on")
+    resolve_reporter_relation = _opened("reporter_relation")
+    resolve_law_enforcement = _opened("law_enforcement")
+
+    @staticmethod
+    def resolve_content(item) -> dict | None:
+        return item.content if isinstance(item, work.ReportView) else None
+
+    @staticmethod
+    def resolve_attachments(item) -> list[dict]:
+        return _files(item.files) if isinstance(item, work.ReportView) else []
+
+
+def _files(files) -> list[dict]:
+    return [{k: f[k] for k in ("id", "name", "type", "size") if k in f} for f in files]
+
+
+class CaseSummary(Schema):
+    id: UUID
+    code_name: str
+    event: str
+    status: str
+    urgent: bool
+    created_at: datetime
+    updated_at: datetime
+    version: int
+    owner: str | None = Field(default=None, description="Username of the case's owner.")
+
+    @staticmethod
+    def resolve_event(case) -> str:
+        return case.event.slug
+
+    @staticmethod
+    def resolve_owner(case) -> str | None:
+        return _username(case.owner)
+
+
+class TimelineOut(Schema):
+    at: datetime
+    kind: str
+    actor: str | None
+    by_reporter: bool
+    detail: dict = Field(description="What changed; a linked case is named only if you may see it.")
+
+    @staticmethod
+    def resolve_actor(entry) -> str | None:
+        return _username(entry.actor)
+
+    @staticmethod
+    def resolve_detail(entry) -> dict:
+        return entry.shown_detail
+
+
+class NoteOut(Schema):
+    id: UUID
+    author: str
+    created_at: datetime
+    text: str
+    attachments: list[dict] = []
+
+    @staticmethod
+    def resolve_id(view) -> UUID:
+        return view.note.pk
+
+    @staticmethod
+    def resolve_author(view) -> str:
+        return view.note.author.username
+
+    @staticmethod
+    def resolve_created_at(view) -> datetime:
+        return view.note.created_at
+
+    @staticmethod
+    def resolve_attachments(view) -> list[dict]:
+        return _files(view.files)
+
+
+class MessageOut(Schema):
+    id: UUID
+    report_id: UUID
+    direction: str
+    author: str | None
+    created_at: datetime
+    text: str
+
+    @staticmethod
+    def resolve_id(view) -> UUID:
+        return view.message.pk
+
+    @staticmethod
+    def resolve_report_id(view) -> UUID:
+        return view.message.report_id
+
+    @staticmethod
+    def resolve_direction(view) -> str:
+        return view.message.direction
+
+    @staticmethod
+    def resolve_author(view) -> str | None:
+        return _username(view.message.author)
+
+    @staticmethod
+    def resolve_created_at(view) -> datetime:
+        return view.message.created_at
+
+
+class SafetyStepOut(Schema):
+    kind: str
+    by: str
+    at: datetime
+    override: bool = Field(description="Against the reporter's choice, for a present danger.")
+    reason: str
+
+    @classmethod
+    def of(cls, step, reason: str) -> "SafetyStepOut":
+        return cls(
+            kind=step.kind,
+            by=step.by.username,
+            at=step.at,
+            override=step.override,
+            reason=reason if step.override else "",
+        )
+
+
+class InterimActionOut(Schema):
+    id: UUID
+    by: str
+    at: datetime
+    text: str
+    review_due: datetime
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+
+    @classmethod
+    def of(cls, action, action_text: str) -> "InterimActionOut":
+        return cls(
+            id=action.pk,
+            by=action.by.username,
+            at=action.at,
+            text=action_text,
+            review_due=action.review_due,
+            reviewed_by=_username(action.reviewed_by),
+            reviewed_at=action.reviewed_at,
+        )
+
+
+class AccountOut(Schema):
+    id: UUID
+    given_by: str
+    person: str
+    text: str
+    recorded_by: str
+    recorded_at: datetime
+
+    @classmethod
+    def of(cls, account, said: dict) -> "AccountOut":
+        return cls(
+            id=account.pk,
+            given_by=account.given_by,
+            person=said.get("person", ""),
+            text=said["text"],
+            recorded_by=account.recorded_by.username,
+            recorded_at=account.recorded_at,
+        )
+
+
+class RespondentOut(Schema):
+    id: UUID
+    name: str
+    badge: str
+    email: str
+    description: str
+    recorded_by: str
+    recorded_at: datetime
+
+    @classmethod
+    def of(cls, respondent, who: dict) -> "RespondentOut":
+        return cls(
+            id=respondent.pk,
+            recorded_by=respondent.recorded_by.username,
+            recorded_at=respondent.recorded_at,
+            **{k: who.get(k, "") for k in ("name", "badge", "email", "description")},
+        )
+
+
+class LinkOut(Schema):
+    kind: str
+    case_id: UUID | None = Field(description="Null for a linked case you may not see.")
+    code_name: str | None
+    reports: list[dict] = Field(
+        default_factory=list,
+        description="The fields of a duplicate's reports, once you may read that case.",
+    )
+
+    @classmethod
+    def of(cls, shown: dict) -> "LinkOut":
+        other = shown["case"]
+        return cls(
+            kind=shown["kind"],
+            case_id=other.pk if other else None,
+            code_name=other.code_name if other else None,
+            reports=[view.content for view in shown["reports"]],
+        )
+
+
+class RecusedOut(Schema):
+    username: str
+    reason: str
+
+    @staticmethod
+    def resolve_username(view) -> str:
+        return view.user.username
+
+
+class _Opened:
+    """A case file opened for one reader and its links, read by ``CaseOut`` as one
+    object; anything else is the case's own (its summary fields)."""
+
+    def __init__(self, case_file: work.CaseFile, shown_links: list):
+        self.file = case_file
+        self.shown_links = shown_links
+
+    def __getattr__(self, name):
+        return getattr(self.file.case, name)
+
+
+class CaseOut(CaseSummary):
+    """The whole case file, opened for the caller (reading it is audited)."""
+
+    reports: list[ReportOut]
+    notes: list[NoteOut]
+    messages: list[MessageOut]
+    timeline: list[TimelineOut]
+    recused: list[RecusedOut]
+    allowed_statuses: list[str]
+    helpers: list[str] = []
+    categories: list[str] = []
+    safety_steps: list[SafetyStepOut] = []
+    interim_actions: list[InterimActionOut] = []
+    accounts: list[AccountOut] = []
+    respondents: list[RespondentOut] = []
+    links: list[LinkOut] = []
+
+    @classmethod
+    def of(cls, case_file: work.CaseFile, shown_links: list) -> "CaseOut":
+        """``shown_links``: the case's links as the reader may see them (``links.linked_for``)."""
+        return cls.from_orm(_Opened(case_file, shown_links))
+
+    @staticmethod
+    def resolve_reports(opened) -> list:
+        return opened.file.reports
+
+    @staticmethod
+    def resolve_notes(opened) -> list:
+        return opened.file.notes
+
+    @staticmethod
+    def resolve_messages(opened) -> list:
+        return opened.file.messages
+
+    @staticmethod
+    def resolve_timeline(opened) -> list:
+        return opened.file.timeline
+
+    @staticmethod
+    def resolve_recused(opened) -> list:
+        return opened.file.recusals
+
+    @staticmethod
+    def resolve_allowed_statuses(opened) -> list[str]:
+        return opened.file.allowed_statuses()
+
+    @staticmethod
+    def resolve_helpers(opened) -> list[str]:
+        return [helper.username for helper in opened.file.case.helpers.all()]
+
+    @staticmethod
+    def resolve_categories(opened) -> list[str]:
+        return [category.name for category in opened.file.case.categories.all()]
+
+    @staticmethod
+    def resolve_safety_steps(opened) -> list:
+        return [SafetyStepOut.of(*item) for item in opened.file.safety_steps]
+
+    @staticmethod
+    def resolve_interim_actions(opened) -> list:
+        return [InterimActionOut.of(*item) for item in opened.file.interim_actions]
+
+    @staticmethod
+    def resolve_accounts(opened) -> list:
+        return [AccountOut.of(*item) for item in opened.file.accounts]
+
+    @staticmethod
+    def resolve_respondents(opened) -> list:
+        return [RespondentOut.of(*item) for item in opened.file.respondents]
+
+    @staticmethod
+    def resolve_links(opened) -> list:
+        return [LinkOut.of(shown) for shown in opened.shown_links]
+
+
+class AccessLogOut(Schema):
+    at: datetime
+    who: str | None = Field(description="Username; null for the reporter or Ombud itself.")
+    actor: str = Field(description="user, reporter or system.")
+    what: str
+
+    @classmethod
+    def of(cls, entry: dict) -> "AccessLogOut":
+        return cls(
+            at=entry["at"],
+            who=_username(entry["who"]),
+            actor=entry["kind"],
+            what=str(entry["what"]),
+        )
+
+
+# --- what the actions take ------------------------------------------------------------
+
+
+class _Strict(Schema):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class VersionIn(_Strict):
+    version: int = Field(ge=1, description="The case version you saw; stale versions get 409.")
+
+
+class StatusIn(VersionIn):
+    # An enum accepts its string values only outside strict mode.
+    status: Status = Field(strict=False)
+    message: text(work.TEXT_LIMIT) = Field(
+        default="",
+        description="Closing message to the reporter: needed to close when they can be reached.",
+    )
+
+
+class TextIn(_Strict):
+    text: text(work.TEXT_LIMIT, required=True)
+
+
+class MessageIn(TextIn):
+    # A UUID arrives as a JSON string: strict mode would refuse every one.
+    report_id: UUID | None = Field(default=None, strict=False)
+
+
+class PersonIn(_Strict):
+    username: str = Field(min_length=1, max_length=150)
+    version: int | None = Field(
+        default=None, ge=1, description="For the owner: the case version you saw (stale → 409)."
+    )
+
+
+class CategoriesIn(_Strict):
+    categories: list[NoNul] = Field(max_length=40, description="Names of the event's categories.")
+    version: int | None = Field(
+        default=None, ge=1, description="The case version you saw (stale → 409)."
+    )
+
+
+class SafetyStepIn(_Strict):
+    step: SafetyStep.Kind = Field(strict=False)
+    reason: text(team.REASON_LIMIT) = Field(
+        default="", description="Why someone is in danger now (for an unasked referral)."
+    )
+
+
+class AccountIn(_Strict):
+    given_by: Account.GivenBy = Field(strict=False, description="Whose account it is.")
+    text: text(work.TEXT_LIMIT, required=True)
+    person: text(200) = Field(default="", description="Their name or how to tell them apart.")
+
+
+class RespondentIn(_Strict):
+    name: text(200) = ""
+    badge: text(200) = ""
+    email: text(200) = ""
+    description: text(2000) = ""
+
+
+class LinkIn(_Strict):
+    code_name: text(64, required=True) = Field(description="The other case's code name.")
+    kind: CaseLink.Kind = Field(default=CaseLink.Kind.DUPLICATE, strict=False)
+
+
+class DeskCheckIn(_Strict):
+    who: text(200, required=True) = Field(description="A name, badge number or e-mail address.")
+
+
+class DeskCheckOut(Schema):
+    answer: str = Field(description="no_match, or ask_a_lead: never who, why or until when.")

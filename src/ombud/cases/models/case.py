@@ -1,0 +1,204 @@
+"""Cases, the reports in them and who is kept away from them. Free text and
+identifying fields are sealed under the case key (``ombud.vault``); only what
+lists, alerts and counts need stays in the clear: status, urgency, choices,
+times and ids."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from ombud.events.models import Event
+
+
+class Status(models.TextChoices):
+    NEW = "new", pgettext_lazy("case status", "New")
+    ACKNOWLEDGED = "acknowledged", pgettext_lazy("case status", "Acknowledged")
+    INVESTIGATING = "investigating", pgettext_lazy("case status", "Investigating")
+    DECIDED = "decided", pgettext_lazy("case status", "Decided")
+    CLOSED = "closed", pgettext_lazy("case status", "Closed")
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Web form")
+    API = "api", _("API")
+    IN_PERSON = "in_person", _("In person, to a staff member")
+    PHONE = "phone", _("By phone, to a staff member")
+    EMAIL = "email", _("By e-mail, to a staff member")
+    WRITTEN = "written", _("In writing, handed to a staff member")
+
+
+STAFF_CHANNELS = (Channel.IN_PERSON, Channel.PHONE, Channel.EMAIL, Channel.WRITTEN)
+
+
+class Relation(models.TextChoices):
+    TARGET = "target", _("It happened to me")
+    WITNESS = "witness", _("I saw it happen")
+    ON_BEHALF = "on_behalf", _("I am reporting for someone else")
+
+
+class LawEnforcement(models.TextChoices):
+    YES = "yes", _("Yes, please involve them")
+    NO = "no", _("No")
+    NOT_NOW = "not_now", _("Not now — maybe later")
+
+
+class Case(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="cases")
+    code_name = models.CharField(_("code name"), max_length=64)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
+    urgent = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    # Bumped by every change, so two people acting on a stale page cannot overwrite each other.
+    version = models.PositiveIntegerField(default=1)
+    # One responder or lead answers for the case; others may help.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_cases",
+    )
+    helpers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="helped_cases"
+    )
+    categories = models.ManyToManyField("Category", blank=True, related_name="cases")
+    # The promise (services.promises) the owner and leads were last reminded of.
+    reminded_for = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("case")
+        constraints = [
+            models.UniqueConstraint(fields=["event", "code_name"], name="code_name_unique_in_event")
+        ]
+        indexes = [
+            models.Index(fields=["event", "status", "urgent", "created_at"]),
+            # The dashboard's buckets, newest first, across every event someone works.
+            models.Index(fields=["status", "urgent", "created_at"]),
+        ]
+
+    def __str__(self):
+        return self.code_name
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != Status.CLOSED
+
+
+class Category(models.Model):
+    """What kind of incident a case is about, as the event names its kinds."""
+
+    DEFAULTS = (
+        _("Harassment"),
+        _("Unwanted physical contact"),
+        _("Offensive comments"),
+        _("Photography or recording without consent"),
+        _("Stalking or following"),
+        _("Disruption of a talk or event"),
+        _("Other"),
+    )
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="categories")
+    name = models.CharField(_("name"), max_length=80)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["position", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "name"], name="category_unique_in_event")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Report(models.Model):
+    """What one reporter said, as they said it, sealed under the case key."""
+
+    FIELD_LABELS = {
+        "what_happened": _("What happened"),
+        "who": _("Who did it"),
+        "who_description": _("What they look like"),
+        "when": _("When"),
+        "where": _("Where"),
+        "circumstances": _("Circumstances"),
+        "others_involved": _("Others involved"),
+        "evidence_links": _("Links to evidence"),
+        "safety_concerns": _("Safety or retaliation concerns"),
+        "contact": _("Reporter's contact"),
+        "exclude_others": _("Staff to keep away"),
+    }
+    SEALED_FIELDS = tuple(FIELD_LABELS)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="reports")
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="reports")
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    received_at = models.DateTimeField()
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reports_taken",
+    )
+    danger_now = models.BooleanField(default=False)
+    still_going_on = models.BooleanField(null=True)
+    reporter_relation = models.CharField(max_length=16, choices=Relation.choices, blank=True)
+    law_enforcement = models.CharField(max_length=16, choices=LawEnforcement.choices, blank=True)
+    reachable = models.BooleanField(default=False, help_text="Contact details were given.")
+    sealed = models.BinaryField()
+    receipt_digest = models.CharField(max_length=64, unique=True)
+    # Lets a resent form (lost reply on bad Wi-Fi) get the same receipt, not a second report.
+    submission_digest = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    resend_box = models.BinaryField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("report")
+        indexes = [models.Index(fields=["taken_by", "received_at"])]
+
+    def __str__(self):
+        return f"report {self.id}"
+
+    @classmethod
+    def labelled(cls, content: dict) -> list[tuple[str, str]]:
+        """The answered fields of sealed content, in the form's order, with their labels."""
+        return [
+            (cls.FIELD_LABELS[name], content[name])
+            for name in cls.FIELD_LABELS
+            if content.get(name)
+        ]
+
+
+class Recusal(models.Model):
+    """Keeps one person away from one case: never alerted, never shown, never counted.
+
+    The person is stored only as a keyed tag (``services.recusal.tag_for``), and
+    who it is and why are sealed under the case key: a database dump alone does
+    not say which staff member a report names or was kept from.
+    """
+
+    class Reason(models.TextChoices):
+        NAMED = "named", _("Named in the report")
+        EXCLUDED = "excluded", _("Excluded by the reporter")
+        SELF = "self", _("Recused themselves")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="recusals")
+    user_tag = models.CharField(max_length=64)
+    sealed = models.BinaryField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("recusal")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "user_tag"], name="recused_once_by_tag")
+        ]
+
+    def __str__(self):
+        return f"recusal {self.pk}"

@@ -1,0 +1,104 @@
+"""The staff dashboard: the most pressing cases, what to do, who is on duty."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Exists, OuterRef
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ombud.cases import rules
+from ombud.cases.models import Case
+from ombud.cases.queries import cases_visible_to, dashboard_cases, reports_taken_by
+from ombud.cases.services import alerts, grants, promises, team
+from ombud.events.services import events_managed_by
+from ombud.notify import worker
+from ombud.notify.models import OutboxMessage
+from ombud.staff import rota
+from ombud.staff import rules as staff_rules
+from ombud.staff.queries import memberships_of
+
+# The dashboard shows the most pressing cases; "more" shows a longer list.
+DASHBOARD_LIMIT = 50
+DASHBOARD_MORE = 500
+
+
+@login_required
+def dashboard(request):
+    user = request.user
+    # Someone whose key opens cases others should read but cannot yet: open them.
+    granted = grants.grant_pending(user)
+    cases = promises.attach_last_update(
+        dashboard_cases(
+            cases_visible_to(user).select_related("event", "escalation", "owner"),
+            DASHBOARD_MORE if request.GET.get("more") else DASHBOARD_LIMIT + 1,
+        )
+    )
+    has_more = not request.GET.get("more") and len(cases) > DASHBOARD_LIMIT
+    cases = cases[:DASHBOARD_LIMIT] if has_more else cases
+    now = timezone.now()
+    for case in cases:
+        case.overdue = promises.overdue(case, now)
+    memberships = list(memberships_of(user))
+    retry_for = [
+        m.event for m in memberships if m.is_acknowledged and rules.may_retry_alert(user, m.event)
+    ]
+    # Who is on duty matters for events on now or soon, not for last year's.
+    rota_events = [
+        m.event
+        for m in memberships
+        if m.event.ends_on >= timezone.localdate() - timedelta(days=1)
+        and staff_rules.may_manage_rota(user, m.event)
+    ]
+    taken = reports_taken_by(user).select_related("case", "event").order_by("-received_at")
+    context = {
+        "cases": cases,
+        "has_more": has_more,
+        "to_review": team.interim_actions_awaiting_review(cases_visible_to(user))[:50],
+        "now": now,
+        "memberships": memberships,
+        # Actions for events on now, soon or just over; not for every past one.
+        "current": [
+            m
+            for m in memberships
+            if m.is_acknowledged and m.event.ends_on >= timezone.localdate() - timedelta(days=7)
+        ],
+        "unacknowledged": [m for m in memberships if not m.is_acknowledged],
+        "outdated": [m for m in memberships if m.is_acknowledged and not m.is_current],
+        "taken": taken[:50],
+        "managed_events": events_managed_by(user),
+        "rota": [(event, rota.on_duty_now(event), len(rota.gaps(event))) for event in rota_events],
+        "granted": granted,
+    }
+    if retry_for:
+        visible = cases_visible_to(user).filter(event__in=retry_for, pk=OuterRef("subject_id"))
+        context["dead_letters"] = (
+            OutboxMessage.objects.filter(state=OutboxMessage.State.DEAD)
+            .filter(Exists(visible))
+            .select_related("channel", "recipient")
+            .order_by("-created_at")[:50]
+        )
+        context["worker"] = worker.health()
+    return render(request, "cases/dashboard.html", context)
+
+
+@login_required
+@require_POST
+def retry_alert(request, message_id):
+    """A lead sends a dead-lettered alert about a case they work on again."""
+    message = get_object_or_404(
+        OutboxMessage,
+        pk=message_id,
+        state=OutboxMessage.State.DEAD,
+        subject_id__in=cases_visible_to(request.user).values("pk"),
+    )
+    case = Case.objects.select_related("event").get(pk=message.subject_id)
+    if not rules.may_retry_alert(request.user, case.event):
+        raise Http404
+    alerts.retry(message, case, by=request.user)
+    messages.success(request, _("The alert will be sent again in a moment."))
+    return redirect("cases:dashboard")
