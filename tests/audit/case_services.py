@@ -3,6 +3,7 @@ team, who can open it, and decisions."""
 
 from ombud.cases.models import Case, Category, Status
 from ombud.cases.services import (
+    alerts,
     attachments,
     categories,
     grants,
@@ -15,6 +16,7 @@ from ombud.cases.services import (
 from ombud.decisions.services import appeals, decide
 from ombud.decisions.services import reporter as decision_reporter
 from ombud.intake.services import submit_report
+from ombud.notify.models import OutboxMessage
 from ombud.staff.models import Role
 from tests import factories
 from tests.audit.catalogue import Call, audited, filed, fresh, keyed
@@ -52,6 +54,12 @@ def follow_up_with_the_receipt(cast):
     return Call(lambda: reporter.view(receipt))
 
 
+@audited(reporter.replace_receipt, "receipt.replaced@reporter")
+def replace_a_receipt_someone_saw(cast):
+    receipt = factories.file_report(cast.event).receipt
+    return Call(lambda: reporter.replace_receipt(receipt))
+
+
 @audited(reporter.open_file, "attachment.read@reporter")
 def download_ones_own_file(cast):
     submission = factories.file_report(cast.event, attachments=[FILE])
@@ -79,6 +87,27 @@ def comment_on_the_proposed_outcome(cast):
 def open_a_case(cast):
     case = _acknowledged(cast)
     return Call(lambda: work.open_case(fresh(case), by=keyed(cast.lead)), cast.lead)
+
+
+@audited(work.read_report, "report.read")
+def read_one_report(cast):
+    case = _acknowledged(cast)
+    report = case.reports.get()
+    return Call(lambda: work.read_report(fresh(case), report.pk, by=keyed(cast.lead)), cast.lead)
+
+
+@audited(work.export, "case.read", "case.exported")
+def export_a_case(cast):
+    case = _acknowledged(cast)
+    return Call(lambda: work.export(fresh(case), by=keyed(cast.lead)), cast.lead)
+
+
+@audited(alerts.retry, "alert.retried")
+def retry_an_alert_that_failed(cast):
+    case = filed(cast)
+    message = OutboxMessage.objects.filter(subject_id=case.pk).first()
+    OutboxMessage.objects.filter(pk=message.pk).update(state=OutboxMessage.State.DEAD)
+    return Call(lambda: alerts.retry(fresh(message), case, by=cast.lead), cast.lead)
 
 
 @audited(work.open_attachment, "attachment.read")
