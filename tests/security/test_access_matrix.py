@@ -559,7 +559,8 @@ API = {
     "/api/v1/receipt/replace": {
         # Only the receipt's holder; the staff member who took the report saw it, and
         # this is how the reporter takes it back.
-        "POST":           (401,   201,   401,   401,   401,   401,   401,   401,   401,   401),
+        "POST":           (401,   201,   401,   401,   401,   401,   401,   401,
+                           401,   401,   401),
     },
 }
 # fmt: on
