@@ -12,12 +12,17 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ombud.accounts.secondfactor import enrol_with_secret
+from ombud.audit.services import Actor
 from ombud.events.models import Event, Organisation, OrganiserAdmin
+from ombud.events.services import save_event
 from ombud.intake.services import FIELD_LIMITS, ReportInput, submit_report
-from ombud.staff.models import DutyShift, Membership, Role
+from ombud.staff import services as staff
+from ombud.staff.models import Role
 from ombud.vault import holders, people
 
 PASSWORD = "correct horse battery staple"
+# Who the audit log says set the test world up.
+SET_UP = Actor.system()
 # Every test user's authenticator secret (base32), so tests can sign in with a code.
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
@@ -66,26 +71,27 @@ def event(slug="conf", org=None, **extra):
     extra.setdefault("time_zone", "Europe/Berlin")
     extra.setdefault("code_of_conduct_text", "Be excellent to each other.")
     extra.setdefault("handling_guide", "Listen, write it down, keep people safe.")
-    return Event.objects.create(organisation=org or organisation(f"{slug}-org"), slug=slug, **extra)
+    created = Event(organisation=org or organisation(f"{slug}-org"), slug=slug, **extra)
+    # Through the service, as the manage pages create events: with default categories.
+    return save_event(created, by=SET_UP)
 
 
 def member(event, person, role=Role.STAFF, *, acknowledged=True, on_duty=True, **extra):
-    membership = Membership.objects.create(event=event, user=person, role=role, **extra)
+    """On the roster through the roster services, so joining re-checks access as it does
+    in the product; acknowledged by the person, on a shift that covers now."""
+    membership = staff.add_member(event, person, by=SET_UP, role=role, **extra)
     if acknowledged:
-        membership.coc_acknowledged_version = event.code_of_conduct_version
-        membership.guide_acknowledged_version = event.handling_guide_version
-        membership.acknowledged_at = timezone.now()
-        membership.save(
-            update_fields=[
-                "coc_acknowledged_version",
-                "guide_acknowledged_version",
-                "acknowledged_at",
-            ]
+        staff.acknowledge(
+            membership,
+            by=person,
+            coc_version=event.code_of_conduct_version,
+            guide_version=event.handling_guide_version,
         )
     if on_duty:
         now = timezone.now()
-        DutyShift.objects.create(
-            membership=membership,
+        staff.add_shift(
+            membership,
+            by=SET_UP,
             starts_at=now - timedelta(hours=2),
             ends_at=now + timedelta(hours=6),
         )

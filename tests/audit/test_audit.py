@@ -1,6 +1,7 @@
 import dataclasses
 import itertools
 import json
+import re
 from io import StringIO
 
 import pytest
@@ -8,6 +9,7 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, connections, transaction
 
 from ombud.audit import chain
+from ombud.audit.actions import ACTIONS, UnknownAction, describe
 from ombud.audit.models import Entry
 from ombud.audit.services import Actor, record, verify_log
 from tests import factories
@@ -16,21 +18,37 @@ pytestmark = pytest.mark.django_db
 
 
 def _entries(n=4):
-    event = factories.event("audited")
+    organisation = factories.organisation("audited")
     with transaction.atomic():
-        for i in range(n):
-            record(Actor.system(), f"test.action{i}", event, event_id=event.pk)
+        for action in list(ACTIONS)[-n:]:  # any registered codes but "report.read"
+            record(Actor.system(), action, organisation)
     return list(Entry.objects.order_by("seq"))
 
 
 def test_record_refuses_to_run_outside_the_actions_transaction(monkeypatch):
-    event = factories.event("outside")
+    organisation = factories.organisation("outside")
     # The test itself runs in a transaction; pretend it does not.
     monkeypatch.setattr(connections["default"], "in_atomic_block", False)
     with pytest.raises(RuntimeError):
-        record(Actor.system(), "test.action", event)
+        record(Actor.system(), "organisation.settings_changed", organisation)
     monkeypatch.undo()
     assert not Entry.objects.exists()
+
+
+@pytest.mark.parametrize("action", ["event.setings_changed", "", "Event.settings_changed"])
+def test_record_refuses_an_action_that_is_not_registered(action):
+    organisation = factories.organisation("typo")
+    with pytest.raises(UnknownAction, match="not a registered audit action"), transaction.atomic():
+        record(Actor.system(), action, organisation)
+    assert not Entry.objects.exists()
+
+
+def test_every_registered_action_is_a_dotted_code_with_a_description():
+    for action, description in ACTIONS.items():
+        assert re.fullmatch(r"[a-z_]+\.[a-z_]+", action), action
+        assert str(description).strip(), action
+        assert describe(action) == str(description)
+    assert describe("no.such_action") == "no.such_action"
 
 
 def test_entries_chain_from_genesis_and_verify():

@@ -97,3 +97,15 @@ def test_a_lifted_ban_does_not_match(keyed, case):
     _ban(keyed, case)
     BanEntry.objects.update(lifted_at=timezone.now())
     assert not banlist.is_banned(keyed.event, NAME)
+
+
+def test_the_desk_check_answers_and_is_audited_without_whom_it_was_about(keyed, case):
+    from ombud.audit.models import Entry  # noqa: PLC0415
+
+    _ban(keyed, case)
+    assert banlist.desk_check(keyed.event, "Q90210", by=keyed.desk)
+    assert not banlist.desk_check(keyed.event, "someone else", by=keyed.desk)
+    checks = Entry.objects.filter(action="banlist.checked")
+    assert [(e.actor_id, e.object_type, e.object_id) for e in checks] == [
+        (str(keyed.desk.pk), "event", str(keyed.event.pk))
+    ] * 2

@@ -39,7 +39,7 @@ def test_a_changed_code_of_conduct_keeps_staff_on_duty_and_asks_them_to_read_it(
 
     event = cast.event
     event.code_of_conduct_text = "A new version."
-    save_event(event)
+    save_event(event, by=cast.admin)
     assert event.code_of_conduct_version == 2
     asked = set(
         OutboxMessage.objects.filter(kind="policy_changed").values_list("address", flat=True)

@@ -3,6 +3,7 @@
 import pytest
 from django.db import connection
 
+from ombud.audit.models import Entry
 from ombud.notify.channels import config
 from ombud.notify.models import AlertChannel, OutboxMessage
 from tests import factories
@@ -89,6 +90,17 @@ def test_primary_pause_test_and_remove(client, cast):
     assert (test.channel, test.recipient) == (sms, cast.responder)
     client.post("/staff/channels/", {"action": "delete", "channel": mail.pk})
     assert list(AlertChannel.objects.all()) == [sms]
+    done = Entry.objects.filter(
+        actor_id=str(cast.responder.pk), action__startswith="channel."
+    ).order_by("seq")
+    assert [(e.action, e.object_id) for e in done] == [
+        ("channel.added", str(mail.pk)),
+        ("channel.added", str(sms.pk)),
+        ("channel.made_primary", str(sms.pk)),
+        ("channel.disabled", str(mail.pk)),
+        ("channel.test_sent", str(sms.pk)),
+        ("channel.removed", str(mail.pk)),
+    ]
 
 
 def test_someone_elses_channel_is_not_found(client, cast):
@@ -103,3 +115,4 @@ def test_someone_elses_channel_is_not_found(client, cast):
         )
     assert client.post("/staff/channels/", {"action": "delete", "channel": "x"}).status_code == 404
     assert AlertChannel.objects.filter(pk=channel.pk, enabled=True).exists()
+    assert not Entry.objects.filter(actor_id=str(cast.lead.pk), action__startswith="channel.")

@@ -78,6 +78,7 @@ def test_an_acknowledgement_change_reaches_alerts_at_once(cast):
     event = cast.event
     acknowledge(
         cast.memberships["unacked"],
+        by=cast.unacked,
         coc_version=event.code_of_conduct_version,
         guide_version=event.handling_guide_version,
     )

@@ -59,7 +59,7 @@ def test_gaps_are_the_duty_hours_no_acknowledged_responder_or_lead_covers(event)
 def test_csv_import_adds_shifts_in_the_events_time_zone(event):
     factories.member(event, factories.user("ana"), Role.RESPONDER, on_duty=False)
     text = f"username,starts,ends\nana, {_day(1)} 09:00, {_day(1)} 17:00\n\n"
-    assert rota.import_csv(event, text) == 1
+    assert rota.import_csv(event, text, by=factories.SET_UP) == 1
     shift = DutyShift.objects.get()
     assert (shift.starts_at, shift.ends_at) == (_at(event, 1, 9), _at(event, 1, 17))
 
@@ -77,7 +77,7 @@ def test_a_bad_csv_line_refuses_the_whole_import_and_says_why(event):
         ]
     )
     with pytest.raises(rota.RotaImportError) as excinfo:
-        rota.import_csv(event, text)
+        rota.import_csv(event, text, by=factories.SET_UP)
     problems = excinfo.value.problems
     assert [p.split(":")[0] for p in problems] == ["Line 2", "Line 3", "Line 4", "Line 5", "Line 6"]
     assert "not on this event's staff" in problems[0]

@@ -5,7 +5,7 @@ import logging
 from django.db import connection
 from django.utils import timezone
 
-from ombud.audit import chain
+from ombud.audit import actions, chain
 from ombud.audit.models import ActorKind, Entry
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,10 @@ def as_actor(who) -> Actor:
 
 
 def record(who, action: str, obj, *, event_id=None) -> Entry:
-    """Append one entry; must run inside the transaction of the action it records."""
+    """Append one entry; must run inside the transaction of the action it records.
+
+    ``action`` must be registered in ``audit.actions``: an unknown code is refused."""
+    actions.check(action)
     if not connection.in_atomic_block:
         raise RuntimeError("audit.record must run inside the action's transaction")
     actor = as_actor(who)

@@ -3,14 +3,12 @@ the event's approval rules, and the registration desk's ban-list check."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ombud.audit import services as audit
 from ombud.cases.services import access
 from ombud.cases.services.work import CaseActionError
 from ombud.decisions import forms, rules
@@ -177,6 +175,7 @@ def approval_rules_page(request, slug):
                 value: (data[f"{value}_approvals"], data[f"{value}_lead"])
                 for value in rules.DEFAULTS
             },
+            by=request.user,
         )
         messages.success(request, _("Decision rules saved."))
         return redirect("decisions:rules", slug=event.slug)
@@ -222,9 +221,7 @@ def desk_check(request, slug):
             status = 429
         elif form.is_valid():
             ratelimit.hit(banlist.DESK_SCOPE, key)
-            with transaction.atomic():
-                matched = banlist.is_banned(event, form.cleaned_data["who"])
-                audit.record(request.user, "banlist.checked", event, event_id=event.pk)
+            matched = banlist.desk_check(event, form.cleaned_data["who"], by=request.user)
             answer = ASK_A_LEAD if matched else NO_MATCH
             form = forms.DeskCheckForm()  # the next person in the queue
         else:

@@ -16,9 +16,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from ombud.accounts.secondfactor import enrol_with_secret
+from ombud.audit.services import Actor
 from ombud.events.models import Event, Organisation, OrganiserAdmin
 from ombud.events.services import save_event
-from ombud.staff.models import Briefing, BriefingAttendance, DutyShift, Membership, Role
+from ombud.staff import services as staff
+from ombud.staff.models import Briefing, Membership, Role
 from ombud.vault import people
 
 EVENT_SLUG = "pycon-demo"
@@ -34,6 +36,8 @@ PEOPLE = {
     "desk": ("Fatima", "Haddad", Role.DESK, "+1 555 0106", "S-006"),
 }
 ADMIN = ("admin", "Olivia", "Grant")
+# The audit log says the demo world was set up by Ombud itself, not by a person.
+SEEDER = Actor.system()
 
 CODE_OF_CONDUCT = """\
 PyCon Demo is a community conference intended for networking and collaboration in the \
@@ -129,26 +133,30 @@ def seed(password: str, totp_secret: str = "") -> Event:
     if event.pk is None or not (event.starts_on <= today <= event.ends_on):
         event.starts_on = today - timedelta(days=1)
         event.ends_on = today + timedelta(days=1)
-    save_event(event)
+    save_event(event, by=SEEDER)
 
     user_model = get_user_model()
     for username, (first, last, role, phone, badge) in PEOPLE.items():
         user = _user(user_model, username, first, last, password)
-        membership, _new = Membership.objects.get_or_create(
-            event=event,
-            user=user,
-            defaults={"role": role, "phone": phone, "badge_number": badge, "shown_publicly": True},
-        )
-        membership.coc_acknowledged_version = event.code_of_conduct_version
-        membership.guide_acknowledged_version = event.handling_guide_version
-        membership.acknowledged_at = membership.acknowledged_at or timezone.now()
-        membership.save(
-            update_fields=[
-                "coc_acknowledged_version",
-                "guide_acknowledged_version",
-                "acknowledged_at",
-            ]
-        )
+        membership = Membership.objects.filter(event=event, user=user).first()
+        if membership is None:
+            membership = staff.add_member(
+                event,
+                user,
+                by=SEEDER,
+                role=role,
+                phone=phone,
+                badge_number=badge,
+                shown_publicly=True,
+            )
+        membership.event = event
+        if not membership.is_current:
+            staff.acknowledge(
+                membership,
+                by=user,
+                coc_version=event.code_of_conduct_version,
+                guide_version=event.handling_guide_version,
+            )
         _cover_with_shift(membership, event)
 
     admin = _user(user_model, *ADMIN, password)
@@ -157,16 +165,16 @@ def seed(password: str, totp_secret: str = "") -> Event:
         for username in [*PEOPLE, ADMIN[0]]:
             enrol_with_secret(user_model.objects.get(username=username), totp_secret)
 
-    briefing, _new = Briefing.objects.get_or_create(
-        event=event,
-        title="Onsite staff meeting: code of conduct and reporting procedure",
-        defaults={
-            "held_at": datetime.combine(event.starts_on, time(8, 30), tzinfo=event.zone),
-            "location": "Green room",
-        },
+    title = "Onsite staff meeting: code of conduct and reporting procedure"
+    briefing = Briefing.objects.filter(event=event, title=title).first() or staff.add_briefing(
+        event,
+        by=SEEDER,
+        title=title,
+        held_at=datetime.combine(event.starts_on, time(8, 30), tzinfo=event.zone),
+        location="Green room",
     )
-    for membership in Membership.objects.filter(event=event):
-        BriefingAttendance.objects.get_or_create(briefing=briefing, membership=membership)
+    everyone = set(Membership.objects.filter(event=event).values_list("pk", flat=True))
+    staff.set_attendance(briefing, everyone, by=SEEDER)
     return event
 
 
@@ -189,7 +197,6 @@ def _user(user_model, username, first, last, password):
 
 def _cover_with_shift(membership, event):
     """One shift from the event's first morning to its last night, covering now."""
-    starts = event.starts_at()
-    ends = event.ends_at()
-    if not membership.shifts.filter(starts_at__lte=timezone.now(), ends_at__gt=timezone.now()):
-        DutyShift.objects.create(membership=membership, starts_at=starts, ends_at=ends)
+    now = timezone.now()
+    if not membership.shifts.filter(starts_at__lte=now, ends_at__gt=now):
+        staff.add_shift(membership, by=SEEDER, starts_at=event.starts_at(), ends_at=event.ends_at())

@@ -1,11 +1,17 @@
-"""Event set-up use cases for organiser admins."""
+"""Organisation and event set-up use cases for organiser admins, each audited."""
 
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from ombud.events.models import Event, OrganiserAdmin
+from ombud.audit import services as audit
+from ombud.cases.services import categories, grants
+from ombud.events.models import Event, Organisation, OrganiserAdmin
 from ombud.notify import services as notify
 from ombud.notify.models import OutboxMessage
+from ombud.vault import personal
+from ombud.vault.errors import VaultError
 
 
 def organisations_managed_by(user):
@@ -20,31 +26,63 @@ def events_managed_by(user):
     )
 
 
+def _changed(before, after) -> list[str]:
+    return [
+        field.attname
+        for field in type(after)._meta.concrete_fields
+        if getattr(before, field.attname) != getattr(after, field.attname)
+    ]
+
+
 @transaction.atomic
-def save_event(event: Event) -> Event:
-    """Save settings; a changed code of conduct or guide must be acknowledged again."""
-    if event.pk:
-        before = Event.objects.select_for_update().get(pk=event.pk)
-        if (before.code_of_conduct_text, before.code_of_conduct_url) != (
-            event.code_of_conduct_text,
-            event.code_of_conduct_url,
-        ):
-            event.code_of_conduct_version = before.code_of_conduct_version + 1
-        if before.handling_guide != event.handling_guide:
-            event.handling_guide_version = before.handling_guide_version + 1
-        if (event.code_of_conduct_version, event.handling_guide_version) != (
-            before.code_of_conduct_version,
-            before.handling_guide_version,
-        ) or before.vault_mode != event.vault_mode:
-            # Everyone's acknowledgement lapses, or the cases need sealing to people's
-            # keys: the roster as intake and the grants see it changed.
-            event.roster_version = before.roster_version + 1
-    changed_policy = event.pk and (
-        (event.code_of_conduct_version, event.handling_guide_version)
-        != (before.code_of_conduct_version, before.handling_guide_version)
+def save_organisation(organisation: Organisation, *, by) -> Organisation:
+    """Save the organisation's settings as edited (a form's instance)."""
+    before = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    changed = _changed(before, organisation)
+    if changed:
+        organisation.full_clean()
+        organisation.save(update_fields=changed)
+        audit.record(by, "organisation.settings_changed", organisation)
+    return organisation
+
+
+@transaction.atomic
+def save_event(event: Event, *, by) -> Event:
+    """Create an event, or save its settings as edited (a form's instance).
+
+    A changed code of conduct or guide must be acknowledged again; a new vault
+    mode means the cases need sealing to people's keys.
+    """
+    if event.pk is None:
+        event.full_clean()
+        event.save()
+        # Every event starts with the usual kinds of incident; its organisers adapt them.
+        categories.add_defaults(event)
+        audit.record(by, "event.created", event, event_id=event.pk)
+        return event
+    before = Event.objects.select_for_update().get(pk=event.pk)
+    changed_coc = (before.code_of_conduct_text, before.code_of_conduct_url) != (
+        event.code_of_conduct_text,
+        event.code_of_conduct_url,
     )
+    changed_guide = before.handling_guide != event.handling_guide
+    changed_policy = changed_coc or changed_guide
+    # Counters come from the locked row, never from the edited copy: a page opened
+    # before someone joined the staff must not turn the roster version back.
+    event.code_of_conduct_version = before.code_of_conduct_version + int(changed_coc)
+    event.handling_guide_version = before.handling_guide_version + int(changed_guide)
+    # Everyone's acknowledgement lapses, or the cases need sealing to people's keys:
+    # the roster as intake and the grants see it changed.
+    event.roster_version = before.roster_version + int(
+        changed_policy or before.vault_mode != event.vault_mode
+    )
+    if not _changed(before, event):
+        return event
     event.full_clean()
     event.save()
+    audit.record(by, "event.settings_changed", event, event_id=event.pk)
+    if before.vault_mode != event.vault_mode:
+        audit.record(by, "event.vault_mode_changed", event, event_id=event.pk)
     if changed_policy:
         _ask_to_acknowledge_again(event)
     return event
@@ -60,3 +98,36 @@ def _ask_to_acknowledge_again(event) -> None:
         event_name=event.name,
         path=reverse("staff:acknowledge", args=[event.slug]),
     )
+
+
+@transaction.atomic
+def create_recovery_key(organisation: Organisation, *, by) -> str | None:
+    """Make the organisation's recovery key. Ombud keeps its public half; the private
+    half is returned, as text to print, this once. None if it already has one."""
+    locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if locked.recovery_public_key:
+        return None
+    public, private = personal.new_key_pair()
+    organisation.recovery_public_key = public
+    organisation.recovery_created_at = timezone.now()
+    organisation.save(update_fields=["recovery_public_key", "recovery_created_at"])
+    audit.record(by, "recovery_key.created", organisation)
+    return personal.recovery_text(private)
+
+
+def use_recovery_key(organisation: Organisation, text: str, person, *, by) -> int:
+    """With the printed recovery key, open the organisation's cases again for ``person``
+    (after every lead lost their password); how many cases were opened.
+
+    The use is recorded before anything is opened. Each case is then opened in its
+    own transaction with its own audit entry (``grants.recover``), so a recovery of
+    many cases never holds the write lock for long, and one cut short leaves a trace.
+    Raises ``VaultError`` (its message for the person who typed the key) if the text
+    is not this organisation's recovery key.
+    """
+    private = personal.recovery_from_text(text)
+    if personal.public_of(private) != bytes(organisation.recovery_public_key or b""):
+        raise VaultError(_("That is not this organisation's recovery key."))
+    with transaction.atomic():
+        audit.record(by, "recovery_key.used", organisation)
+    return grants.recover(organisation, private, person, by=by)

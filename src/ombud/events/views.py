@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -9,13 +8,11 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from ombud.accounts.decorators import recent_auth_required
-from ombud.audit import services as audit
-from ombud.cases.services import grants
+from ombud.events import services
 from ombud.events.forms import EventForm, OrganisationForm, RecoveryForm
 from ombud.events.models import Event, Organisation
-from ombud.events.services import events_managed_by, organisations_managed_by, save_event
+from ombud.events.services import events_managed_by, organisations_managed_by
 from ombud.staff.queries import on_duty_publicly
-from ombud.vault import personal
 from ombud.vault.errors import VaultError
 from ombud.web.forms import posted
 
@@ -60,7 +57,7 @@ def edit_organisation(request, org_slug):
     )
     form = OrganisationForm(posted(request), instance=organisation)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.save_organisation(form.instance, by=request.user)
         messages.success(request, _("Saved."))
         return redirect("staff:manage")
     return render(
@@ -84,7 +81,7 @@ def edit_event(request, slug=None, org_slug=None):
         event = Event(organisation=organisation)
     form = EventForm(posted(request), instance=event)
     if request.method == "POST" and form.is_valid():
-        save_event(form.instance)
+        services.save_event(form.instance, by=request.user)
         messages.success(request, _("Saved."))
         return redirect("staff:edit_event", slug=form.instance.slug)
     return render(
@@ -107,18 +104,15 @@ def _managed_organisation(request, org_slug):
 def recovery_key(request, org_slug):
     """Make the organisation's recovery key: its private half is shown once, to print."""
     organisation = _managed_organisation(request, org_slug)
-    if request.method == "POST" and not organisation.recovery_public_key:
-        public, private = personal.new_key_pair()
-        with transaction.atomic():
-            organisation.recovery_public_key = public
-            organisation.recovery_created_at = timezone.now()
-            organisation.save(update_fields=["recovery_public_key", "recovery_created_at"])
-            audit.record(request.user, "recovery_key.created", organisation)
-        return render(
-            request,
-            "events/recovery_key_once.html",
-            {"organisation": organisation, "text": personal.recovery_text(private)},
-        )
+    if request.method == "POST":
+        text = services.create_recovery_key(organisation, by=request.user)
+        if text is not None:
+            return render(
+                request,
+                "events/recovery_key_once.html",
+                {"organisation": organisation, "text": text},
+            )
+        organisation.refresh_from_db()
     return render(request, "events/recovery_key.html", {"organisation": organisation})
 
 
@@ -131,15 +125,14 @@ def use_recovery_key(request, org_slug):
     organisation = _managed_organisation(request, org_slug)
     form = RecoveryForm(posted(request), organisation=organisation)
     if request.method == "POST" and form.is_valid():
+        person = form.cleaned_data["person"].user
         try:
-            private = personal.recovery_from_text(form.cleaned_data["recovery_key"])
-            if personal.public_of(private) != bytes(organisation.recovery_public_key or b""):
-                raise VaultError("That is not this organisation's recovery key.")
+            opened = services.use_recovery_key(
+                organisation, form.cleaned_data["recovery_key"], person, by=request.user
+            )
         except VaultError as exc:
             form.add_error("recovery_key", str(exc))
         else:
-            person = form.cleaned_data["person"].user
-            opened = grants.recover(organisation, private, person, by=request.user)
             messages.success(
                 request,
                 _("%(n)d cases are open to %(person)s again.") % {"n": opened, "person": person},

@@ -2,63 +2,30 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from ombud.notify import services
-from ombud.notify.channels import config as channel_config
+from ombud.notify import alert_channels
 from ombud.notify.forms import ChannelForm
-from ombud.notify.models import AlertChannel, OutboxMessage
+from ombud.notify.models import AlertChannel
 
 
-def _add(request, form) -> AlertChannel:
-    data = form.cleaned_data
-    with transaction.atomic():
-        if data["is_primary"]:
-            AlertChannel.objects.filter(user=request.user).update(is_primary=False)
-        return AlertChannel.objects.create(
-            user=request.user,
-            kind=data["kind"],
-            label=form.label(),
-            sealed_config=channel_config.seal(request.user.pk, data["kind"], form.config()),
-            is_primary=data["is_primary"],
-        )
+def _toggle(channel, *, by):
+    alert_channels.set_enabled(channel, not channel.enabled, by=by)
 
 
-def _act(request, channel, action) -> None:
-    with transaction.atomic():
-        if action == "primary":
-            AlertChannel.objects.filter(user=request.user).update(is_primary=False)
-            channel.is_primary = True
-            channel.save(update_fields=["is_primary"])
-        elif action == "toggle":
-            channel.enabled = not channel.enabled
-            channel.save(update_fields=["enabled"])
-        elif action == "delete":
-            channel.delete()
-        elif action == "test":
-            services.queue(
-                OutboxMessage.Kind.CHANNEL_TEST,
-                [(request.user.pk, _address(channel), channel.pk)],
-                event_name="Ombud",
-                path="/staff/channels/",
-            )
-
-
-def _address(channel) -> str:
-    if channel.kind == AlertChannel.Kind.EMAIL:
-        return channel_config.open_config(channel)["target"]
-    return ""
-
-
-_DONE = {
-    "primary": _("That channel is now your primary one."),
-    "toggle": _("Saved."),
-    "delete": _("Channel removed."),
-    "test": _("A test alert is on its way. It should arrive within seconds."),
+# Each button on a channel: the service it calls, and what the page then says.
+_ACTIONS = {
+    "primary": (alert_channels.make_primary, gettext_lazy("That channel is now your primary one.")),
+    "toggle": (_toggle, gettext_lazy("Saved.")),
+    "delete": (alert_channels.remove_channel, gettext_lazy("Channel removed.")),
+    "test": (
+        alert_channels.send_test,
+        gettext_lazy("A test alert is on its way. It should arrive within seconds."),
+    ),
 }
 
 
@@ -73,7 +40,13 @@ def channels(request):
         if action == "add":
             form = ChannelForm(request.POST)
             if form.is_valid():
-                channel = _add(request, form)
+                channel = alert_channels.add_channel(
+                    by=request.user,
+                    kind=form.cleaned_data["kind"],
+                    label=form.label(),
+                    config=form.config(),
+                    is_primary=form.cleaned_data["is_primary"],
+                )
                 if form.cleaned_data.get("generated_secret"):
                     # Shown once, as receipts are: it is stored only sealed.
                     return render(
@@ -84,15 +57,16 @@ def channels(request):
                 messages.success(request, _("Channel added. Send yourself a test alert."))
                 return redirect("notify:channels")
             status = 400
-        elif action in _DONE:
+        elif action in _ACTIONS:
             channel_id = request.POST.get("channel", "")
             channel = get_object_or_404(
                 AlertChannel,
                 user=request.user,
                 pk=int(channel_id) if channel_id.isdigit() else 0,
             )
-            _act(request, channel, action)
-            messages.success(request, _DONE[action])
+            service, done = _ACTIONS[action]
+            service(channel, by=request.user)
+            messages.success(request, done)
             return redirect("notify:channels")
     return render(
         request,

@@ -10,8 +10,9 @@ class StaffConfig(AppConfig):
     def ready(self):
         from ombud.staff import signals  # noqa: PLC0415 -- models load after apps
 
-        # Registered before the cases app's receivers (INSTALLED_APPS order), so
-        # the roster version is bumped before any rescan of the event's cases.
+        # The roster version is a data invariant (intake re-checks it), kept by
+        # receivers whatever path changed the roster. What a change does to
+        # access to cases is not a receiver: staff.services calls it explicitly.
         for model in (self.get_model("Membership"), self.get_model("DutyShift")):
             post_save.connect(signals.roster_changed, sender=model)
             post_delete.connect(signals.roster_changed, sender=model)

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils.translation import gettext_lazy as _
 
 from ombud.events.models import phone_validator
@@ -24,6 +25,19 @@ class MemberForm(ModelForm):
         widgets = {"role": forms.RadioSelect}
 
 
+class PersonForm(Form):
+    """A person's name and e-mail, as reports may name them and alerts reach them."""
+
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    email = forms.EmailField(
+        label=_("E-mail"),
+        max_length=254,
+        validators=[validate_deliverable],
+        help_text=_("Alerts and password links go here."),
+    )
+
+
 class NewMemberForm(Form):
     """Add someone to the roster: an existing account by username, or a new one."""
 
@@ -31,11 +45,13 @@ class NewMemberForm(Form):
         label=_("Username"),
         max_length=150,
         help_text=_("An existing Ombud username, or a new one to create."),
+        validators=[UnicodeUsernameValidator()],
     )
     first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
     email = forms.EmailField(
         label=_("E-mail"),
+        max_length=254,
         required=False,
         validators=[validate_deliverable],
         help_text=_("Alerts and the invitation to choose a password go here."),

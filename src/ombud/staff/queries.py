@@ -21,6 +21,15 @@ def memberships_of(user):
     )
 
 
+def briefing_roster(event):
+    """Whom a briefing's attendance list shows: the event's active staff."""
+    return (
+        Membership.objects.filter(event=event, active=True)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name")
+    )
+
+
 def on_duty_publicly(event, at=None) -> list[Membership]:
     """Who the event page lists: on duty now, acknowledged, and agreed to be listed."""
     members = (

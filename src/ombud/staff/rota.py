@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ombud.audit import services as audit
 from ombud.staff.models import CASE_ROLES, DutyShift, Membership
 
 MIN_GAP = timedelta(minutes=1)
@@ -66,10 +67,11 @@ def _moment(text: str, zone) -> datetime:
     return timezone.make_aware(value, zone)
 
 
-def import_csv(event, text: str) -> int:
+def import_csv(event, text: str, *, by) -> int:
     """Add shifts from ``username,starts,ends`` lines (times in the event's time zone).
 
     All or nothing: any bad line refuses the whole import, listing every problem.
+    Each shift added is audited as one added by hand would be.
     """
     members = {
         m.user.username.casefold(): m
@@ -108,6 +110,7 @@ def import_csv(event, text: str) -> int:
     with transaction.atomic():
         for row in rows:
             row.save()  # one by one, so each bumps the roster version like any change
+            audit.record(by, "staff.shift_added", row, event_id=event.pk)
     return len(rows)
 
 

@@ -3,19 +3,15 @@ admins manage (people, roles, phones, shifts, briefings). None of it shows
 report content."""
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ombud.accounts.services import send_password_link
 from ombud.events.models import Event
 from ombud.events.services import events_managed_by
-from ombud.notify.models import OutboxMessage
 from ombud.staff import rota as rota_service
 from ombud.staff import rules, services
 from ombud.staff.forms import (
@@ -23,12 +19,13 @@ from ombud.staff.forms import (
     BriefingForm,
     MemberForm,
     NewMemberForm,
+    PersonForm,
     RotaImportForm,
     RotaShiftForm,
     ShiftForm,
 )
 from ombud.staff.models import Briefing, DutyShift, Membership
-from ombud.staff.queries import membership_for
+from ombud.staff.queries import briefing_roster, membership_for
 from ombud.web.forms import posted
 
 
@@ -48,6 +45,7 @@ def acknowledge(request, slug):
         try:
             services.acknowledge(
                 membership,
+                by=request.user,
                 coc_version=form.cleaned_data["coc_version"],
                 guide_version=form.cleaned_data["guide_version"],
             )
@@ -72,6 +70,19 @@ def _managed_event(request, slug):
     return get_object_or_404(events_managed_by(request.user), slug=slug)
 
 
+# What the roster's "add someone" form hands to ``services.add_person``.
+_NEW_MEMBER_FIELDS = (
+    "username",
+    "first_name",
+    "last_name",
+    "email",
+    "role",
+    "phone",
+    "badge_number",
+    "shown_publicly",
+)
+
+
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def roster(request, slug):
@@ -79,37 +90,19 @@ def roster(request, slug):
     form = NewMemberForm(posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        with transaction.atomic():
-            user_model = get_user_model()
-            user = user_model.objects.filter(username=data["username"]).first()
-            created = user is None
-            if created:
-                user = user_model(
-                    username=data["username"],
-                    first_name=data["first_name"],
-                    last_name=data["last_name"],
-                    email=data["email"],
-                )
-                user.set_unusable_password()
-                user.save()
-            try:
-                services.add_member(
-                    event,
-                    user,
-                    role=data["role"],
-                    phone=data["phone"],
-                    badge_number=data["badge_number"],
-                    shown_publicly=data["shown_publicly"],
-                )
-            except services.RosterError as exc:
-                form.add_error("username", str(exc))
-            else:
-                if created:
-                    send_password_link(
-                        user, kind=OutboxMessage.Kind.STAFF_INVITE, event_name=event.name
-                    )
-                messages.success(request, _("%(user)s was added to the staff.") % {"user": user})
-                return redirect("staff:roster", slug=event.slug)
+        try:
+            membership, _created = services.add_person(
+                event,
+                by=request.user,
+                **{name: data[name] for name in _NEW_MEMBER_FIELDS},
+            )
+        except services.RosterError as exc:
+            form.add_error("username", str(exc))
+        else:
+            messages.success(
+                request, _("%(user)s was added to the staff.") % {"user": membership.user}
+            )
+            return redirect("staff:roster", slug=event.slug)
     members = (
         Membership.objects.filter(event=event)
         .select_related("user", "event")
@@ -125,6 +118,27 @@ def roster(request, slug):
         )
 
 
+def _member_post(request, membership, forms) -> str | None:
+    """Carry out the member page's POST; the success message, or None when a form
+    (or the service) refused it and the page is shown again with the errors."""
+    action = request.POST.get("action")
+    by = request.user
+    if action == "member" and forms["member"].is_valid():
+        services.change_member(membership, by=by, **forms["member"].cleaned_data)
+        return _("Saved.")
+    if action == "person" and forms["person"].is_valid():
+        try:
+            services.change_person(membership, by=by, **forms["person"].cleaned_data)
+        except services.RosterError as exc:
+            forms["person"].add_error(None, str(exc))
+            return None
+        return _("Saved.")
+    if action == "shift" and forms["shift"].is_valid():
+        services.add_shift(membership, by=by, **forms["shift"].cleaned_data)
+        return _("Shift added.")
+    return None
+
+
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def member(request, slug, member_id):
@@ -132,39 +146,52 @@ def member(request, slug, member_id):
     membership = get_object_or_404(
         Membership.objects.filter(event=event).select_related("user", "event"), pk=member_id
     )
-    form = MemberForm(posted(request), instance=membership, prefix="member")
-    shift_form = ShiftForm(prefix="shift")
+    action = request.POST.get("action") if request.method == "POST" else None
+    person = membership.user
+    may_rename = rules.may_change_identity(request.user, person)
+    if action == "person" and not may_rename:
+        raise Http404
+    forms = {
+        "member": MemberForm(
+            request.POST if action == "member" else None, instance=membership, prefix="member"
+        ),
+        "person": PersonForm(
+            request.POST if action == "person" else None,
+            initial={name: getattr(person, name) for name in services.PERSON_FIELDS},
+            prefix="person",
+        ),
+        "shift": ShiftForm(request.POST if action == "shift" else None, prefix="shift"),
+    }
+    back = redirect("staff:member", slug=slug, member_id=membership.pk)
     status = 200
     with timezone.override(event.zone):
-        if request.method == "POST" and request.POST.get("action") == "member":
-            if form.is_valid():
-                with transaction.atomic():
-                    form.save()
-                messages.success(request, _("Saved."))
-                return redirect("staff:member", slug=slug, member_id=membership.pk)
+        if action == "invite":
+            try:
+                services.invite(membership, by=request.user)
+            except services.RosterError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, _("Invitation sent again."))
+            return back
+        if action == "remove":
+            services.remove_member(membership, by=request.user)
+            messages.success(request, _("%(user)s was removed from the staff.") % {"user": person})
+            return redirect("staff:roster", slug=slug)
+        if action in forms:
+            done = _member_post(request, membership, forms)
+            if done:
+                messages.success(request, done)
+                return back
             status = 400
-        elif request.method == "POST" and request.POST.get("action") == "shift":
-            form = MemberForm(instance=membership, prefix="member")
-            shift_form = ShiftForm(request.POST, prefix="shift")
-            if shift_form.is_valid():
-                services.add_shift(membership, **shift_form.cleaned_data)
-                messages.success(request, _("Shift added."))
-                return redirect("staff:member", slug=slug, member_id=membership.pk)
-            status = 400
-        elif request.method == "POST" and request.POST.get("action") == "invite":
-            send_password_link(
-                membership.user, kind=OutboxMessage.Kind.STAFF_INVITE, event_name=event.name
-            )
-            messages.success(request, _("Invitation sent again."))
-            return redirect("staff:member", slug=slug, member_id=membership.pk)
         return render(
             request,
             "staff/member.html",
             {
                 "event": event,
                 "membership": membership,
-                "form": form,
-                "shift_form": shift_form,
+                "form": forms["member"],
+                "person_form": forms["person"] if may_rename else None,
+                "shift_form": forms["shift"],
                 "shifts": membership.shifts.all(),
             },
             status=status,
@@ -178,7 +205,7 @@ def delete_shift(request, slug, member_id, shift_id):
     shift = get_object_or_404(
         DutyShift, pk=shift_id, membership_id=member_id, membership__event=event
     )
-    shift.delete()
+    services.remove_shift(shift, by=request.user)
     messages.success(request, _("Shift removed."))
     return redirect("staff:member", slug=slug, member_id=member_id)
 
@@ -191,9 +218,7 @@ def briefings(request, slug):
         form = BriefingForm(posted(request), prefix="briefing")
         if request.method == "POST" and request.POST.get("action") == "briefing":
             if form.is_valid():
-                briefing = form.save(commit=False)
-                briefing.event = event
-                briefing.save()
+                services.add_briefing(event, by=request.user, **form.cleaned_data)
                 messages.success(request, _("Briefing added."))
                 return redirect("staff:briefings", slug=slug)
         elif request.method == "POST" and request.POST.get("action") == "attendance":
@@ -201,20 +226,11 @@ def briefings(request, slug):
             briefing = get_object_or_404(
                 Briefing, event=event, pk=int(briefing_id) if briefing_id.isdigit() else 0
             )
-            attended = set(request.POST.getlist("attended"))
-            with transaction.atomic():
-                for membership in Membership.objects.filter(event=event):
-                    if str(membership.pk) in attended:
-                        services.record_attendance(briefing, membership, by=request.user)
-                    else:
-                        briefing.attendance.filter(membership=membership).delete()
+            attended = {int(v) for v in request.POST.getlist("attended") if v.isdigit()}
+            services.set_attendance(briefing, attended, by=request.user)
             messages.success(request, _("Attendance saved."))
             return redirect("staff:briefings", slug=slug)
-        members = list(
-            Membership.objects.filter(event=event, active=True)
-            .select_related("user")
-            .order_by("user__last_name", "user__first_name")
-        )
+        members = list(briefing_roster(event))
         rows = []
         for briefing in Briefing.objects.filter(event=event).prefetch_related("attendance"):
             present = {a.membership_id for a in briefing.attendance.all()}
@@ -249,7 +265,10 @@ def rota(request, slug):
             if shift_form.is_valid():
                 data = shift_form.cleaned_data
                 services.add_shift(
-                    data["member"], starts_at=data["starts_at"], ends_at=data["ends_at"]
+                    data["member"],
+                    by=request.user,
+                    starts_at=data["starts_at"],
+                    ends_at=data["ends_at"],
                 )
                 messages.success(request, _("Shift added."))
                 return redirect("staff:rota", slug=slug)
@@ -258,7 +277,9 @@ def rota(request, slug):
             import_form = RotaImportForm(request.POST, prefix="import")
             if import_form.is_valid():
                 try:
-                    added = rota_service.import_csv(event, import_form.cleaned_data["csv"])
+                    added = rota_service.import_csv(
+                        event, import_form.cleaned_data["csv"], by=request.user
+                    )
                 except rota_service.RotaImportError as exc:
                     for problem in exc.problems[:20]:
                         import_form.add_error("csv", problem)
@@ -271,7 +292,7 @@ def rota(request, slug):
             shift = get_object_or_404(
                 DutyShift, membership__event=event, pk=int(shift_id) if shift_id.isdigit() else 0
             )
-            shift.delete()
+            services.remove_shift(shift, by=request.user)
             messages.success(request, _("Shift removed."))
             return redirect("staff:rota", slug=slug)
         shifts = (

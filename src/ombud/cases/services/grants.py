@@ -205,14 +205,23 @@ def release_escrow(holder, *, event, trusted, limit: int = BATCH) -> int:
     return granted
 
 
-def revoke(user_id, event) -> int:
+def revoke(user_id, event, *, by) -> int:
     """Take someone's wraps for an event's cases away: they left, were demoted, or their
-    name or badge changed (then whoever grants access next checks them again)."""
-    cases = Case.objects.filter(event=event).values("pk")
-    deleted, _by_kind = KeyWrap.objects.filter(
-        recipient_kind=RecipientKind.PERSON, recipient_ref=str(user_id), keyring__in=cases
-    ).delete()
-    return deleted
+    name or badge changed (then whoever grants access next checks them again).
+
+    Called by the roster change that causes it, inside its transaction: each revoked
+    wrap gets its audit entry there."""
+    wraps = list(
+        KeyWrap.objects.filter(
+            recipient_kind=RecipientKind.PERSON,
+            recipient_ref=str(user_id),
+            keyring__in=Case.objects.filter(event=event).values("pk"),
+        ).only("pk")
+    )
+    for wrap in wraps:
+        audit.record(by, "case.access_revoked", wrap, event_id=event.pk)
+    KeyWrap.objects.filter(pk__in=[wrap.pk for wrap in wraps]).delete()
+    return len(wraps)
 
 
 def recover(organisation, recovery_private: bytes, person, *, by) -> int:

@@ -6,10 +6,12 @@ under a key derived from the server's key file (``vault.keys``), and only the
 registration desk's yes/no question can be asked of them.
 """
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ombud.audit import services as audit
 from ombud.decisions.models import BanEntry, BanIdentifier
 from ombud.vault import identity
 
@@ -101,3 +103,12 @@ def is_banned(event, text: str, *, today=None) -> bool:
     return BanIdentifier.objects.filter(
         wanted, entry__in=active_entries(organisation_id, today)
     ).exists()
+
+
+@transaction.atomic
+def desk_check(event, text: str, *, by) -> bool:
+    """The registration desk's question: is this person on the ban list? Every check is
+    audited (who asked, at which event - never whom they asked about)."""
+    matched = is_banned(event, text)
+    audit.record(by, "banlist.checked", event, event_id=event.pk)
+    return matched
