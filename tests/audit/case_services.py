@@ -7,6 +7,7 @@ from ombud.cases.services import (
     attachments,
     categories,
     grants,
+    keytrust,
     links,
     reporter,
     respondents,
@@ -248,17 +249,26 @@ def review_what_was_done_on_the_spot(cast):
 @audited(grants.grant_pending, "case.granted")
 def grant_a_late_joiner(cast):
     filed(cast)
-    factories.member(cast.event, factories.user("late", "Lara", "Late"), Role.RESPONDER)
+    late = factories.user("late", "Lara", "Late")
+    factories.member(cast.event, late, Role.RESPONDER)
+    factories.vouched(late, by=cast.admin)  # confirmed on the dashboard
+    keytrust.vouch_in_session(keyed(cast.lead))  # the lead's key signed what it reaches
     return Call(lambda: grants.grant_pending(keyed(cast.lead)), cast.lead)
 
 
-@audited(
-    grants.release_escrow,
-    "case.granted",
-    "case.escrow_released",
-    known_fault="release_escrow deletes the server's wrap and records case.escrow_released "
-    "outside any transaction: outside a test, record() raises and the wrap is gone unaudited",
-)
+@audited(keytrust.endorse, "key.endorsed")
+def vouch_for_a_key(cast):
+    late = factories.user("late", "Lara", "Late")
+    factories.member(cast.event, late, Role.RESPONDER)
+    return Call(lambda: keytrust.endorse(fresh(late), by=keyed(cast.lead)), cast.lead)
+
+
+@audited(keytrust.alarm, "key.rejected@system")
+def raise_the_alarm_about_a_key(cast):
+    return Call(lambda: keytrust.alarm("person", cast.responder.pk, "f" * 64, event=cast.event))
+
+
+@audited(grants.release_escrow, "case.granted", "case.escrow_released")
 def release_a_report_from_escrow(cast):
     event = factories.event("fresh", org=cast.event.organisation)
     lead = factories.user("fresh-lead", "Fay", "First")
@@ -266,7 +276,12 @@ def release_a_report_from_escrow(cast):
     lead.personal_key.delete()  # before their first sign-in they have no key
     factories.file_report(event)
     holder = keyed(fresh(lead))  # their first sign-in makes one
-    return Call(lambda: grants.release_escrow(holder, event=event), lead)
+    return Call(
+        lambda: grants.release_escrow(
+            holder, event=event, trusted=keytrust.vouch_in_session(holder)
+        ),
+        lead,
+    )
 
 
 # Decisions and appeals

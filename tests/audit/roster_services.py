@@ -55,6 +55,7 @@ def add_an_existing_person(cast):
     "staff.member_added",
     "case.scanned@system",
     "recusal.created@system",
+    "key.endorsed",  # the admin who adds a responder vouches for their key
     case="named in a report, server key",
 )
 def add_someone_a_report_names(cast):
@@ -235,7 +236,7 @@ def rename_the_organisation(cast):
     return Call(edit, cast.admin)
 
 
-@audited(events.create_recovery_key, "recovery_key.created")
+@audited(events.create_recovery_key, "recovery_key.created", "key.endorsed")
 def make_the_recovery_key(cast):
     organisation = cast.event.organisation
     return Call(lambda: events.create_recovery_key(fresh(organisation), by=cast.admin), cast.admin)
@@ -246,6 +247,26 @@ def use_the_recovery_key(cast):
     organisation = cast.event.organisation
     text = events.create_recovery_key(organisation, by=cast.admin)
     filed(cast)  # sealed to the recovery key too
+    return Call(
+        lambda: events.use_recovery_key(fresh(organisation), text, cast.lead, by=cast.admin),
+        cast.admin,
+    )
+
+
+@audited(
+    events.use_recovery_key,
+    "recovery_key.used",
+    "case.recovered",
+    "recovery_key.confirmed",
+    case="stored key failing its certificate",
+)
+def confirm_the_recovery_key_by_using_it(cast):
+    """A new key file (or a key written in by someone else) leaves the stored recovery
+    key uncertified: the printed key proves itself by opening the cases sealed to it."""
+    organisation = cast.event.organisation
+    text = events.create_recovery_key(organisation, by=cast.admin)
+    filed(cast)
+    type(organisation).objects.filter(pk=organisation.pk).update(recovery_certificate="")
     return Call(
         lambda: events.use_recovery_key(fresh(organisation), text, cast.lead, by=cast.admin),
         cast.admin,

@@ -12,6 +12,7 @@ from ombud.cases.queries import cases_visible_to
 from ombud.cases.services import grants, reporter
 from ombud.cases.services.access import upkeep_key
 from ombud.events.forms import EventForm
+from ombud.staff import services as staff_services
 from ombud.staff.models import Membership, Role
 from ombud.vault import people, personal
 from ombud.vault import services as vault
@@ -130,11 +131,9 @@ def test_the_recovery_key_never_opens_a_case_for_someone_named_in_it(cast):
 
 def test_leaving_the_event_or_the_case_role_takes_the_wraps_away(cast):
     case = _case(cast)
-    cast.memberships["responder"].delete()
+    staff_services.remove_member(cast.memberships["responder"], by=cast.admin)
     assert str(cast.responder.pk) not in _person_wraps(case)
-    membership = cast.memberships["responder_off"]
-    membership.role = Role.STAFF
-    membership.save()
+    staff_services.change_member(cast.memberships["responder_off"], by=cast.admin, role=Role.STAFF)
     assert str(cast.responder_off.pk) not in _person_wraps(case)
     assert _person_wraps(case) == {str(cast.lead.pk), str(cast.lead2.pk)}
 

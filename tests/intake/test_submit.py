@@ -5,6 +5,7 @@ from ombud.audit.models import Entry
 from ombud.cases.models import Case, Recusal, Report, Status, TimelineEntry
 from ombud.intake.services import submit_report
 from ombud.notify.models import OutboxMessage
+from ombud.staff import services as staff_services
 from ombud.staff.models import Role
 from ombud.vault import receipts
 from ombud.vault.models import KeyWrap
@@ -191,9 +192,7 @@ def test_a_person_the_reporter_excluded_by_username_is_kept_away_when_they_join_
 def test_badge_given_later_to_a_member_named_by_badge_recuses_them(cast):
     factories.server_mode(cast.event)  # the server reads, so it re-checks at once
     submission = factories.file_report(cast.event, who="badge Z-999")
-    membership = cast.memberships["lead2"]
-    membership.badge_number = "Z-999"
-    membership.save()
+    staff_services.change_member(cast.memberships["lead2"], by=cast.admin, badge_number="Z-999")
     assert "lead2" in factories.recused(submission.report.case)
 
 

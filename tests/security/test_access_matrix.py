@@ -252,6 +252,13 @@ PAGES = {
         "POST":           (LOGIN, LOGIN, 404,   404,   404,   404,   DASH,  404,
                            404,   404,   404),
     },
+    "cases:confirm_key": {
+        # Vouching for a case worker's key: the event's leads and its organiser admins.
+        "GET":            (LOGIN, LOGIN, 405,   405,   405,   405,   405,   405,
+                           405,   405,   405),
+        "POST":           (LOGIN, LOGIN, 404,   404,   404,   404,   DASH,  DASH,
+                           DASH,  404,   404),
+    },
     "decisions:propose": {
         "GET":            (LOGIN, LOGIN, 404,   200,   CASE,  404,   200,   404,
                            404,   404,   404),
@@ -556,6 +563,11 @@ API = {
         "POST":           (401,   401,   404,   201,   409,   404,   201,   404,
                            404,   404,   404),
     },
+    "/api/v1/events/{event}/desk-check": {
+        # As the desk check page: the event's registration desk and its leads.
+        "POST":           (401,   401,   404,   404,   404,   404,   200,   200,
+                           404,   200,   404),
+    },
     "/api/v1/receipt/replace": {
         # Only the receipt's holder; the staff member who took the report saw it, and
         # this is how the reporter takes it back.
@@ -615,6 +627,7 @@ API_BODIES = {
     ("POST", "/api/v1/cases/{case_id}/accounts"): {"given_by": "witness", "text": "I saw it."},
     ("POST", "/api/v1/cases/{case_id}/respondents"): {"name": "Max Mustermann"},
     ("POST", "/api/v1/cases/{case_id}/links"): {"code_name": "{linkable}", "kind": "related"},
+    ("POST", "/api/v1/events/{event}/desk-check"): {"who": "Max Mustermann"},
 }
 # Method-key variants: different URL kwargs or request environment.
 VARIANTS = {

@@ -9,11 +9,14 @@ from ninja import Status as Reply
 from pydantic import ConfigDict, Field
 
 from ombud.api.errors import ApiError
-from ombud.api.schemas import answers, text
+from ombud.api.schemas import Detail, answers, text
 from ombud.cases.services import access
+from ombud.decisions import rules
 from ombud.decisions.models import Appeal, Consequence, Decision
-from ombud.decisions.services import appeals, decide, panel
+from ombud.decisions.services import appeals, banlist, decide, panel
 from ombud.decisions.services.decide import IDENTITY_LIMIT, TEXT_LIMIT
+from ombud.events.models import Event
+from ombud.web import ratelimit
 
 router = Router(tags=["decisions"])
 
@@ -206,3 +209,36 @@ def review(request, case_id: UUID, decision_id: UUID, body: ReviewIn):
         raise ApiError(404, _("Not found."))
     appeals.review(found, body.outcome, body.reasoning, by=request.auth)
     return Reply(200, _out(case, request.auth, decision_id))
+
+
+class DeskCheckIn(Schema):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    who: text(IDENTITY_LIMIT, required=True) = Field(
+        description="A name, badge number or e-mail address, as the attendee gave it."
+    )
+
+
+class DeskCheckOut(Schema):
+    answer: str = Field(description="no_match or ask_a_lead: never who, why or until when.")
+
+
+@router.post(
+    "/events/{event}/desk-check",
+    response=answers({200: DeskCheckOut, 429: Detail}, conflict=False),
+    tags=["desk"],
+)
+def desk_check(request, event: str, body: DeskCheckIn):
+    """The registration desk's question (as the desk check page asks it): is this name,
+    badge number or e-mail on the organisation's ban list? For the event's registration
+    desk and incident leads; the answer is only no_match or ask_a_lead; throttled per
+    account; every check is audited."""
+    # A NUL cannot be a slug, and PostgreSQL refuses it in a query.
+    found = None if "\x00" in event else Event.objects.filter(slug=event).first()
+    if found is None or not rules.may_check_desk(request.auth, found):
+        raise ApiError(404, _("Not found."))
+    key = ratelimit.per_account(request.auth)
+    if ratelimit.exceeded(banlist.DESK_SCOPE, key):
+        return Reply(429, {"detail": _("Too many checks for now; wait a few minutes.")})
+    ratelimit.hit(banlist.DESK_SCOPE, key)
+    matched = banlist.desk_check(found, body.who, by=request.auth)
+    return {"answer": banlist.ASK_A_LEAD if matched else banlist.NO_MATCH}

@@ -60,6 +60,10 @@ ACTIONS = {
     "event.categories_changed": _("changed the event's categories"),
     "recovery_key.created": _("made the organisation's recovery key"),
     "recovery_key.used": _("used the organisation's recovery key"),
+    "recovery_key.confirmed": _("confirmed the recovery key with its printed copy"),
+    # Keys sealed to (vault.trust)
+    "key.endorsed": _("vouched for someone's key"),
+    "key.rejected": _("found a key that failed its check; it was not used"),
     # The staff roster
     "staff.account_created": _("created an account for a new staff member"),
     "staff.invitation_sent": _("sent an invitation to choose a password"),

@@ -2,8 +2,8 @@
 
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
-from django.utils.translation import gettext_lazy as _
 
+from ombud.audit import actions
 from ombud.audit.models import ActorKind, Entry
 from ombud.cases.models import Case, Recusal, Report, Status
 from ombud.cases.services.recusal import tag_for
@@ -69,41 +69,6 @@ def dashboard_cases(cases, limit: int) -> list:
     return found
 
 
-# What the access log says of each audited action on a case and what belongs to it.
-ACCESS_ACTIONS = {
-    "report.created": _("report filed"),
-    "case.read": _("opened the case"),
-    "attachment.read": _("downloaded an attachment"),
-    "note.created": _("added a note"),
-    "message.created": _("wrote to the reporter"),
-    "case.status_changed": _("changed the status"),
-    "case.granted": _("opened the case for someone"),
-    "case.recovered": _("opened the case with the recovery key"),
-    "case.escrow_released": _("sealed the case to the team's keys"),
-    "case.scanned": _("checked the case for recusals"),
-    "recusal.created": _("recused someone"),
-    "receipt.reissued": _("issued the reporter a new receipt"),
-    "report.read_by_reporter": _("read by the reporter with the receipt"),
-    "alert.retried": _("retried an alert"),
-    "case.declared_no_conflict": _("declared no conflict of interest"),
-    "case.recused_self": _("recused themselves"),
-    "case.owner_assigned": _("assigned the owner"),
-    "case.helper_added": _("added a helper"),
-    "case.safety_step": _("recorded a safety step"),
-    "case.interim_action": _("recorded an interim action"),
-    "case.interim_reviewed": _("reviewed an interim action"),
-    "case.linked": _("linked the case to another"),
-    "account.created": _("recorded an account"),
-    "respondent.recorded": _("recorded who was reported"),
-    "case.exported": _("exported the case summary"),
-    "decision.proposed": _("proposed a decision"),
-    "decision.approved": _("approved a decision"),
-    "decision.made_final": _("made a decision final"),
-    "decision.withdrawn": _("withdrew a proposed decision"),
-    "decision.reporter_commented": _("commented on the proposed outcome"),
-    "appeal.recorded": _("recorded an appeal"),
-    "appeal.reviewed": _("reviewed an appeal"),
-}
 ACCESS_LOG_LIMIT = 300
 # Apps built on cases add what else belongs to a case (case -> ids of its objects).
 access_log_sources: list = []
@@ -147,7 +112,7 @@ def access_log_of(case) -> list[dict]:
             "at": e.at,
             "who": people.get(int(e.actor_id)) if e.actor_id.isdigit() else None,
             "kind": e.actor_kind,
-            "what": ACCESS_ACTIONS.get(e.action, e.action),
+            "what": actions.describe(e.action),
         }
         for e in entries
     ]

@@ -131,3 +131,8 @@ def may_review(user, decision) -> bool:
     return user.pk not in involved_in(decision) and case_rules.role_in(
         user, decision.case.event
     ) in (Role.RESPONDER, Role.LEAD)
+
+
+def may_check_desk(user, event) -> bool:
+    """Ask the ban list about a name or badge: the event's registration desk and leads."""
+    return case_rules.role_in(user, event) in (Role.DESK, Role.LEAD)

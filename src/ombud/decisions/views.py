@@ -16,13 +16,9 @@ from ombud.decisions.models import Appeal, Consequence, Decision
 from ombud.decisions.services import appeals, approval_rules, banlist, decide
 from ombud.events.models import Event
 from ombud.events.services import events_managed_by
-from ombud.staff.models import Membership, Role
 from ombud.vault.errors import KeyUnavailable
 from ombud.web import ratelimit
 from ombud.web.forms import posted
-
-NO_MATCH = "no_match"
-ASK_A_LEAD = "ask_a_lead"
 
 
 def _visible_case(request, case_id):
@@ -189,21 +185,9 @@ def approval_rules_page(request, slug):
 
 def _desk_event(request, slug):
     event = get_object_or_404(Event.objects.select_related("organisation"), slug=slug)
-    allowed = (
-        Membership.objects.acknowledged()
-        .filter(event=event, user=request.user, role__in=(Role.DESK, Role.LEAD))
-        .exists()
-    )
-    if not allowed:
+    if not rules.may_check_desk(request.user, event):
         raise Http404
     return event
-
-
-class _PerAccount:
-    """Throttle the desk check per account (``ratelimit`` keys on an address)."""
-
-    def __init__(self, user):
-        self.META = {"REMOTE_ADDR": f"desk-check|{user.pk}"}
 
 
 @login_required
@@ -216,13 +200,13 @@ def desk_check(request, slug):
     answer = None
     status = 200
     if request.method == "POST":
-        key = _PerAccount(request.user)
+        key = ratelimit.per_account(request.user)
         if ratelimit.exceeded(banlist.DESK_SCOPE, key):
             status = 429
         elif form.is_valid():
             ratelimit.hit(banlist.DESK_SCOPE, key)
             matched = banlist.desk_check(event, form.cleaned_data["who"], by=request.user)
-            answer = ASK_A_LEAD if matched else NO_MATCH
+            answer = banlist.ASK_A_LEAD if matched else banlist.NO_MATCH
             form = forms.DeskCheckForm()  # the next person in the queue
         else:
             status = 400

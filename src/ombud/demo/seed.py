@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from ombud.accounts.secondfactor import enrol_with_secret
 from ombud.audit.services import Actor
+from ombud.cases.services import keytrust
 from ombud.events.models import Event, Organisation, OrganiserAdmin
 from ombud.events.services import save_event
 from ombud.staff import services as staff
@@ -161,6 +162,7 @@ def seed(password: str, totp_secret: str = "") -> Event:
 
     admin = _user(user_model, *ADMIN, password)
     OrganiserAdmin.objects.get_or_create(organisation=organisation, user=admin)
+    _vouch_for_the_team(admin, event, password)
     if totp_secret:
         for username in [*PEOPLE, ADMIN[0]]:
             enrol_with_secret(user_model.objects.get(username=username), totp_secret)
@@ -193,6 +195,18 @@ def _user(user_model, username, first, last, password):
     # A key pair from the start, so the demo's first reports are sealed to the team.
     people.unlock(user, password)
     return user
+
+
+def _vouch_for_the_team(admin, event, password):
+    """As at a real briefing: the organiser admin confirms each case worker's key, and
+    each of them, signing in, vouches back (vault.trust): grants work from the start."""
+    admin.vault_private = people.unlock(admin, password)
+    workers = Membership.objects.filter(event=event).case_workers().select_related("user")
+    for membership in workers:
+        keytrust.endorse(membership.user, by=admin)
+    for membership in workers:
+        membership.user.vault_private = people.unlock(membership.user, password)
+        keytrust.vouch_in_session(membership.user)
 
 
 def _cover_with_shift(membership, event):

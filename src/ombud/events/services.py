@@ -6,11 +6,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ombud.audit import services as audit
-from ombud.cases.services import categories, grants
+from ombud.cases.services import categories, grants, keytrust
 from ombud.events.models import Event, Organisation, OrganiserAdmin
 from ombud.notify import services as notify
 from ombud.notify.models import OutboxMessage
-from ombud.vault import personal
+from ombud.vault import personal, trust
 from ombud.vault.errors import VaultError
 
 
@@ -108,11 +108,20 @@ def create_recovery_key(organisation: Organisation, *, by) -> str | None:
     if locked.recovery_public_key:
         return None
     public, private = personal.new_key_pair()
-    organisation.recovery_public_key = public
     organisation.recovery_created_at = timezone.now()
-    organisation.save(update_fields=["recovery_public_key", "recovery_created_at"])
+    organisation.save(update_fields=["recovery_created_at"])
     audit.record(by, "recovery_key.created", organisation)
+    _certify_recovery(organisation, public, by=by)
     return personal.recovery_text(private)
+
+
+def _certify_recovery(organisation: Organisation, public: bytes, *, by) -> None:
+    """The server has just seen this public half come from the printed private key:
+    certify it, and the admin who holds the printed key vouches for it (vault.trust)."""
+    organisation.recovery_public_key = public
+    organisation.recovery_certificate = trust.certify(trust.recovery_binding(organisation))
+    organisation.save(update_fields=["recovery_public_key", "recovery_certificate"])
+    keytrust.endorse_recovery(organisation, by=by)
 
 
 def use_recovery_key(organisation: Organisation, text: str, person, *, by) -> int:
@@ -126,8 +135,21 @@ def use_recovery_key(organisation: Organisation, text: str, person, *, by) -> in
     is not this organisation's recovery key.
     """
     private = personal.recovery_from_text(text)
-    if personal.public_of(private) != bytes(organisation.recovery_public_key or b""):
-        raise VaultError(_("That is not this organisation's recovery key."))
+    public = personal.public_of(private)
+    stored = trust.recovery_binding(organisation)
+    wrong = _("That is not this organisation's recovery key.")
+    if public != stored.public and trust.certified(stored, organisation.recovery_certificate):
+        raise VaultError(wrong)
+    # A stored key that fails its certificate (someone wrote another one in, or the key
+    # file is new) does not lock the real one out: the printed key proves itself by
+    # opening the cases sealed to it, and is then stored and certified again.
     with transaction.atomic():
         audit.record(by, "recovery_key.used", organisation)
-    return grants.recover(organisation, private, person, by=by)
+    opened = grants.recover(organisation, private, person, by=by)
+    if public != stored.public and not opened:
+        raise VaultError(wrong)
+    if public != stored.public or not trust.certified(stored, organisation.recovery_certificate):
+        with transaction.atomic():
+            _certify_recovery(organisation, public, by=by)
+            audit.record(by, "recovery_key.confirmed", organisation)
+    return opened

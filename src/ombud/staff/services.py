@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 
 from ombud.accounts.services import send_password_link
 from ombud.audit import services as audit
-from ombud.cases.services import grants, recusal
+from ombud.cases import rules as case_rules
+from ombud.cases.services import grants, keytrust, recusal
 from ombud.events.models import VaultMode
 from ombud.notify.models import OutboxMessage
 from ombud.staff import rules
@@ -40,6 +41,11 @@ def _recheck(membership, *, by, identity_changed: bool) -> None:
         grants.revoke(membership.user_id, event, by=by)
     if identity_changed:
         recusal.rescan_for_member(membership)
+    holds_key = bool(getattr(by, "vault_private", b""))  # a person, signed in with a key
+    if works_cases and holds_key and case_rules.may_confirm_keys(by, event):
+        # Whoever puts someone on the response team vouches for their key (vault.trust);
+        # someone without a key yet is confirmed on the dashboard once they have one.
+        keytrust.endorse(membership.user, by=by)
 
 
 @transaction.atomic

@@ -81,6 +81,11 @@ class _Keyed:
         self.META = {"REMOTE_ADDR": key}
 
 
+def per_account(user) -> _Keyed:
+    """A limit counted per signed-in account instead of per address (the desk check)."""
+    return _Keyed(f"account|{user.pk}")
+
+
 def _login_keys(request, username: str):
     account = _account(username)
     return (

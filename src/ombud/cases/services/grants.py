@@ -199,9 +199,13 @@ def release_escrow(holder, *, event, trusted, limit: int = BATCH) -> int:
         except VaultError:
             continue
         granted += _grant(case, opened, holder, people)
-        if KeyWrap.objects.filter(keyring=case.pk, recipient_kind=RecipientKind.PERSON).exists():
-            KeyWrap.objects.filter(keyring=case.pk, recipient_kind=RecipientKind.SERVER).delete()
-            audit.record(holder, "case.escrow_released", case, event_id=case.event_id)
+        with transaction.atomic():
+            sealed = KeyWrap.objects.filter(keyring=case.pk, recipient_kind=RecipientKind.PERSON)
+            if sealed.exists():
+                KeyWrap.objects.filter(
+                    keyring=case.pk, recipient_kind=RecipientKind.SERVER
+                ).delete()
+                audit.record(holder, "case.escrow_released", case, event_id=case.event_id)
     return granted
 
 
@@ -211,17 +215,17 @@ def revoke(user_id, event, *, by) -> int:
 
     Called by the roster change that causes it, inside its transaction: each revoked
     wrap gets its audit entry there."""
-    wraps = list(
-        KeyWrap.objects.filter(
-            recipient_kind=RecipientKind.PERSON,
-            recipient_ref=str(user_id),
-            keyring__in=Case.objects.filter(event=event).values("pk"),
-        ).only("pk")
+    wraps = KeyWrap.objects.filter(
+        recipient_kind=RecipientKind.PERSON,
+        recipient_ref=str(user_id),
+        keyring__in=Case.objects.filter(event=event).values("pk"),
     )
-    for wrap in wraps:
-        audit.record(by, "case.access_revoked", wrap, event_id=event.pk)
-    KeyWrap.objects.filter(pk__in=[wrap.pk for wrap in wraps]).delete()
-    return len(wraps)
+    # Recorded against each case (the wrap is gone afterwards), so its access log shows it.
+    revoked = list(Case.objects.filter(pk__in=wraps.values("keyring")))
+    for case in revoked:
+        audit.record(by, "case.access_revoked", case, event_id=event.pk)
+    wraps.delete()
+    return len(revoked)
 
 
 def recover(organisation, recovery_private: bytes, person, *, by) -> int:

@@ -59,9 +59,11 @@ def recovery_recipient(organisation):
     return recipient, None
 
 
+@transaction.atomic
 def alarm(kind: str, ref, fingerprint: str, *, event=None, organisation=None) -> bool:
     """Raise the alarm about a key (its binding's fingerprint) that failed a check, once
-    per key; inside the caller's transaction. True when this call raised it."""
+    per key (part of the caller's transaction when there is one). True when this call
+    raised it."""
     if fingerprint in _alarmed:
         return False
     try:
@@ -125,6 +127,7 @@ def endorse_recovery(organisation, *, by) -> KeyEndorsement | None:
         return _sign(by, private, trust.recovery_binding(organisation))
 
 
+@transaction.atomic
 def _sign(signer, private: bytes, binding: trust.Binding) -> KeyEndorsement | None:
     own = trust.own_binding(signer.pk, private)
     try:
@@ -152,34 +155,31 @@ def vouch_in_session(holder) -> trust.TrustedKeys | None:
     if not private:
         return None
     own = trust.own_binding(holder.pk, private)
-    vouched_for_me = KeyEndorsement.objects.filter(
-        subject_kind=trust.PERSON, subject_ref=str(holder.pk), subject_key=own.fingerprint
-    ).values_list("signer_id", flat=True)
-    trusted = trust.trusted_by(holder.pk, private)
     signed = set(
         KeyEndorsement.objects.filter(signer_key=own.fingerprint).values_list(
             "subject_ref", "subject_key"
         )
     )
-    wanted = {
-        key.user_id: trust.person_binding(key)
-        for key in PersonalKey.objects.filter(user_id__in=list(vouched_for_me))
-        if trust.certified(trust.person_binding(key), key.certificate)
-    }
-    wanted.update({uid: b for uid, b in trusted.people.items() if uid != holder.pk})
-    for binding in wanted.values():
-        if (binding.ref, binding.fingerprint) not in signed:
+
+    def sign_once(binding) -> None:
+        if binding.ref != own.ref and (binding.ref, binding.fingerprint) not in signed:
             _sign(holder, private, binding)
-    if set(wanted) - set(trusted.people):
-        trusted = trust.trusted_by(holder.pk, private)
+            signed.add((binding.ref, binding.fingerprint))
+
+    # Those who vouched for this key, first: on first sight, their word is taken.
+    vouched_for_me = KeyEndorsement.objects.filter(
+        subject_kind=trust.PERSON, subject_ref=str(holder.pk), subject_key=own.fingerprint
+    ).values_list("signer_id", flat=True)
+    for key in PersonalKey.objects.filter(user_id__in=list(vouched_for_me)):
+        if trust.certified(trust.person_binding(key), key.certificate):
+            sign_once(trust.person_binding(key))
+    # Then every key this one reaches now: signing them adds no trust, only paths that
+    # outlast someone else's new key.
+    trusted = trust.trusted_by(holder.pk, private)
+    for binding in list(trusted.people.values()):
+        sign_once(binding)
     for binding in trusted.tampered:
-        with transaction.atomic():
-            alarm(
-                binding.kind,
-                binding.ref,
-                binding.fingerprint,
-                organisation=_organisation_of(holder),
-            )
+        alarm(binding.kind, binding.ref, binding.fingerprint, organisation=_organisation_of(holder))
     return trusted
 
 

@@ -18,6 +18,9 @@ from ombud.vault import identity
 # The desk check is throttled per desk account: a desk checks a queue of
 # attendees, not the whole list of every name one could guess.
 DESK_SCOPE = "desk-check"
+# The only two answers the desk ever gets.
+NO_MATCH = "no_match"
+ASK_A_LEAD = "ask_a_lead"
 _PURPOSE = "ban list"
 
 
