@@ -2,6 +2,7 @@
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -284,3 +285,19 @@ def test_openapi_schema_documents_every_endpoint(client, db):
     } <= paths
     intake = schema["paths"]["/api/v1/events/{event}/reports"]["post"]
     assert "201" in intake["responses"]
+
+
+def test_every_api_path_the_readme_names_is_in_the_schema(client, db):
+    """The README's API table is checked against the schema: a renamed or removed
+    operation fails here, not in a stranger's client."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    named = set(re.findall(r"(/api/v1/[A-Za-z0-9_<>/.{}-]+)", readme))
+    schema = client.get("/api/v1/openapi.json").json()
+
+    def shape(path: str) -> str:
+        return re.sub(r"[<{][^>}]+[>}]", "{}", path.rstrip("/."))
+
+    served = {shape(path) for path in schema["paths"]} | {"/api/v1/openapi.json"}
+    assert len(named) > 15
+    missing = sorted(path for path in named if shape(path) not in served)
+    assert not missing, f"in the README but not in the API: {missing}"

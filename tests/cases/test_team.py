@@ -386,3 +386,29 @@ def test_two_leads_assigning_at_once_do_not_overwrite_each_other(client, cast, c
     assert second.status_code == 400
     assert "Someone else changed this case meanwhile" in second.content.decode()
     assert Case.objects.get(pk=case.pk).owner == cast.responder
+
+
+def test_a_linked_case_is_named_in_timelines_only_to_who_may_see_it(client, cast):
+    """The timeline of a case says it was linked; the other case's code name only to
+    someone who may see that case: on the case page, the hand-over and the API."""
+    from ombud.cases.services import links  # noqa: PLC0415
+
+    mine = factories.file_report(cast.event, what_happened="MINE").report.case
+    theirs = factories.file_report(cast.event, who="Rita Responder").report.case
+    factories.declared(mine, cast.lead, cast.responder)
+    links.link(mine, theirs.code_name, "related", by=_key(cast.lead))
+    factories.sign_in(client, cast.lead)
+    assert f"Linked to {theirs.code_name}" in _page(client, mine).content.decode()
+    factories.sign_in(client, cast.responder)  # named in the other case: recused from it
+    page = _page(client, mine).content.decode()
+    assert "Linked to a case you cannot open" in page
+    assert theirs.code_name not in page
+    handover = client.get(f"/staff/events/{cast.event.slug}/handover/").content.decode()
+    assert "Linked to a case you cannot open" in handover
+    assert theirs.code_name not in handover
+    _row, token = ApiToken.issue(cast.responder, people.unlock(cast.responder, factories.PASSWORD))
+    api = client.get(f"/api/v1/cases/{mine.pk}", HTTP_AUTHORIZATION=f"Bearer {token}")
+    linked = [e for e in api.json()["timeline"] if e["kind"] == "linked"]
+    assert linked == [{**linked[0], "detail": {"link": "related", "other": None}}]
+    assert theirs.code_name not in api.content.decode()
+    assert str(theirs.pk) not in api.content.decode()

@@ -9,25 +9,27 @@ from django.utils.translation import gettext as _
 from ninja import Router
 from ninja import Status as Reply
 
-from ombud.api.case_schemas import (
+from ombud.api.case_inputs import (
     AccountIn,
-    AccountOut,
-    CaseOut,
     CategoriesIn,
-    InterimActionOut,
     LinkIn,
-    LinkOut,
     MessageIn,
-    MessageOut,
-    NoteOut,
     PersonIn,
     RespondentIn,
-    RespondentOut,
     SafetyStepIn,
-    SafetyStepOut,
     StatusIn,
     TextIn,
     VersionIn,
+)
+from ombud.api.case_schemas import (
+    AccountOut,
+    CaseOut,
+    InterimActionOut,
+    LinkOut,
+    MessageOut,
+    NoteOut,
+    RespondentOut,
+    SafetyStepOut,
 )
 from ombud.api.cases import case_out
 from ombud.api.errors import ApiError
