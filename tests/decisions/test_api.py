@@ -51,6 +51,7 @@ def test_a_ban_proposed_approved_made_final_appealed_and_upheld(client, cast, ca
     assert post(path + "/appeal/review", cast.lead, review).status_code == 409
     reviewer = factories.user("reviewer", "Rev", "Iewer")
     factories.member(cast.event, reviewer, Role.RESPONDER)
+    factories.vouched(reviewer, by=cast.admin)  # their key, confirmed on the dashboard
     factories.declared(case, reviewer)
     grants.grant_pending(factories.holding_key(cast.lead))  # joined after the report
     reviewed = post(path + "/appeal/review", reviewer, review)

@@ -28,6 +28,7 @@ def banned(keyed, case):
 def reviewer(keyed):
     person = factories.holding_key(factories.user("reviewer", "Rene", "Viewer"))
     factories.member(keyed.event, person, Role.RESPONDER)
+    factories.vouched(person, by=keyed.admin)  # their key, confirmed on the dashboard
     grants.grant_pending(keyed.lead)  # joined after intake: a case worker opens cases to them
     return person
 
