@@ -47,13 +47,11 @@ def mail_sink():
     sink.stop()
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def demo_server(request, tmp_path, mail_sink):
-    """`ombud demo` serving on loopback with its worker, on each supported database."""
+def _demo_on_each_database(request, tmp_path, mail_sink, **options):
     from tests.live import FreshPostgresDatabase, OmbudDemo, postgres_admin_url  # noqa: PLC0415
 
     if request.param == "sqlite":
-        server = OmbudDemo(tmp_path / "data", mail=mail_sink).start()
+        server = OmbudDemo(tmp_path / "data", mail=mail_sink, **options).start()
         yield server
         server.stop()
         return
@@ -61,9 +59,23 @@ def demo_server(request, tmp_path, mail_sink):
     if admin_url is None:
         pytest.skip("no PostgreSQL server given (OMBUD_TEST_POSTGRES_URL)")
     with FreshPostgresDatabase(admin_url) as database_url:
-        server = OmbudDemo(tmp_path / "data", mail=mail_sink, database_url=database_url).start()
+        server = OmbudDemo(
+            tmp_path / "data", mail=mail_sink, database_url=database_url, **options
+        ).start()
         yield server
         server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def demo_server(request, tmp_path, mail_sink):
+    """`ombud demo` serving on loopback with its worker, on each supported database."""
+    yield from _demo_on_each_database(request, tmp_path, mail_sink)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def rate_limited_demo(request, tmp_path, mail_sink):
+    """The same, with OMBUD_RATE_LIMITS on (floods and password guessing)."""
+    yield from _demo_on_each_database(request, tmp_path, mail_sink, rate_limits=True)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.live import FreshPostgresDatabase, OmbudDemo, postgres_admin_url
 from tests.system.http import Session
 
 pytestmark = pytest.mark.system
@@ -18,25 +17,6 @@ pytestmark = pytest.mark.system
 FLOOD = 300
 DEADLINE = 20.0  # seconds: the flood stops here, whatever it reached
 RECEIPT = re.compile(r'<p class="receipt" id="receipt">([0-9A-Z-]+)</p>')
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def limited_demo(request, tmp_path, mail_sink):
-    """`ombud demo` with OMBUD_RATE_LIMITS on, on each supported database."""
-    if request.param == "sqlite":
-        server = OmbudDemo(tmp_path / "data", mail=mail_sink, rate_limits=True).start()
-        yield server
-        server.stop()
-        return
-    admin_url = postgres_admin_url()
-    if admin_url is None:
-        pytest.skip("no PostgreSQL server given (OMBUD_TEST_POSTGRES_URL)")
-    with FreshPostgresDatabase(admin_url) as database_url:
-        server = OmbudDemo(
-            tmp_path / "data", mail=mail_sink, database_url=database_url, rate_limits=True
-        ).start()
-        yield server
-        server.stop()
 
 
 def _flood(base_url: str) -> list[int]:
@@ -55,9 +35,9 @@ def _flood(base_url: str) -> list[int]:
         return list(pool.map(one, range(FLOOD)))
 
 
-def test_an_api_flood_does_not_lock_the_form_out_for_others_at_that_address(limited_demo):
+def test_an_api_flood_does_not_lock_the_form_out_for_others_at_that_address(rate_limited_demo):
     started = time.monotonic()
-    answers = _flood(limited_demo.base_url)
+    answers = _flood(rate_limited_demo.base_url)
     took = time.monotonic() - started
     assert None not in answers, f"only {FLOOD - answers.count(None)} requests in {took:.1f}s"
     assert set(answers) <= {201, 429}, sorted(set(answers))
@@ -66,7 +46,7 @@ def test_an_api_flood_does_not_lock_the_form_out_for_others_at_that_address(limi
     assert answers.count(429) >= 100, answers.count(429)
 
     # A real reporter at the same address loads the form and sends it.
-    reporter = Session(limited_demo.base_url)
+    reporter = Session(rate_limited_demo.base_url)
     filed = reporter.post_form(
         "/e/pycon-demo/report/",
         {"what_happened": "Someone kept following me between the talks.", "danger_now": "no"},
@@ -79,7 +59,7 @@ def test_an_api_flood_does_not_lock_the_form_out_for_others_at_that_address(limi
     assert "Someone kept following me between the talks." in followup.text
 
     # And the flood is still held back afterwards.
-    again = Session(limited_demo.base_url).request(
+    again = Session(rate_limited_demo.base_url).request(
         "POST", "/api/v1/events/pycon-demo/reports", json_body={"what_happened": "more junk"}
     )
     assert again.status == 429

@@ -18,27 +18,6 @@ pytestmark = pytest.mark.system
 LEAD = "chair"
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def throttling_demo(request, tmp_path, mail_sink):
-    """`ombud demo` with OMBUD_RATE_LIMITS on, on each supported database."""
-    from tests.live import FreshPostgresDatabase, OmbudDemo, postgres_admin_url  # noqa: PLC0415
-
-    if request.param == "sqlite":
-        server = OmbudDemo(tmp_path / "data", mail=mail_sink, rate_limits=True).start()
-        yield server
-        server.stop()
-        return
-    admin_url = postgres_admin_url()
-    if admin_url is None:
-        pytest.skip("no PostgreSQL server given (OMBUD_TEST_POSTGRES_URL)")
-    with FreshPostgresDatabase(admin_url) as database_url:
-        server = OmbudDemo(
-            tmp_path / "data", mail=mail_sink, database_url=database_url, rate_limits=True
-        ).start()
-        yield server
-        server.stop()
-
-
 def _guess(session: Session, attempt: int):
     """One wrong password, on the page or through the API by turns."""
     if attempt % 2:
@@ -50,8 +29,8 @@ def _guess(session: Session, attempt: int):
     return session.post_form("/staff/login/", {"username": LEAD, "password": f"guess {attempt}"})
 
 
-def test_fifty_wrong_sign_ins_from_one_address_do_not_keep_a_lead_out(throttling_demo):
-    base = throttling_demo.base_url
+def test_fifty_wrong_sign_ins_from_one_address_do_not_keep_a_lead_out(rate_limited_demo):
+    base = rate_limited_demo.base_url
     attendee = Session(base)
     answers = [_guess(attendee, attempt).status for attempt in range(50)]
     assert answers[:10] == [200, 401] * 5, answers  # wrong passwords, told so…

@@ -28,6 +28,11 @@ def _report(item):
     return item.report if isinstance(item, work.ReportView) else item
 
 
+def _of_report(read):
+    """A resolver reading the report row behind an item, whichever kind it is."""
+    return staticmethod(lambda item: read(_report(item)))
+
+
 class ReportSummary(Schema):
     """A report in a list; ``access`` says what the caller may do with it."""
 
@@ -41,37 +46,14 @@ class ReportSummary(Schema):
     urgent: bool
     access: str = Field(description="'case' for case workers; 'status' for staff who took it.")
 
-    @staticmethod
-    def resolve_id(item) -> UUID:
-        return _report(item).pk
-
-    @staticmethod
-    def resolve_case_id(item) -> UUID:
-        return _report(item).case_id
-
-    @staticmethod
-    def resolve_case_code_name(item) -> str:
-        return _report(item).case.code_name
-
-    @staticmethod
-    def resolve_event(item) -> str:
-        return _report(item).event.slug
-
-    @staticmethod
-    def resolve_received_at(item) -> datetime:
-        return _report(item).received_at
-
-    @staticmethod
-    def resolve_channel(item) -> str:
-        return _report(item).channel
-
-    @staticmethod
-    def resolve_status(item) -> str:
-        return _report(item).case.status
-
-    @staticmethod
-    def resolve_urgent(item) -> bool:
-        return _report(item).case.urgent
+    resolve_id = _of_report(lambda report: report.pk)
+    resolve_case_id = _of_report(lambda report: report.case_id)
+    resolve_case_code_name = _of_report(lambda report: report.case.code_name)
+    resolve_event = _of_report(lambda report: report.event.slug)
+    resolve_received_at = _of_report(lambda report: report.received_at)
+    resolve_channel = _of_report(lambda report: report.channel)
+    resolve_status = _of_report(lambda report: report.case.status)
+    resolve_urgent = _of_report(lambda report: report.case.urgent)
 
     @staticmethod
     def resolve_access(item) -> str:
