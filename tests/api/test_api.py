@@ -301,3 +301,27 @@ def test_every_api_path_the_readme_names_is_in_the_schema(client, db):
     assert len(named) > 15
     missing = sorted(path for path in named if shape(path) not in served)
     assert not missing, f"in the README but not in the API: {missing}"
+
+
+def test_the_schema_documents_every_refusal_an_operation_can_give(client, db):
+    """400 (not JSON) and 422 (against the schema) wherever a body is taken, 401 wherever
+    a token is needed, 404 wherever a path names something, 409 for every case."""
+    schema = client.get("/api/v1/openapi.json").json()
+    missing = []
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            wanted = set()
+            if "requestBody" in operation:
+                wanted |= {"400", "422"}
+            if operation.get("security"):
+                wanted.add("401")
+            if "{" in path:
+                wanted.add("404")
+            if path.startswith("/api/v1/cases/{case_id}"):
+                wanted.add("409")
+            absent = wanted - set(operation["responses"])
+            if absent:
+                missing.append(f"{method.upper()} {path}: {sorted(absent)}")
+    assert not missing, missing
+    conflict = schema["components"]["schemas"]["Conflict"]["properties"]
+    assert {"detail", "code", "case_id"} <= set(conflict)

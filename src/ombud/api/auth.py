@@ -7,7 +7,7 @@ from pydantic import ConfigDict, Field
 from ombud.accounts import secondfactor, services, signin
 from ombud.accounts.models import ApiToken
 from ombud.api.errors import ApiError
-from ombud.api.schemas import NoNul
+from ombud.api.schemas import NoNul, Refusal
 from ombud.vault import holders
 
 router = Router(tags=["auth"])
@@ -80,7 +80,7 @@ _RESPONSES = {
 
 @router.post(
     "/auth/token",
-    response={200: TokenOut, 401: Detail, 429: Detail},
+    response={200: TokenOut, 400: Detail, 401: Detail, 422: Refusal, 429: Detail},
     auth=None,
     openapi_extra={"responses": _RESPONSES},
 )
@@ -123,7 +123,7 @@ def issue_token(request, credentials: Credentials):
     return Status(200, {"token": token, "expires_at": row.expires_at.isoformat()})
 
 
-@router.delete("/auth/token", response={204: None}, auth=BearerToken())
+@router.delete("/auth/token", response={204: None, 401: Detail}, auth=BearerToken())
 def revoke_token(request):
     """Revoke the token used for this request."""
     token = request.headers.get("Authorization", "").partition(" ")[2].strip()

@@ -142,6 +142,7 @@ def event_info(request, event: str):
     "/events/{event}/reports",
     response={
         201: ReportCreated,
+        400: Detail,
         401: Detail,
         404: Detail,
         415: Detail,

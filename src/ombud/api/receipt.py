@@ -93,7 +93,7 @@ def view(request):
 
 @router.post(
     "/receipt/messages",
-    response={201: Detail, 401: Detail, 404: Detail, 422: Refusal, 429: Detail},
+    response={201: Detail, 400: Detail, 401: Detail, 404: Detail, 422: Refusal, 429: Detail},
     auth=None,
 )
 def add_information(request, body: AddInformation):
