@@ -19,6 +19,7 @@ from ombud.decisions.services import reporter as decision_reporter
 from ombud.intake.services import submit_report
 from ombud.notify.models import OutboxMessage
 from ombud.staff.models import Role
+from ombud.vault import recertify
 from tests import factories
 from tests.audit.catalogue import Call, audited, filed, fresh, keyed
 
@@ -261,6 +262,11 @@ def vouch_for_a_key(cast):
     late = factories.user("late", "Lara", "Late")
     factories.member(cast.event, late, Role.RESPONDER)
     return Call(lambda: keytrust.endorse(fresh(late), by=keyed(cast.lead)), cast.lead)
+
+
+@audited(recertify.as_found, "keys.recertified@system")
+def certify_the_database_as_found(cast):
+    return Call(recertify.as_found)
 
 
 @audited(keytrust.alarm, "key.rejected@system")

@@ -52,7 +52,7 @@ NOT_AUDITED = {
 SERVICE_MODULES = ("ombud.staff.rota", "ombud.notify.alert_channels")
 
 # Actions about no event (a person's own channels, an organisation, an account).
-UNSCOPED = ("channel.", "organisation.", "recovery_key.", "account.", "token.", "key.")
+UNSCOPED = ("channel.", "organisation.", "recovery_key.", "account.", "token.", "key.", "keys.")
 
 
 class AuditDown(Exception):

@@ -7,14 +7,19 @@ key, an endorsement. With the key file too they can forge certificates; then onl
 the endorsements, signed with keys people hold, stand between them and the cases.
 """
 
+import io
+
 import pytest
+from django.contrib.auth import authenticate
 from django.core.cache import cache
+from django.core.management import call_command
+from django.db.models import F
 
 from ombud.audit.models import Entry
 from ombud.cases.services import grants, keytrust
 from ombud.notify.models import OutboxMessage
 from ombud.staff import roster
-from ombud.staff.models import Role
+from ombud.staff.models import Membership, Role
 from ombud.vault import keys, personal, trust
 from ombud.vault import services as vault
 from ombud.vault.errors import VaultError
@@ -159,15 +164,25 @@ def test_signing_in_puts_a_swapped_key_right(cast):
     assert ("person", str(cast.responder.pk)) in _sealed_to(case)
 
 
-def test_a_new_key_file_sends_reports_to_escrow_until_people_sign_in(cast, settings, tmp_path):
+def test_a_new_key_file_keeps_reports_in_escrow_until_the_database_is_certified_again(
+    cast, settings, tmp_path
+):
+    """After a lost key file is replaced, no certificate holds: nobody is sealed to and
+    nobody signs in, until the operator certifies the database as found
+    (`ombud keys recertify`); the escrowed reports then go to the team."""
     settings.VAULT_KEY_FILE = tmp_path / "new-keys.json"
     keys.create()
     try:
         case = factories.file_report(cast.event).report.case
-        # No certificate holds under the new file: the server keeps the report in escrow.
         assert {kind for kind, _ref in _sealed_to(case)} == {"server", "receipt"}
-        lead = factories.holding_key(cast.lead)  # signing in certifies their key again
-        grants.grant_pending(lead)
+        assert authenticate(username="lead", password=factories.PASSWORD) is None
+        call_command("keys", "recertify", stdout=io.StringIO())
+        assert authenticate(username="lead", password=factories.PASSWORD) == cast.lead
+        cache.clear()
+        roster._cache.clear()
+        later = factories.file_report(cast.event).report.case
+        assert ("person", str(cast.lead.pk)) in _sealed_to(later)
+        grants.grant_pending(factories.holding_key(cast.lead))  # releases the escrow
         assert ("person", str(cast.lead.pk)) in _sealed_to(case)
         assert not any(kind == "server" for kind, _ref in _sealed_to(case))
     finally:
@@ -206,3 +221,35 @@ def test_only_leads_and_organiser_admins_confirm_keys(client, cast):
         assert client.post(url, {"fingerprint": shown}).status_code == 404
     assert not KeyEndorsement.objects.filter(subject_ref=str(late.pk)).exists()
     assert keytrust.keys_to_confirm(factories.holding_key(cast.responder)) == []
+
+
+def test_a_database_writer_with_an_account_cannot_vouch_their_way_in(cast):
+    """An attacker with an account of their own (the desk: a real key, certified at
+    sign-in) writes themselves onto the response team and an endorsement of a lead's
+    key signed with their real key. No report is sealed to them, the lead's session
+    signs nothing back, and no grant reaches them."""
+    case = factories.file_report(cast.event).report.case
+    attacker = factories.holding_key(cast.desk)
+    lead = trust.person_binding(PersonalKey.objects.get(user=cast.lead))
+    attacker_key = trust.own_binding(attacker.pk, attacker.vault_private)
+    KeyEndorsement.objects.create(
+        signer=attacker,
+        signer_key=attacker_key.fingerprint,
+        subject_kind="person",
+        subject_ref=str(cast.lead.pk),
+        subject_key=lead.fingerprint,
+        signature=trust.sign(attacker.vault_private, lead),
+        created_at=case.created_at,
+    )
+    # A bare UPDATE, as SQL would: the membership's certificate no longer holds.
+    Membership.objects.filter(pk=cast.memberships["desk"].pk).update(role=Role.RESPONDER)
+    type(cast.event).objects.filter(pk=cast.event.pk).update(roster_version=F("roster_version") + 1)
+    cache.clear()
+    roster._cache.clear()
+    later = factories.file_report(cast.event).report.case
+    assert ("person", str(attacker.pk)) not in _sealed_to(later)
+    assert KeyAlarm.objects.filter(subject_kind="membership").exists()
+    grants.grant_pending(factories.holding_key(cast.lead))
+    assert not KeyEndorsement.objects.filter(signer=cast.lead, subject_ref=str(attacker.pk))
+    assert ("person", str(attacker.pk)) not in _sealed_to(case)
+    assert keytrust.keys_to_confirm(factories.holding_key(cast.lead)) == []

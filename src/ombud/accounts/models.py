@@ -1,7 +1,9 @@
 import hashlib
+import hmac
 import secrets
 from datetime import timedelta
 
+from django.contrib.auth.hashers import check_password
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
@@ -19,6 +21,10 @@ class User(AbstractUser):
 
     # Bumped by "sign out everywhere": every session of an older generation ends.
     session_generation = models.PositiveIntegerField(default=0)
+    # Vouches (under the key file) that Ombud set this password hash for this username:
+    # a hash written into the database by anyone else signs nobody in, so it cannot
+    # be used to make a key pair for them (accounts.backends, vault.trust).
+    password_certificate = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("user")
@@ -26,10 +32,45 @@ class User(AbstractUser):
     def __str__(self):
         return self.get_full_name() or self.username
 
+    def set_password(self, raw_password):
+        super().set_password(raw_password)
+        self.certify_password()
+
+    def check_password(self, raw_password):
+        def upgrade(raw):
+            # Django re-hashes with the preferred hasher on a successful check.
+            self.set_password(raw)
+            self._password = None
+            self.save(update_fields=["password", "password_certificate"])
+
+        return check_password(raw_password, self.password, upgrade)
+
+    def set_unusable_password(self):
+        super().set_unusable_password()
+        self.certify_password()
+
+    def certify_password(self) -> None:
+        from ombud.vault import trust  # noqa: PLC0415 -- accounts sits below vault
+
+        self.password_certificate = trust.record_certificate(
+            "password", self.username, self.password
+        )
+
+    @property
+    def password_is_certified(self) -> bool:
+        from ombud.vault import trust  # noqa: PLC0415
+
+        return trust.record_certified(
+            self.password_certificate, "password", self.username, self.password
+        )
+
 
 def _token_digest(token: str) -> str:
-    # Tokens carry 256 random bits; a fast hash is enough and keeps checks cheap.
-    return hashlib.sha256(token.encode()).hexdigest()
+    # Tokens carry 256 random bits, so a fast hash is enough; keyed from the key file, so
+    # that someone who can write the database cannot make a token of their own.
+    from ombud.vault import keys  # noqa: PLC0415 -- accounts sits below vault
+
+    return hmac.new(keys.load().derived("api tokens"), token.encode(), hashlib.sha256).hexdigest()
 
 
 class ApiTokenQuerySet(models.QuerySet):

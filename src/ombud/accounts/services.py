@@ -87,7 +87,7 @@ def change_password(user, old_password: str, new_password: str) -> None:
     The caller keeps its own session (``update_session_auth_hash``).
     """
     user.set_password(new_password)
-    user.save(update_fields=["password"])
+    user.save(update_fields=["password", "password_certificate"])
     people.rewrap(user, old_password, new_password)
     ApiToken.objects.filter(user=user).delete()
     audit.record(user, "account.password_changed", user)
@@ -102,13 +102,19 @@ def reset_password(user, new_password: str) -> None:
     the old key: they end.
     """
     user.set_password(new_password)
-    user.save(update_fields=["password"])
+    user.save(update_fields=["password", "password_certificate"])
     people.replace(user, new_password)
     ApiToken.objects.filter(user=user).delete()
     audit.record(user, "account.password_reset", user)
 
 
-def key_fingerprint(user) -> str:
-    """The fingerprint of the person's key, as a lead confirming it sees it ("" if none)."""
-    key = PersonalKey.objects.filter(user=user).first()
-    return trust.person_binding(key).shown() if key is not None else ""
+def key_fingerprint(user) -> tuple[str, bool]:
+    """The fingerprint of the person's own key, derived from the private key their
+    password unlocked - not from the database row a lead's dashboard reads - and
+    whether that row says the same ("", True when no key is unlocked)."""
+    private = getattr(user, "vault_private", b"")
+    if not private:
+        return "", True
+    own = trust.own_binding(user.pk, private)
+    stored = PersonalKey.objects.filter(user=user).first()
+    return own.shown(), stored is not None and trust.person_binding(stored) == own

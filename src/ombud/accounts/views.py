@@ -202,7 +202,9 @@ def security(request):
             "required": secondfactor.required_for(user),
             "recovery_left": StaticToken.objects.filter(device__user=user).count(),
             "tokens": ApiToken.objects.live().filter(user=user).count(),
-            "fingerprint": services.key_fingerprint(user),
+            **dict(
+                zip(("fingerprint", "key_matches"), services.key_fingerprint(user), strict=True)
+            ),
         },
     )
 

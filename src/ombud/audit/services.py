@@ -43,7 +43,8 @@ def as_actor(who) -> Actor:
 def record(who, action: str, obj, *, event_id=None) -> Entry:
     """Append one entry; must run inside the transaction of the action it records.
 
-    ``action`` must be registered in ``audit.actions``: an unknown code is refused."""
+    ``action`` must be registered in ``audit.actions``: an unknown code is refused.
+    ``obj`` is the row acted on, or None for the installation as a whole."""
     actions.check(action)
     if not connection.in_atomic_block:
         raise RuntimeError("audit.record must run inside the action's transaction")
@@ -58,8 +59,8 @@ def record(who, action: str, obj, *, event_id=None) -> Entry:
         actor_kind=actor.kind,
         actor_id=actor.id,
         action=action,
-        object_type=obj._meta.model_name,
-        object_id=str(obj.pk),
+        object_type=obj._meta.model_name if obj is not None else "installation",
+        object_id=str(obj.pk) if obj is not None else "",
         event_id=event_id,
         prev_hash=prev or chain.GENESIS,
     )

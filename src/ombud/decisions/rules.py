@@ -5,14 +5,16 @@ decide what someone who can see it may do with its decisions.
 """
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ombud.cases import rules as case_rules
 from ombud.cases.models import Status
+from ombud.cases.services import recusal
 from ombud.decisions.models import ApprovalRule, Consequence, Decision
-from ombud.staff.models import Role
+from ombud.staff.models import CASE_ROLES, Role
 
 
 @dataclass(frozen=True)
@@ -55,8 +57,28 @@ def rule_for(event, consequence: str) -> Rule:
     return rules_for(event)[consequence]
 
 
+def standing(decision, approvals) -> list:
+    """The approvals that still count: by people who still work the case's event and
+    are not recused from it, each a lead's if they are a lead now (not when they
+    approved). Someone removed, demoted or since found to have a conflict does not
+    carry a ban through."""
+    case = decision.case
+    approvals = list(approvals)
+    recused = recusal.recused_among(case, approvals_as_people(approvals))
+    counted = []
+    for approval in approvals:
+        role = case_rules.role_in(approval.by, case.event)
+        if role in CASE_ROLES and approval.by_id not in recused:
+            counted.append(SimpleNamespace(by_id=approval.by_id, as_lead=role == Role.LEAD))
+    return counted
+
+
+def approvals_as_people(approvals) -> list:
+    return [SimpleNamespace(user_id=approval.by_id) for approval in approvals]
+
+
 def is_satisfied(rule: Rule, approvals) -> bool:
-    """``approvals``: the Approval rows of a decision (never the proposer's own)."""
+    """``approvals``: the decision's approvals that still count (``standing``)."""
     approvals = list(approvals)
     if len(approvals) < rule.approvals:
         return False

@@ -191,7 +191,7 @@ def _user(user_model, username, first, last, password):
     )
     if not user.check_password(password):
         user.set_password(password)
-        user.save(update_fields=["password"])
+        user.save(update_fields=["password", "password_certificate"])
     # A key pair from the start, so the demo's first reports are sealed to the team.
     people.unlock(user, password)
     return user

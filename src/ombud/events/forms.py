@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ombud.events.models import Event, Organisation, VaultMode
 from ombud.staff.models import Membership
+from ombud.vault import trust
 from ombud.web.forms import Form, ModelForm
 
 
@@ -90,9 +91,18 @@ class RecoveryForm(Form):
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["person"].queryset = (
-            Membership.objects.case_workers()
+            Membership.objects.acknowledged()
+            .case_workers()
             .filter(event__organisation=organisation, user__personal_key__isnull=False)
-            .select_related("user", "event")
+            .select_related("user__personal_key", "event")
             .order_by("user__first_name")
         )
-        self.fields["person"].label_from_instance = lambda m: f"{m.user} ({m.event})"
+        # Choosing someone vouches for their key: its fingerprint, to compare with theirs.
+        self.fields["person"].label_from_instance = lambda m: (
+            _("%(who)s (%(event)s), key %(key)s")
+            % {
+                "who": m.user,
+                "event": m.event,
+                "key": trust.person_binding(m.user.personal_key).shown(),
+            }
+        )

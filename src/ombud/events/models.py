@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ombud.notify.services import validate_deliverable
+from ombud.vault import trust
 
 phone_validator = RegexValidator(
     r"^\+?[0-9][0-9 ()./-]{1,30}$", _("Enter a phone number: digits, spaces and + ( ) - only.")
@@ -50,6 +51,8 @@ class OrganiserAdmin(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="organiser_admin_of"
     )
+    # As a membership's: vouches (under the key file) that Ombud wrote this row.
+    certificate = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("organiser admin")
@@ -59,6 +62,20 @@ class OrganiserAdmin(models.Model):
 
     def __str__(self):
         return f"{self.user} @ {self.organisation}"
+
+    def save(self, *args, **kwargs):
+        self.certificate = trust.record_certificate(
+            "organiser admin", self.organisation_id, self.user_id
+        )
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "certificate"}
+        super().save(*args, **kwargs)
+
+    @property
+    def is_certified(self) -> bool:
+        return trust.record_certified(
+            self.certificate, "organiser admin", self.organisation_id, self.user_id
+        )
 
 
 class VaultMode(models.TextChoices):

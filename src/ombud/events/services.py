@@ -152,4 +152,8 @@ def use_recovery_key(organisation: Organisation, text: str, person, *, by) -> in
         with transaction.atomic():
             _certify_recovery(organisation, public, by=by)
             audit.record(by, "recovery_key.confirmed", organisation)
+    else:
+        # The admin holds the printed key: they vouch for it, if they had not yet (a
+        # key made before endorsements existed is vouched for this way).
+        keytrust.endorse_recovery(organisation, by=by)
     return opened

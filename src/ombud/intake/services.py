@@ -205,7 +205,10 @@ def _decide(event, data: ReportInput, people, version: int, now) -> _Decisions:
     rejected = [
         p
         for p in people
-        if p.key_rejected and p.role in CASE_ROLES and event.vault_mode == VaultMode.PERSONAL
+        if (p.key_rejected or p.membership_rejected)
+        and p.role in CASE_ROLES
+        and p.acknowledged(event)
+        and event.vault_mode == VaultMode.PERSONAL
     ]
     return _Decisions(version, reasons, found, readers, rejected, recovery_rejected)
 

@@ -4,6 +4,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from ombud.events.models import Event, phone_validator
+from ombud.vault import trust
 
 
 class Role(models.TextChoices):
@@ -68,6 +69,9 @@ class Membership(models.Model):
     guide_acknowledged_version = models.PositiveIntegerField(default=0)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Vouches (under the key file) that Ombud itself wrote who is on the team, in which
+    # role, acknowledged or not: a row written by anyone else is never sealed to.
+    certificate = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = MembershipQuerySet.as_manager()
 
@@ -79,6 +83,14 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} ({self.get_role_display()}, {self.event})"
+
+    def save(self, *args, **kwargs):
+        # Every row Ombud writes carries its certificate; one written by anyone else
+        # (or changed with a bare UPDATE) does not, and no case is sealed to it.
+        self.certificate = trust.record_certificate("membership", *self.certified_fields())
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "certificate"}
+        super().save(*args, **kwargs)
 
     @property
     def is_acknowledged(self) -> bool:
@@ -96,6 +108,20 @@ class Membership(models.Model):
     @property
     def works_cases(self) -> bool:
         return self.role in CASE_ROLES
+
+    def certified_fields(self) -> tuple:
+        return (
+            self.event_id,
+            self.user_id,
+            self.role,
+            int(self.active),
+            self.coc_acknowledged_version,
+            self.guide_acknowledged_version,
+        )
+
+    @property
+    def is_certified(self) -> bool:
+        return trust.record_certified(self.certificate, "membership", *self.certified_fields())
 
     @property
     def is_lead(self) -> bool:

@@ -7,6 +7,7 @@ inside its write transaction, so a stale copy can never decide who is alerted
 or recused.
 """
 
+import hashlib
 import threading
 from dataclasses import dataclass, field
 
@@ -39,6 +40,9 @@ class RosterMember:
     # The fingerprint of a stored key that fails its certificate (never sealed to, and
     # an alarm: vault.trust); "" when there is none.
     key_rejected: str = ""
+    # The membership row's own certificate holds (Ombud wrote it): only then are cases
+    # sealed to them; else a digest of the row as found, for the alarm.
+    membership_rejected: str = ""
 
     @classmethod
     def of(cls, membership, shifts=()) -> "RosterMember":
@@ -54,6 +58,10 @@ class RosterMember:
                 public_key, signing_public = binding.public, binding.signing_public
             else:
                 rejected = binding.fingerprint
+        row_rejected = ""
+        if not membership.is_certified:
+            row = "|".join(str(f) for f in membership.certified_fields())
+            row_rejected = hashlib.sha256(f"membership|{row}".encode()).hexdigest()
         return cls(
             membership_id=membership.pk,
             user_id=user.pk,
@@ -70,6 +78,7 @@ class RosterMember:
             public_key=public_key,
             signing_public=signing_public,
             key_rejected=rejected,
+            membership_rejected=row_rejected,
         )
 
     def acknowledged(self, event) -> bool:
@@ -81,8 +90,14 @@ class RosterMember:
         )
 
     def holds_case_keys(self, event) -> bool:
-        """A case worker cases can be sealed to: acknowledged, with a key pair."""
-        return self.role in CASE_ROLES and self.acknowledged(event) and bool(self.public_key)
+        """A case worker cases can be sealed to: acknowledged, with a certified key pair,
+        on the roster as Ombud itself wrote it."""
+        return (
+            self.role in CASE_ROLES
+            and self.acknowledged(event)
+            and bool(self.public_key)
+            and not self.membership_rejected
+        )
 
     def on_duty(self, event, at) -> bool:
         return self.acknowledged(event) and any(start <= at < end for start, end in self.shifts)

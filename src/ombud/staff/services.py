@@ -41,11 +41,6 @@ def _recheck(membership, *, by, identity_changed: bool) -> None:
         grants.revoke(membership.user_id, event, by=by)
     if identity_changed:
         recusal.rescan_for_member(membership)
-    holds_key = bool(getattr(by, "vault_private", b""))  # a person, signed in with a key
-    if works_cases and holds_key and case_rules.may_confirm_keys(by, event):
-        # Whoever puts someone on the response team vouches for their key (vault.trust);
-        # someone without a key yet is confirmed on the dashboard once they have one.
-        keytrust.endorse(membership.user, by=by)
 
 
 @transaction.atomic
@@ -65,6 +60,12 @@ def add_member(
     audit.record(by, "staff.member_added", membership, event_id=event.pk)
     # Whoever joins is checked against the event's cases before they can open any.
     _recheck(membership, by=by, identity_changed=True)
+    holds_key = bool(getattr(by, "vault_private", b""))  # a person, signed in with a key
+    if role in CASE_ROLES and holds_key and case_rules.may_confirm_keys(by, event):
+        # Whoever puts someone on the response team vouches for their key as it is now
+        # (vault.trust); a later change of key is confirmed on the dashboard, by its
+        # fingerprint, never by editing the roster.
+        keytrust.endorse(user, by=by)
     return membership
 
 

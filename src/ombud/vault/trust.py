@@ -88,7 +88,22 @@ def certify(binding: Binding) -> str:
 
 
 def certified(binding: Binding, certificate: str) -> bool:
-    return bool(binding.public) and hmac.compare_digest(certify(binding), certificate or "")
+    # Bytes: a non-ASCII value written into the database must fail, not raise.
+    given = (certificate or "").encode("utf-8", "replace")
+    return bool(binding.public) and hmac.compare_digest(certify(binding).encode(), given)
+
+
+def record_certificate(kind: str, *fields) -> str:
+    """A certificate of a database row Ombud wrote itself - who is on a response team,
+    in which role; whose password hash this is - so a row written by anyone else is
+    told apart (key-file key, like key certificates)."""
+    message = "\x1f".join(["ombud-record/1", kind, *(str(f) for f in fields)]).encode()
+    return hmac.new(_certificate_key(), message, hashlib.sha256).hexdigest()
+
+
+def record_certified(certificate: str, kind: str, *fields) -> bool:
+    expected = record_certificate(kind, *fields).encode()
+    return hmac.compare_digest(expected, (certificate or "").encode("utf-8", "replace"))
 
 
 def sign(signer_private: bytes, binding: Binding) -> bytes:
@@ -105,11 +120,10 @@ class TrustedKeys:
     people: dict = field(default_factory=dict)  # user id -> their current Binding
     tampered: list = field(default_factory=list)
 
-    def trusts_person(self, user_id) -> bool:
-        return int(user_id) in self.people
-
     def trusts_binding(self, binding: Binding) -> bool:
-        found = self.people.get(int(binding.ref)) if binding.kind == PERSON else None
+        if binding.kind != PERSON or not str(binding.ref).isdigit():
+            return False
+        found = self.people.get(int(binding.ref))
         return found is not None and found.fingerprint == binding.fingerprint
 
     def trusts_recovery(self, binding: Binding) -> bool:
@@ -138,7 +152,8 @@ def trusted_by(holder_id: int, holder_private: bytes) -> TrustedKeys:
         signed = list(
             KeyEndorsement.objects.filter(signer_key__in=list(frontier), subject_kind=PERSON)
         )
-        subjects = {int(e.subject_ref) for e in signed if e.subject_kind == PERSON}
+        signed = [e for e in signed if e.subject_ref.isdigit()]  # a user id, or not ours
+        subjects = {int(e.subject_ref) for e in signed}
         current = {
             k.user_id: k
             for k in PersonalKey.objects.filter(user_id__in=subjects - set(trusted.people))

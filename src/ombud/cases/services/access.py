@@ -22,6 +22,7 @@ from django.db.models import Exists, OuterRef
 from ombud.cases.models import Case, Declaration
 from ombud.cases.queries import cases_visible_to
 from ombud.events.models import VaultMode
+from ombud.staff.models import Membership
 from ombud.vault import services as vault
 
 
@@ -73,12 +74,19 @@ def readable_case(user, case_id, *, related=("event",)) -> Case:
         .filter(pk=case_id)
         .first()
     )
-    if case is None:
+    if case is None or not _on_the_roster_as_written(user, case):
         raise CaseNotFound
     if not case.declared:
         raise DeclarationRequired(case)
     _remember(user, case.pk)
     return case
+
+
+def _on_the_roster_as_written(user, case) -> bool:
+    """Their membership of the case's event is the row Ombud wrote (its certificate
+    holds): a row written into the database by anyone else opens nothing."""
+    membership = Membership.objects.filter(user=user, event_id=case.event_id).first()
+    return membership is not None and membership.is_certified
 
 
 def may_read(user, case) -> bool:

@@ -28,7 +28,7 @@ from ombud.cases.services.access import upkeep_key
 from ombud.cases.services.recusal import tag_for
 from ombud.events.models import Event, VaultMode
 from ombud.staff import roster
-from ombud.staff.models import CASE_ROLES, Membership
+from ombud.staff.models import Membership
 from ombud.vault import services as vault
 from ombud.vault import trust
 from ombud.vault.errors import VaultError
@@ -48,7 +48,9 @@ def _wanted(case, people, sealed_to: set[str], trusted) -> list:
     ]
 
 
-def _grant(case, opened, by, people, *, recovery=None) -> int:
+def _reasons(case, opened, people) -> dict:
+    """Who of ``people`` the case's words name or the reporter kept away, read as intake
+    would have (the report, the reporter's additions, their list of staff to exclude)."""
     texts = []
     for report in case.reports.all():
         content = recusal.report_content(report, opened)
@@ -60,6 +62,11 @@ def _grant(case, opened, by, people, *, recovery=None) -> int:
     reasons = {}
     for content, excluded in texts:
         reasons.update(recusal.reasons_among(people, content, excluded))
+    return reasons
+
+
+def _grant(case, opened, by, people, *, recovery=None) -> int:
+    reasons = _reasons(case, opened, people)
     readers = [
         vault.PersonRecipient(p.user_id, public_key=p.public_key)
         for p in people
@@ -231,38 +238,48 @@ def revoke(user_id, event, *, by) -> int:
 def recover(organisation, recovery_private: bytes, person, *, by) -> int:
     """With the printed recovery key, open the organisation's per-person cases for
     ``person`` (a case worker of the event, not recused): after every lead lost
-    their password. The server holds the recovery key for this request only."""
+    their password. The server holds the recovery key for this request only.
+
+    Checked as a grant would be: their key is certified, they hold case keys at the
+    event (acknowledged, active, on the roster as Ombud wrote it), and neither the
+    case's words nor its recusals keep them away. Once the printed key has opened a
+    case for them, the admin who chose them (and compared the key's fingerprint shown
+    beside their name) has vouched for it."""
     key = PersonalKey.objects.filter(user=person).first()
-    if key is None or not trust.certified(trust.person_binding(key), key.certificate):
+    binding = trust.person_binding(key) if key is not None else None
+    if binding is None or not trust.certified(binding, key.certificate):
         raise VaultError(
             "That person has no key Ombud can vouch for yet: they should sign in once first."
         )
-    # Choosing them here, with the printed key in hand, is vouching for their key.
-    keytrust.endorse(person, by=by)
     opened_for = 0
-    public = bytes(key.public_key)
     recovery = vault.RecoveryRecipient(organisation.pk, private_key=recovery_private)
     for case in Case.objects.filter(
         event__organisation=organisation, event__vault_mode=VaultMode.PERSONAL
     ).select_related("event"):
         people = roster.for_event(case.event).members
         member = next((p for p in people if p.user_id == person.pk), None)
-        if (
-            member is None
-            or member.role not in CASE_ROLES
-            or person.pk in recusal.recused_among(case, people)
-        ):
+        if member is None or not member.holds_case_keys(case.event):
+            continue
+        if person.pk in recusal.recused_among(case, people):
             continue
         try:
             opened = vault.open_keyring(case.pk, recovery)
         except VaultError:
             continue  # sealed before the recovery key existed, and never granted since
-        wrap = vault.wraps_for(opened, [vault.PersonRecipient(person.pk, public_key=public)])[0]
+        named = _reasons(case, opened, [member])
+        wrap = vault.wraps_for(
+            opened, [vault.PersonRecipient(person.pk, public_key=binding.public)]
+        )[0]
         with transaction.atomic():
+            if named:
+                recusal.recuse(case, opened, named)
+                continue
             KeyWrap.objects.filter(
                 keyring=case.pk, recipient_kind=RecipientKind.PERSON, recipient_ref=str(person.pk)
             ).delete()
             wrap.save()
             audit.record(by, "case.recovered", wrap, event_id=case.event_id)
         opened_for += 1
+    if opened_for:
+        keytrust.endorse(person, by=by)
     return opened_for

@@ -12,6 +12,7 @@
 """
 
 import logging
+from datetime import timedelta
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
@@ -27,12 +28,13 @@ from ombud.notify import services as notify
 from ombud.notify.models import OutboxMessage
 from ombud.staff.models import CASE_ROLES, Membership, Role
 from ombud.staff.signals import bump_roster
+from ombud.vault import personal, trust
 from ombud.vault import services as vault
-from ombud.vault import trust
 from ombud.vault.models import KeyAlarm, KeyEndorsement, PersonalKey
 
 log = logging.getLogger(__name__)
 
+ALERT_EVERY = timedelta(hours=1)
 # Fingerprints this process has raised an alarm about: intake asks the database once.
 _alarmed: set = set()
 
@@ -43,6 +45,8 @@ def raise_alarms(event, people, recovery_rejected=None) -> None:
     for person in people:
         if person.key_rejected:
             alarm(trust.PERSON, person.user_id, person.key_rejected, event=event)
+        if person.membership_rejected:
+            alarm("membership", person.membership_id, person.membership_rejected, event=event)
     if recovery_rejected is not None:
         alarm(trust.RECOVERY, recovery_rejected.ref, recovery_rejected.fingerprint, event=event)
 
@@ -76,18 +80,25 @@ def alarm(kind: str, ref, fingerprint: str, *, event=None, organisation=None) ->
                 raised_at=timezone.now(),
             )
     except IntegrityError:
-        _alarmed.add(fingerprint)
+        _alarmed.add(fingerprint)  # raised before, and committed
         return False
-    organisation = organisation or event.organisation
+    organisation = organisation or (event.organisation if event else None)
     audit.record(Actor.system(), "key.rejected", raised, event_id=event.pk if event else None)
-    notify.queue(
-        OutboxMessage.Kind.KEY_REJECTED,
-        notify.reach(_alarm_recipients(organisation, event), every_channel=True),
-        event_name=event.name if event else organisation.name,
-        path=reverse("cases:dashboard"),
-    )
+    # One alert an hour per event is enough to send people to look (a lost key file
+    # fails every key at once); each key still has its alarm and its audit entry.
+    recent = KeyAlarm.objects.filter(
+        event_id=raised.event_id, raised_at__gte=raised.raised_at - ALERT_EVERY
+    ).exclude(pk=raised.pk)
+    if organisation is not None and not recent.exists():
+        notify.queue(
+            OutboxMessage.Kind.KEY_REJECTED,
+            notify.reach(_alarm_recipients(organisation, event), every_channel=True),
+            event_name=event.name if event else organisation.name,
+            path=reverse("cases:dashboard"),
+        )
     log.error("a %s key failed its check and was not used (alarm %s)", kind, raised.pk)
-    _alarmed.add(fingerprint)
+    # Remembered once it is committed: a rolled-back alarm is raised again.
+    transaction.on_commit(lambda: _alarmed.add(fingerprint))
     return True
 
 
@@ -166,13 +177,12 @@ def vouch_in_session(holder) -> trust.TrustedKeys | None:
             _sign(holder, private, binding)
             signed.add((binding.ref, binding.fingerprint))
 
-    # Those who vouched for this key, first: on first sight, their word is taken.
-    vouched_for_me = KeyEndorsement.objects.filter(
-        subject_kind=trust.PERSON, subject_ref=str(holder.pk), subject_key=own.fingerprint
-    ).values_list("signer_id", flat=True)
-    for key in PersonalKey.objects.filter(user_id__in=list(vouched_for_me)):
-        if trust.certified(trust.person_binding(key), key.certificate):
-            sign_once(trust.person_binding(key))
+    if not signed:
+        # This key's first work: it signs back the keys that vouched for it (trust on
+        # first use) - only true signatures, by incident leads of events its holder is
+        # on or organiser admins of those events, as Ombud wrote them onto the roster.
+        for binding in _vouchers_of(holder, own):
+            sign_once(binding)
     # Then every key this one reaches now: signing them adds no trust, only paths that
     # outlast someone else's new key.
     trusted = trust.trusted_by(holder.pk, private)
@@ -183,11 +193,47 @@ def vouch_in_session(holder) -> trust.TrustedKeys | None:
     return trusted
 
 
+def _vouchers_of(holder, own: trust.Binding) -> list:
+    endorsements = KeyEndorsement.objects.filter(
+        subject_kind=trust.PERSON, subject_ref=own.ref, subject_key=own.fingerprint
+    )
+    found = []
+    for endorsement in endorsements:
+        key = PersonalKey.objects.filter(user_id=endorsement.signer_id).first()
+        if key is None:
+            continue
+        signer = trust.person_binding(key)
+        if (
+            trust.certified(signer, key.certificate)
+            and signer.fingerprint == endorsement.signer_key
+            and personal.signature_valid(
+                signer.signing_public, bytes(endorsement.signature), own.message()
+            )
+            and _may_vouch_for(endorsement.signer_id, holder)
+        ):
+            found.append(signer)
+    return found
+
+
+def _may_vouch_for(signer_id, holder) -> bool:
+    """A lead of an event the holder is on, or an organiser admin of its organisation,
+    by rows Ombud wrote (their certificates hold)."""
+    events = Membership.objects.filter(user=holder).values("event")
+    leads = Membership.objects.filter(user_id=signer_id, role=Role.LEAD, event__in=events)
+    admins = OrganiserAdmin.objects.filter(
+        user_id=signer_id, organisation__events__in=events
+    ).distinct()
+    return any(m.is_certified and m.is_acknowledged for m in leads) or any(
+        a.is_certified for a in admins
+    )
+
+
 def _organisation_of(user):
     membership = Membership.objects.filter(user=user).select_related("event__organisation").first()
     if membership is not None:
         return membership.event.organisation
-    return OrganiserAdmin.objects.filter(user=user).select_related("organisation").first()
+    admin = OrganiserAdmin.objects.filter(user=user).select_related("organisation").first()
+    return admin.organisation if admin is not None else None
 
 
 def _confirmable_events(viewer):
@@ -238,6 +284,8 @@ def _unconfirmed(viewer, event_ids) -> list:
         binding = trust.person_binding(key)
         if membership.user_id in seen or not trust.certified(binding, key.certificate):
             continue
+        if not membership.is_certified:
+            continue  # a row Ombud did not write: an alarm, never a key to confirm
         if not trusted.trusts_binding(binding):
             found.append((membership.pk, binding.shown()))
             seen.add(membership.user_id)

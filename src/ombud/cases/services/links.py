@@ -49,9 +49,10 @@ def link(case: Case, other_code_name: str, kind: str, *, by) -> CaseLink:
 
 
 def linked_for(case: Case, viewer) -> list[dict]:
-    """The case's links as ``viewer`` may see them: a linked case they may not see is
-    counted, never named; the reports of a duplicate are shown once they may read it
-    (declared no conflict in it too)."""
+    """The case's links as ``viewer`` may see them. A linked case they may not see is
+    left out altogether: even that it exists would say something about them (they
+    may be the person it is kept from). The reports of a duplicate are shown once they
+    may read it (declared no conflict in it too), and reading them is audited."""
     visible = set(
         cases_visible_to(viewer)
         .filter(pk__in=case.links.values("other"))
@@ -61,15 +62,15 @@ def linked_for(case: Case, viewer) -> list[dict]:
     for found in case.links.select_related("other__event").order_by("at"):
         other = found.other
         if other.pk not in visible:
-            shown.append({"kind": found.kind, "case": None, "reports": [], "readable": False})
             continue
-        reports = []
         readable = access.may_read(viewer, other)
+        reports = []
         if found.kind == CaseLink.Kind.DUPLICATE and readable:
             opened = access.case_key(other, viewer)
-            reports = [
-                ReportView(r, recusal.report_fields(r, opened))
-                for r in other.reports.order_by("received_at")
-            ]
+            reports = list(other.reports.order_by("received_at"))
+            with transaction.atomic():
+                for report in reports:
+                    audit.record(viewer, "report.read", report, event_id=other.event_id)
+            reports = [ReportView(r, recusal.report_fields(r, opened)) for r in reports]
         shown.append({"kind": found.kind, "case": other, "reports": reports, "readable": readable})
     return shown

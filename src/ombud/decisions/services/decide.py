@@ -143,7 +143,7 @@ def make_final(decision, *, by, expected_version: int) -> Decision:
         raise DecisionRefused(_("This proposal was withdrawn."))
     _refuse_if_decided(case)
     rule = rules.rule_for(case.event, decision.consequence)
-    if not rules.is_satisfied(rule, decision.approvals.all()):
+    if not rules.is_satisfied(rule, rules.standing(decision, decision.approvals.all())):
         raise DecisionRefused(_("Not enough approvals yet. %(rule)s") % {"rule": rule.describe()})
     if not rules.may_make_final(by, case):
         raise DecisionRefused(_("Only the response team makes a decision final."))

@@ -70,7 +70,7 @@ def build(case, user) -> Panel:
         decision.case = case
         approvals = list(decision.approvals.all())
         rule = event_rules[decision.consequence]
-        satisfied = rules.is_satisfied(rule, approvals)
+        satisfied = rules.is_satisfied(rule, rules.standing(decision, approvals))
         proposed = decision.state == Decision.State.PROPOSED
         is_final = decision.state == Decision.State.FINAL
         view = DecisionView(

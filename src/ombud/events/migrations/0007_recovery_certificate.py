@@ -3,7 +3,7 @@
 from django.db import migrations, models
 
 from ombud.vault import trust
-from ombud.vault.errors import KeyUnavailable
+from ombud.vault.errors import VaultError
 
 
 def certify_recovery_keys_as_found(apps, schema_editor):
@@ -15,7 +15,7 @@ def certify_recovery_keys_as_found(apps, schema_editor):
             binding = trust.Binding(trust.RECOVERY, str(found.pk), bytes(found.recovery_public_key))
             found.recovery_certificate = trust.certify(binding)
             found.save(update_fields=["recovery_certificate"])
-    except KeyUnavailable:
+    except VaultError:
         return
 
 

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 from ombud.vault import trust
-from ombud.vault.errors import KeyUnavailable
+from ombud.vault.errors import VaultError
 
 
 def certify_keys_as_found(apps, schema_editor):
@@ -19,7 +19,7 @@ def certify_keys_as_found(apps, schema_editor):
             binding = trust.Binding(trust.PERSON, str(key.user_id), bytes(key.public_key))
             key.certificate = trust.certify(binding)
             key.save(update_fields=["certificate"])
-    except KeyUnavailable:
+    except VaultError:
         return
 
 

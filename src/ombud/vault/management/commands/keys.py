@@ -1,14 +1,18 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from ombud.vault import keys
+from ombud.vault import keys, recertify
 
 
 class Command(BaseCommand):
-    help = "Vault server keys. `init` creates the key file for a new installation."
+    help = (
+        "Vault server keys. `init` creates the key file for a new installation; `check` reads "
+        "it; `recertify` certifies the database as it stands under the key file in use now "
+        "(only after a lost key file was replaced by a new one: check the roster first)."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("action", choices=["init", "check"])
+        parser.add_argument("action", choices=["init", "check", "recertify"])
 
     def handle(self, *args, **options):
         if options["action"] == "init":
@@ -23,6 +27,11 @@ class Command(BaseCommand):
                 "Back it up now, separately from the database: without it, cases wrapped to "
                 "the server key cannot be read."
             )
+            return
+        if options["action"] == "recertify":
+            counted = recertify.as_found()
+            listed = ", ".join(f"{n} {what}" for what, n in counted.items())
+            self.stdout.write(f"Certified as found: {listed}.")
             return
         server_keys = keys.load()
         self.stdout.write(
