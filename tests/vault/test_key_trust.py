@@ -253,3 +253,25 @@ def test_a_database_writer_with_an_account_cannot_vouch_their_way_in(cast):
     assert not KeyEndorsement.objects.filter(signer=cast.lead, subject_ref=str(attacker.pk))
     assert ("person", str(attacker.pk)) not in _sealed_to(case)
     assert keytrust.keys_to_confirm(factories.holding_key(cast.lead)) == []
+
+
+def test_a_damaged_row_does_not_take_the_dashboard_down(client, cast):
+    """A wrap that does not open (damaged, or written by someone else) leaves that one
+    case waiting; the holder's dashboard still works. Absurd key-derivation settings
+    written into a key row are refused, not computed."""
+    case = factories.file_report(cast.event).report.case
+    KeyWrap.objects.filter(keyring=case.pk, recipient_ref=str(cast.lead.pk)).update(
+        wrapped=b"not a box"
+    )
+    KeyWrap.objects.filter(keyring=case.pk, recipient_ref=str(cast.responder.pk)).delete()
+    factories.sign_in(client, cast.lead)
+    assert client.get("/staff/").status_code == 200
+    key = PersonalKey.objects.get(user=cast.responder_off)
+    with pytest.raises(personal.WrongPassword):
+        personal.unwrap_private(
+            personal.WrappedPrivateKey(
+                bytes(key.wrapped_private), bytes(key.salt), {**key.kdf, "memory_cost": 2**40}
+            ),
+            factories.PASSWORD,
+            context=b"any",
+        )

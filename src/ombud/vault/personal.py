@@ -119,7 +119,21 @@ class WrappedPrivateKey:
     kdf: dict
 
 
+# Parameters read back from the database are bounded: a row written by someone else must
+# not be able to make a sign-in allocate gigabytes.
+_KDF_LIMITS = {"time_cost": 20, "memory_cost": 1024 * 1024, "parallelism": 16}
+
+
+def _usable(kdf) -> bool:
+    try:
+        return all(1 <= int(kdf[name]) <= most for name, most in _KDF_LIMITS.items())
+    except (KeyError, TypeError, ValueError):
+        return False
+
+
 def _password_key(password: str, salt: bytes, kdf: dict) -> bytes:
+    if not _usable(kdf):
+        raise WrongPassword("the key's parameters are not ones Ombud uses")
     return hash_secret_raw(
         password.encode(),
         salt,

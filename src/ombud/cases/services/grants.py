@@ -16,6 +16,8 @@ server's wrap is deleted - so the server could read such a report only for
 that window (docs/security.md).
 """
 
+import logging
+
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
@@ -35,6 +37,7 @@ from ombud.vault.errors import VaultError
 from ombud.vault.models import KeyWrap, PersonalKey, RecipientKind
 
 BATCH = 25
+log = logging.getLogger(__name__)
 
 
 def _wanted(case, people, sealed_to: set[str], trusted) -> list:
@@ -165,9 +168,16 @@ def grant_pending(holder, *, limit: int = BATCH) -> int:
         trusted = trusted or keytrust.vouch_in_session(holder)
         granted += release_escrow(holder, event=event, limit=limit, trusted=trusted)
         due = _needing_grants(holder, event, limit, trusted)
+        failed = False
         for case in due:
-            granted += _grant_missing(case, holder, trusted)
-        if len(due) < limit:
+            try:
+                granted += _grant_missing(case, holder, trusted)
+            except VaultError:
+                # A wrap or sealed row that does not open (damaged, or written by someone
+                # else): that case waits, the holder's page and the others do not.
+                log.error("could not grant access to case %s: its key did not open", case.pk)
+                failed = True
+        if len(due) < limit and not failed:
             cache.set(key, _stamp(event), timeout=24 * 3600)
     return granted
 
