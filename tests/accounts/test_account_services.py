@@ -186,3 +186,16 @@ def test_a_password_reset_from_a_link_replaces_the_key_pair_and_is_audited(clien
     _the_entry("account.password_reset", cast.lead)
     _no_secret_in_the_audit(NEW_PASSWORD, path.rstrip("/").rsplit("/", 1)[-1])
     assert "expired" in Client().get(path, follow=True).content.decode()  # the link is spent
+
+
+def test_accounts_made_by_django_commands_can_sign_in_and_a_written_hash_cannot(db):
+    """`ombud createsuperuser` and create_user certify the hash they set; a hash written
+    into the database by anything else signs nobody in, even with its password."""
+    from django.contrib.auth import authenticate, get_user_model  # noqa: PLC0415
+    from django.contrib.auth.hashers import make_password  # noqa: PLC0415
+
+    user_model = get_user_model()
+    made = user_model.objects.create_user("maker", "maker@example.org", "a long passphrase")
+    assert authenticate(username="maker", password="a long passphrase") == made
+    user_model.objects.filter(pk=made.pk).update(password=make_password("chosen by a writer"))
+    assert authenticate(username="maker", password="chosen by a writer") is None

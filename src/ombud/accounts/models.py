@@ -5,12 +5,21 @@ from datetime import timedelta
 
 from django.contrib.auth.hashers import check_password
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 TOKEN_PREFIX = "ombud_"
 TOKEN_LIFETIME = timedelta(hours=12)
+
+
+class UserManager(DjangoUserManager):
+    def _create_user_object(self, username, email, password, **extra_fields):
+        # Django sets the hash directly here: certify it, as set_password does.
+        user = super()._create_user_object(username, email, password, **extra_fields)
+        user.certify_password()
+        return user
 
 
 class User(AbstractUser):
@@ -25,6 +34,8 @@ class User(AbstractUser):
     # a hash written into the database by anyone else signs nobody in, so it cannot
     # be used to make a key pair for them (accounts.backends, vault.trust).
     password_certificate = models.CharField(max_length=64, blank=True, editable=False)
+
+    objects = UserManager()
 
     class Meta:
         verbose_name = _("user")

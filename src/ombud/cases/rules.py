@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from ombud.cases.models import Status
 from ombud.cases.queries import cases_visible_to
-from ombud.events.models import OrganiserAdmin
+from ombud.events.models import Event, OrganiserAdmin
 from ombud.staff.models import CASE_ROLES, Membership, Role
 
 
@@ -136,9 +136,15 @@ def may_see_repeat_reports(user, case) -> bool:
     return is_lead(user, case.event)
 
 
+def events_for_alert_retries(user):
+    """Where someone may send a dead-lettered alert again: the events they lead (for the
+    cases of it they may see). One query, for the dashboard's list."""
+    led = Membership.objects.acknowledged().filter(user=user, role=Role.LEAD)
+    return Event.objects.filter(pk__in=led.values("event"))
+
+
 def may_retry_alert(user, event) -> bool:
-    """Send a dead-lettered alert again: the event's leads, for cases they may see."""
-    return is_lead(user, event)
+    return user.is_authenticated and events_for_alert_retries(user).filter(pk=event.pk).exists()
 
 
 def may_see_event_overview(user, event) -> bool:

@@ -45,9 +45,7 @@ def dashboard(request):
     for case in cases:
         case.overdue = promises.overdue(case, now)
     memberships = list(memberships_of(user))
-    retry_for = [
-        m.event for m in memberships if m.is_acknowledged and rules.may_retry_alert(user, m.event)
-    ]
+    retry_for = list(rules.events_for_alert_retries(user))
     # Who is on duty matters for events on now or soon, not for last year's.
     rota_events = [
         m.event
