@@ -312,6 +312,11 @@ class _Opened:
         return getattr(self.file.case, name)
 
 
+def _of_file(read):
+    """A resolver reading the opened case file behind ``CaseOut``."""
+    return staticmethod(lambda opened: read(opened.file))
+
+
 class CaseOut(CaseSummary):
     """The whole case file, opened for the caller (reading it is audited)."""
 
@@ -334,53 +339,24 @@ class CaseOut(CaseSummary):
         """``shown_links``: the case's links as the reader may see them (``links.linked_for``)."""
         return cls.from_orm(_Opened(case_file, shown_links))
 
-    @staticmethod
-    def resolve_reports(opened) -> list:
-        return opened.file.reports
-
-    @staticmethod
-    def resolve_notes(opened) -> list:
-        return opened.file.notes
-
-    @staticmethod
-    def resolve_messages(opened) -> list:
-        return opened.file.messages
-
-    @staticmethod
-    def resolve_timeline(opened) -> list:
-        return opened.file.timeline
-
-    @staticmethod
-    def resolve_recused(opened) -> list:
-        return opened.file.recusals
-
-    @staticmethod
-    def resolve_allowed_statuses(opened) -> list[str]:
-        return opened.file.allowed_statuses()
-
-    @staticmethod
-    def resolve_helpers(opened) -> list[str]:
-        return [helper.username for helper in opened.file.case.helpers.all()]
-
-    @staticmethod
-    def resolve_categories(opened) -> list[str]:
-        return [category.name for category in opened.file.case.categories.all()]
-
-    @staticmethod
-    def resolve_safety_steps(opened) -> list:
-        return [SafetyStepOut.of(*item) for item in opened.file.safety_steps]
-
-    @staticmethod
-    def resolve_interim_actions(opened) -> list:
-        return [InterimActionOut.of(*item) for item in opened.file.interim_actions]
-
-    @staticmethod
-    def resolve_accounts(opened) -> list:
-        return [AccountOut.of(*item) for item in opened.file.accounts]
-
-    @staticmethod
-    def resolve_respondents(opened) -> list:
-        return [RespondentOut.of(*item) for item in opened.file.respondents]
+    resolve_reports = _of_file(lambda file: file.reports)
+    resolve_notes = _of_file(lambda file: file.notes)
+    resolve_messages = _of_file(lambda file: file.messages)
+    resolve_timeline = _of_file(lambda file: file.timeline)
+    resolve_recused = _of_file(lambda file: file.recusals)
+    resolve_allowed_statuses = _of_file(lambda file: file.allowed_statuses())
+    resolve_helpers = _of_file(lambda file: [p.username for p in file.case.helpers.all()])
+    resolve_categories = _of_file(lambda file: [c.name for c in file.case.categories.all()])
+    resolve_safety_steps = _of_file(
+        lambda file: [SafetyStepOut.of(*item) for item in file.safety_steps]
+    )
+    resolve_interim_actions = _of_file(
+        lambda file: [InterimActionOut.of(*item) for item in file.interim_actions]
+    )
+    resolve_accounts = _of_file(lambda file: [AccountOut.of(*item) for item in file.accounts])
+    resolve_respondents = _of_file(
+        lambda file: [RespondentOut.of(*item) for item in file.respondents]
+    )
 
     @staticmethod
     def resolve_links(opened) -> list:
