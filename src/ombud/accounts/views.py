@@ -194,6 +194,7 @@ def security(request):
         services.sign_out_everywhere(user)
         logout(request)
         return redirect("accounts:login")
+    fingerprint, key_matches = services.key_fingerprint(user)
     return render(
         request,
         "accounts/security.html",
@@ -202,9 +203,8 @@ def security(request):
             "required": secondfactor.required_for(user),
             "recovery_left": StaticToken.objects.filter(device__user=user).count(),
             "tokens": ApiToken.objects.live().filter(user=user).count(),
-            **dict(
-                zip(("fingerprint", "key_matches"), services.key_fingerprint(user), strict=True)
-            ),
+            "fingerprint": fingerprint,
+            "key_matches": key_matches,
         },
     )
 
