@@ -26,11 +26,17 @@ def password_link_path(user) -> str:
 
 
 @transaction.atomic
-def send_password_link(user, *, kind=OutboxMessage.Kind.PASSWORD_LINK, event_name="Ombud") -> None:
+def send_password_link(
+    user, *, kind=OutboxMessage.Kind.PASSWORD_LINK, event_name="Ombud", language=""
+) -> None:
     if not user.email or not user.is_active:
         return
     notify.queue(
-        kind, [(user.pk, user.email)], event_name=event_name, path=password_link_path(user)
+        kind,
+        [(user.pk, user.email)],
+        event_name=event_name,
+        path=password_link_path(user),
+        language=language,
     )
 
 

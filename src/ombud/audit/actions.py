@@ -56,6 +56,7 @@ ACTIONS = {
     "organisation.settings_changed": _("changed the organisation's settings"),
     "event.created": _("created the event"),
     "event.settings_changed": _("changed the event's settings"),
+    "event.texts_changed": _("changed the event's texts in another language"),
     "event.vault_mode_changed": _("changed how the event's reports are encrypted"),
     "event.categories_changed": _("changed the event's categories"),
     "recovery_key.created": _("made the organisation's recovery key"),
