@@ -93,6 +93,7 @@ ACTIONS = {
     "token.issued": _("was issued an API token"),
     "token.revoked": _("revoked an API token"),
     "account.signed_out_everywhere": _("signed out everywhere"),
+    "account.language_changed": _("chose the language of their pages and alerts"),
     "account.second_factor_enrolled": _("set up a second factor"),
     "account.recovery_codes_renewed": _("made new recovery codes"),
     "account.password_changed": _("changed their password"),
