@@ -4,6 +4,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
@@ -194,7 +195,12 @@ def use_recovery_key(request, org_slug):
         else:
             messages.success(
                 request,
-                _("%(n)d cases are open to %(person)s again.") % {"n": opened, "person": person},
+                ngettext(
+                    "%(n)d case is open to %(person)s again.",
+                    "%(n)d cases are open to %(person)s again.",
+                    opened,
+                )
+                % {"n": opened, "person": person},
             )
             return redirect("staff:manage")
     return render(

@@ -19,13 +19,13 @@ from ombud.notify.models import AlertChannel, OutboxMessage
 
 SUBJECTS = {
     OutboxMessage.Kind.NEW_REPORT: _("Ombud: a new report needs attention"),
-    OutboxMessage.Kind.URGENT_REPORT: _("Ombud: URGENT report - someone may be in danger now"),
+    OutboxMessage.Kind.URGENT_REPORT: _("Ombud: URGENT report — someone may be in danger now"),
     OutboxMessage.Kind.REPORTER_ADDED: _("Ombud: a reporter added information"),
     OutboxMessage.Kind.STAFF_INVITE: _("Ombud: you were added to an event's staff"),
     OutboxMessage.Kind.PASSWORD_LINK: _("Ombud: set your password"),
     OutboxMessage.Kind.POLICY_CHANGED: _("Ombud: please read the updated code of conduct"),
     OutboxMessage.Kind.ESCALATION: _("Ombud: a report is still not acknowledged"),
-    OutboxMessage.Kind.CHANNEL_TEST: _("Ombud: test alert - this channel works"),
+    OutboxMessage.Kind.CHANNEL_TEST: _("Ombud: test alert — this channel works"),
     OutboxMessage.Kind.REPORTER_MESSAGE: _("A message is waiting for you"),
     OutboxMessage.Kind.OVERDUE: _("Ombud: a case is overdue"),
     OutboxMessage.Kind.KEY_REJECTED: _("Ombud: a key failed its check and was not used"),
