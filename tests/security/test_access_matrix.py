@@ -148,6 +148,13 @@ PAGES = {
         "POST":           (400,   READ,  400,   400,   400,   400,   400,   400,
                            400,   400,   400),
     },
+    "receipt:save": {
+        # Only echoes a receipt sent to it, as a file: nothing is looked up.
+        "GET":            (405,   405,   405,   405,   405,   405,   405,   405,
+                           405,   405,   405),
+        "POST":           (400,   200,   400,   400,   400,   400,   400,   400,
+                           400,   400,   400),
+    },
     "accounts:login": {
         "GET":            (200,   200,   DASH,  DASH,  DASH,  DASH,  DASH,  DASH,
                            DASH,  DASH,  DASH),

@@ -13,6 +13,13 @@ class EventForm(ModelForm):
         required=False,
         assume_scheme="https",
     )
+    quick_exit_url = forms.URLField(
+        label=Event._meta.get_field("quick_exit_url").verbose_name,
+        help_text=Event._meta.get_field("quick_exit_url").help_text,
+        max_length=Event._meta.get_field("quick_exit_url").max_length,
+        validators=Event._meta.get_field("quick_exit_url").validators,
+        assume_scheme="https",
+    )
 
     class Meta:
         model = Event
@@ -28,6 +35,7 @@ class EventForm(ModelForm):
             "staff_recognition",
             "code_of_conduct_text",
             "code_of_conduct_url",
+            "quick_exit_url",
             "handling_guide",
             "ack_minutes",
             "urgent_ack_minutes",

@@ -29,7 +29,12 @@ def event_page(request, slug):
     return render(
         request,
         "events/event_page.html",
-        {"event": event, "event_zone": event.zone, "on_duty": on_duty_publicly(event)},
+        {
+            "event": event,
+            "event_zone": event.zone,
+            "on_duty": on_duty_publicly(event),
+            "ack_hours": event.ack_promise_hours_at(timezone.now()),
+        },
     )
 
 
