@@ -74,8 +74,10 @@ def test_limits_are_shown_and_never_enforced_by_cutting(client, cast):
 
 def test_the_follow_up_forms_keep_over_long_text_too(client, cast):
     filed = factories.file_report(cast.event)
-    html = client.get("/receipt/").content.decode()
-    assert "maxlength" not in html.split('name="receipt"')[0]
+    html = client.post("/receipt/", {"receipt": filed.receipt}).content.decode()
+    assert "maxlength" not in html
+    assert "Up to 20,000 characters." in html
+    assert re.search(r'<textarea name="text"[^>]*dir="auto"', html)
     long_text = "x" * 20_001
     response = client.post(
         "/receipt/", {"receipt": filed.receipt, "action": "add", "text": long_text}
