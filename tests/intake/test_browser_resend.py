@@ -97,6 +97,16 @@ def test_after_the_window_the_same_report_is_filed_again(client, cast):
     assert Report.objects.count() == 2
 
 
+def test_a_replaced_receipt_is_never_handed_back_by_a_resend(client, cast):
+    first, _ = _send(client, what_happened=WORDS)
+    response = client.post("/receipt/", {"receipt": first, "action": "replace"})
+    assert response.status_code == 200
+    assert BrowserResend.objects.count() == 0
+    again, repeated = _send(client, what_happened=WORDS)
+    assert again != first
+    assert not repeated
+
+
 def test_housekeeping_forgets_the_browsers_boxes_after_the_window(client, cast):
     _send(client, what_happened=WORDS)
     assert forget_resend_boxes(timezone.now()) == 0
