@@ -100,6 +100,11 @@ def test_organisers_set_the_quick_exit_link_and_only_to_an_https_site(client, ca
     assert response.status_code == 302
     cast.event.refresh_from_db()
     assert cast.event.quick_exit_url == NEUTRAL
+    # Left empty, it goes back to the neutral default rather than nowhere.
+    client.post("/staff/manage/events/conf/", {**data, "quick_exit_url": ""})
+    cast.event.refresh_from_db()
+    assert cast.event.quick_exit_url == QUICK_EXIT_DEFAULT
+    client.post("/staff/manage/events/conf/", {**data, "quick_exit_url": NEUTRAL})
     assert quick_exit(client.get("/e/conf/report/").content.decode()) == NEUTRAL
 
 

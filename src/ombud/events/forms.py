@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ombud.events.models import Event, Organisation, VaultMode
+from ombud.events.models import QUICK_EXIT_DEFAULT, Event, Organisation, VaultMode
 from ombud.staff.models import Membership
 from ombud.vault import trust
 from ombud.web.forms import Form, ModelForm
@@ -19,6 +19,7 @@ class EventForm(ModelForm):
         max_length=Event._meta.get_field("quick_exit_url").max_length,
         validators=Event._meta.get_field("quick_exit_url").validators,
         assume_scheme="https",
+        required=False,
     )
 
     class Meta:
@@ -63,6 +64,10 @@ class EventForm(ModelForm):
             "duty_hours_end": forms.TimeInput(attrs={"type": "time"}),
             "vault_mode": forms.RadioSelect,
         }
+
+    def clean_quick_exit_url(self):
+        # Left empty, "Leave this page" still goes somewhere neutral.
+        return self.cleaned_data["quick_exit_url"] or QUICK_EXIT_DEFAULT
 
     def clean_vault_mode(self):
         mode = self.cleaned_data["vault_mode"]
