@@ -68,11 +68,19 @@ def sign_in_at(page: Page, base_url: str, username: str) -> None:
     expect(page).to_have_url(base_url + "/staff/")
 
 
+def open_section(page: Page, summary: str) -> None:
+    """Unfold one of the report form's optional parts (a <details>), if it is folded."""
+    section = page.locator("details", has=page.locator("summary", has_text=summary))
+    if section.get_attribute("open") is None:
+        section.locator("summary").click()
+
+
 def send_report(page: Page, base_url: str, what_happened: str, *, who: str = "") -> str:
     """Write a report through the public form; return the receipt shown."""
     page.goto(f"{base_url}/e/{EVENT}/report/")
     page.get_by_label("What happened?", exact=True).fill(what_happened)
     if who:
+        open_section(page, "Who did it")
         page.get_by_label("Who did it?", exact=True).fill(who)
     page.get_by_role("button", name="Send report").click()
     receipt = page.locator("#receipt")

@@ -114,6 +114,7 @@ class _Read:
 READ = _Read()
 LOGIN = Redirect("/staff/login/?next=", prefix=True)
 SIGNIN = Redirect("/staff/login/")  # after signing out
+HOME = Redirect("/")
 DASH = Redirect("/staff/")
 CASE = Redirect("/staff/cases/{case_id}/")
 SETPW = Redirect("/staff/password/set/{uidb64}/set-password/")
@@ -147,6 +148,20 @@ PAGES = {
                            200,   200,   200),
         "POST":           (400,   READ,  400,   400,   400,   400,   400,   400,
                            400,   400,   400),
+    },
+    "receipt:save": {
+        # Only echoes a receipt sent to it, as a file: nothing is looked up.
+        "GET":            (405,   405,   405,   405,   405,   405,   405,   405,
+                           405,   405,   405),
+        "POST":           (400,   200,   400,   400,   400,   400,   400,   400,
+                           400,   400,   400),
+    },
+    "set_language": {
+        # Chooses how pages read, for anyone; changes nothing else.
+        "GET":            (405,   405,   405,   405,   405,   405,   405,   405,
+                           405,   405,   405),
+        "POST":           (HOME,  HOME,  HOME,  HOME,  HOME,  HOME,  HOME,  HOME,
+                           HOME,  HOME,  HOME),
     },
     "accounts:login": {
         "GET":            (200,   200,   DASH,  DASH,  DASH,  DASH,  DASH,  DASH,
@@ -360,6 +375,12 @@ PAGES = {
                            200,   404,   404),
         "POST":           (LOGIN, LOGIN, 404,   404,   404,   404,   404,   404,
                            400,   404,   404),
+    },
+    "staff:event_texts": {
+        "GET":            (LOGIN, LOGIN, 404,   404,   404,   404,   404,   404,
+                           200,   404,   404),
+        "POST":           (LOGIN, LOGIN, 404,   404,   404,   404,   404,   404,
+                           302,   404,   404),
     },
     "staff:roster": {
         "GET":            (LOGIN, LOGIN, 404,   404,   404,   404,   404,   404,
@@ -657,6 +678,8 @@ class World:
 
 def _build_world() -> World:
     cast = factories.personas()
+    cast.event.languages = "en,de"
+    cast.event.save(update_fields=["languages"])
     # On the response team, alerted and sealed to, but yet to declare no conflict.
     cast.undecided = factories.user("undecided", "Una", "Decided")
     factories.member(cast.event, cast.undecided, Role.RESPONDER)
@@ -740,6 +763,7 @@ def _build_world() -> World:
         "guide_version": cast.event.handling_guide_version,
         "uidb64": link["uidb64"],
         "token": link["token"],
+        "language": "de",
     }
     return World(ids, submission.receipt, cookies, tokens, usernames)
 

@@ -175,6 +175,8 @@ def test_event_settings_validate_and_bump_the_guide_version(client, cast):
         "ack_promise_hours": 1,
         "ack_promise_hours_after": 24,
         "update_promise_days": 7,
+        "languages": ["en", "de"],
+        "default_language": "en",
     }
     response = client.post("/staff/manage/events/conf/", data)
     html = response.content.decode()

@@ -2,14 +2,30 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from ombud.events.models import TRANSLATED_TEXTS, Event, EventText, Organisation, VaultMode
+from ombud.events.models import (
+    QUICK_EXIT_DEFAULT,
+    TRANSLATED_TEXTS,
+    Event,
+    EventText,
+    Organisation,
+    VaultMode,
+)
 from ombud.staff.models import Membership
 from ombud.vault import trust
 from ombud.web.forms import Form, ModelForm
 
 
+class LanguagesField(forms.MultipleChoiceField):
+    """Checkboxes on the page; the model's comma-separated codes are read too."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = [code for code in value.split(",") if code]
+        return super().to_python(value)
+
+
 class EventForm(ModelForm):
-    languages = forms.MultipleChoiceField(
+    languages = LanguagesField(
         label=_("Languages of the event's pages"),
         choices=settings.LANGUAGES,
         widget=forms.CheckboxSelectMultiple,
@@ -22,6 +38,14 @@ class EventForm(ModelForm):
         label=Event._meta.get_field("code_of_conduct_url").verbose_name,
         required=False,
         assume_scheme="https",
+    )
+    quick_exit_url = forms.URLField(
+        label=Event._meta.get_field("quick_exit_url").verbose_name,
+        help_text=Event._meta.get_field("quick_exit_url").help_text,
+        max_length=Event._meta.get_field("quick_exit_url").max_length,
+        validators=Event._meta.get_field("quick_exit_url").validators,
+        assume_scheme="https",
+        required=False,
     )
 
     class Meta:
@@ -42,6 +66,7 @@ class EventForm(ModelForm):
             "code_of_conduct_text",
             "code_of_conduct_url",
             "what_happens_next",
+            "quick_exit_url",
             "handling_guide",
             "ack_minutes",
             "urgent_ack_minutes",
@@ -91,6 +116,10 @@ class EventForm(ModelForm):
         # Stored as the model keeps them: codes, comma-separated, in Ombud's order.
         data["languages"] = ",".join(code for code, _name in settings.LANGUAGES if code in chosen)
         return data
+
+    def clean_quick_exit_url(self):
+        # Left empty, "Leave this page" still goes somewhere neutral.
+        return self.cleaned_data["quick_exit_url"] or QUICK_EXIT_DEFAULT
 
     def clean_vault_mode(self):
         mode = self.cleaned_data["vault_mode"]

@@ -4,7 +4,12 @@ from datetime import datetime, time
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import (
+    MaxValueValidator,
+    MinValueValidator,
+    RegexValidator,
+    URLValidator,
+)
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +19,10 @@ from ombud.vault import trust
 phone_validator = RegexValidator(
     r"^\+?[0-9][0-9 ()./-]{1,30}$", _("Enter a phone number: digits, spaces and + ( ) - only.")
 )
+
+
+# Where "Leave this page" goes: a site nobody looking over a shoulder would wonder about.
+QUICK_EXIT_DEFAULT = "https://www.bbc.com/weather"
 
 
 def validate_time_zone(value):
@@ -111,6 +120,16 @@ class Event(models.Model):
     code_of_conduct_text = models.TextField(_("code of conduct"), blank=True)
     code_of_conduct_url = models.URLField(_("code of conduct link"), blank=True)
     code_of_conduct_version = models.PositiveIntegerField(default=1, editable=False)
+    quick_exit_url = models.URLField(
+        _("quick exit link"),
+        max_length=500,
+        default=QUICK_EXIT_DEFAULT,
+        validators=[URLValidator(schemes=["https"])],
+        help_text=_(
+            "Where “Leave this page” on the reporting pages takes someone who must hide "
+            "them quickly: a neutral site such as a weather or news page."
+        ),
+    )
     handling_guide = models.TextField(
         _("incident handling guide"),
         blank=True,
@@ -237,6 +256,11 @@ class Event(models.Model):
     def ends_at(self) -> datetime:
         return datetime.combine(self.ends_on, time.max, tzinfo=self.zone)
 
+    def ack_promise_hours_at(self, when: datetime) -> int:
+        """The hours promised to acknowledge a report received at ``when``: the
+        event's own promise until it ends, the one for afterwards from then on."""
+        return self.ack_promise_hours if when <= self.ends_at() else self.ack_promise_hours_after
+
 
 # The event's own words, written by the organiser in each of its languages.
 TRANSLATED_TEXTS = (
@@ -260,8 +284,8 @@ class LocalText:
         return bool(self.text.strip())
 
     @property
-    def direction(self) -> str:
-        return "rtl" if self.language in settings.LANGUAGES_BIDI else "ltr"
+    def language_name(self) -> str:
+        return dict(settings.LANGUAGES)[self.language]
 
 
 class EventText(models.Model):

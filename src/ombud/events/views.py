@@ -37,6 +37,7 @@ def event_page(request, slug):
             "event_zone": event.zone,
             "texts": event.texts_in(request.LANGUAGE_CODE),
             "on_duty": on_duty_publicly(event),
+            "ack_hours": event.ack_promise_hours_at(timezone.now()),
         },
     )
 

@@ -2,11 +2,14 @@ import re
 import secrets
 
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from ombud.cases.forms import AttachmentsField
 from ombud.cases.models import STAFF_CHANNELS, Channel, LawEnforcement, Relation
-from ombud.intake import throttle
+from ombud.intake import held, throttle
 from ombud.intake.services import (
     FIELD_LIMITS,
     SUBMISSION_KEY_MAX,
@@ -14,11 +17,22 @@ from ombud.intake.services import (
     ReportInput,
 )
 from ombud.staff.models import Membership
-from ombud.web.forms import Form
+from ombud.web.forms import Form, KeepsText
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 YES_NO_UNSURE = [("yes", _("Yes")), ("no", _("No")), ("unsure", _("I don't know"))]
 _SUBMISSION_KEY = re.compile(rf"^[A-Za-z0-9_-]{{{SUBMISSION_KEY_MIN},{SUBMISSION_KEY_MAX}}}$")
+
+
+# The form's optional questions, grouped below the two that matter first (the
+# template's <details> sections, by these names).
+SECTIONS = {
+    "who": ["who", "who_description"],
+    "when": ["when", "where", "circumstances", "others_involved"],
+    "evidence": ["evidence_links", "attachments"],
+    "you": ["safety_concerns", "reporter_relation", "law_enforcement", "contact"],
+    "exclude": ["exclude_staff", "exclude_others"],
+}
 
 
 def new_submission_key() -> str:
@@ -37,8 +51,12 @@ def _text(label, name, *, help_text="", rows=None):
     )
 
 
-class ReportForm(Form):
+class ReportForm(KeepsText, Form):
     """The procedure's questions, in its order; only what happened is required."""
+
+    files_gone_message = _(
+        "The files you chose before are no longer kept. Please choose them again."
+    )
 
     danger_now = forms.ChoiceField(
         label=_("Is anyone in danger right now?"),
@@ -55,7 +73,7 @@ class ReportForm(Form):
     what_happened = forms.CharField(
         label=_("What happened?"),
         max_length=FIELD_LIMITS["what_happened"],
-        widget=forms.Textarea(attrs={"rows": 7}),
+        widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("The behaviour, in your own words. This is the only question you must answer."),
         error_messages={"required": _("Please tell us, in a few words, what happened.")},
     )
@@ -99,6 +117,7 @@ class ReportForm(Form):
     safety_concerns = _text(
         _("Are you worried about your safety or about retaliation?"),
         "safety_concerns",
+        help_text=_("What worries you, so that the team can plan for it."),
         rows=2,
     )
     reporter_relation = forms.ChoiceField(
@@ -133,6 +152,11 @@ class ReportForm(Form):
         help_text=_("Their name or badge number."),
     )
     attachments = AttachmentsField(label=_("Photos or files (optional)"))
+    # Files chosen on a try that came back with an error, sealed for this one (intake.held).
+    held_files = forms.CharField(widget=forms.HiddenInput, required=False, max_length=200)
+    drop_held_files = forms.BooleanField(
+        label=_("Do not send the files chosen before"), required=False
+    )
     submission_key = forms.CharField(widget=forms.HiddenInput, required=False)
     # When the form was loaded, signed (intake.throttle). Whatever comes back is
     # never an error: at worst the report draws on the ordinary budget.
@@ -154,6 +178,18 @@ class ReportForm(Form):
             self.initial.setdefault("submission_key", new_submission_key())
             self.initial.setdefault("loaded", throttle.stamp())
 
+    @cached_property
+    def open_sections(self) -> set:
+        """The sections shown open: those holding an answer or an error, so nothing
+        typed and no error is ever folded away."""
+        if not self.is_bound:
+            return set()
+        return {
+            name
+            for name, fields in SECTIONS.items()
+            if any(self[f].errors or self[f].value() not in (None, "", []) for f in fields)
+        }
+
     def clean_submission_key(self):
         # A key that is not one of ours only loses the resend guarantee, never the report.
         key = self.cleaned_data["submission_key"]
@@ -161,6 +197,47 @@ class ReportForm(Form):
 
     def clean_loaded(self):
         return throttle.loaded_at(self.cleaned_data["loaded"])
+
+    def clean_held_files(self):
+        """The files held from the try before, or none; their token stays for the view
+        to release once the report is sent (or to hold again with any new ones)."""
+        token = self.cleaned_data["held_files"]
+        self.held_token, self.held = token, []
+        if token:
+            try:
+                self.held = held.take(token)
+            except held.HeldGone:
+                self.held_token = ""
+                self.add_error("attachments", self.files_gone_message)
+        return token
+
+    def clean(self):
+        data = super().clean()
+        if "attachments" not in data:
+            return data
+        files = [*([] if data.get("drop_held_files") else self.held), *data["attachments"]]
+        if len(files) > settings.ATTACHMENT_MAX_FILES:
+            self.add_error(
+                "attachments",
+                _("Up to %(count)d files can be sent with a report.")
+                % {"count": settings.ATTACHMENT_MAX_FILES},
+            )
+        elif sum(f.size for f in files) > settings.ATTACHMENT_MAX_TOTAL_BYTES:
+            self.add_error(
+                "attachments",
+                _("The files can be up to %(total)s together.")
+                % {"total": filesizeformat(settings.ATTACHMENT_MAX_TOTAL_BYTES)},
+            )
+        else:
+            data["attachments"] = files
+        return data
+
+    def files_to_hold(self) -> list:
+        """After an error: the files this form would send, if they themselves were fine."""
+        if self.errors.get("attachments"):
+            return []
+        data = getattr(self, "cleaned_data", {})
+        return list(data.get("attachments") or [])
 
     def report_input(self, **extra) -> ReportInput:
         data = self.cleaned_data
@@ -204,16 +281,17 @@ class ReceiptForm(Form):
     )
 
 
-class AddInformationForm(Form):
+class AddInformationForm(KeepsText, Form):
     text = forms.CharField(
         label=_("Add information or reply"),
         max_length=20_000,
         widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Only the response team reads it."),
     )
     attachments = AttachmentsField(label=_("Add photos or files (optional)"))
 
 
-class OutcomeCommentForm(Form):
+class OutcomeCommentForm(KeepsText, Form):
     closed_message = _(
         "The proposed outcome is no longer open for comments. "
         "You can still write to the response team below."

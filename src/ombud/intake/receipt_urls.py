@@ -5,4 +5,5 @@ from ombud.intake import views
 app_name = "receipt"
 urlpatterns = [
     path("", views.followup, name="followup"),
+    path("save/", views.save_receipt, name="save"),
 ]

@@ -19,6 +19,7 @@ from ombud.cases.codenames import new_code_name
 from ombud.cases.models import Attachment, Case, Channel, Recusal, Report, Status, TimelineEntry
 from ombud.cases.services import alerts, attachments, escalation, keytrust, recusal
 from ombud.events.models import Event, VaultMode
+from ombud.intake.models import BrowserResend
 from ombud.notify import services as notify
 from ombud.staff import roster
 from ombud.staff.models import CASE_ROLES
@@ -49,6 +50,10 @@ RESEND_WINDOW = timedelta(hours=24)
 # A staff member saw the receipt they took down: it is handed back to them only
 # long enough to survive a lost reply, never later (docs/security.md §2).
 STAFF_RESEND_WINDOW = timedelta(minutes=15)
+# The same report sent again from the same browser with a fresh key (Back after
+# sending, then Send again: pages are no-store, so Back brings a new form).
+BROWSER_RESEND_WINDOW = timedelta(minutes=10)
+_BROWSER = "browser-resend"
 # Submission (Idempotency) keys: at least 128 bits' worth of characters, because
 # together with the content they are all that opens a resend box.
 SUBMISSION_KEY_MIN, SUBMISSION_KEY_MAX = 22, 128
@@ -97,6 +102,17 @@ class _Resend:
     digest: str
 
 
+@dataclass(frozen=True)
+class _BrowserResend:
+    """What a resend from the same browser must repeat: its cookie, its words and,
+    when it carries files, the same files."""
+
+    secret: str
+    fingerprint: str
+    digest: str
+    files: str
+
+
 @dataclass
 class Submission:
     report: Report
@@ -121,9 +137,18 @@ def _content_fingerprint(data: ReportInput) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def submit_report(event, data: ReportInput, *, submission_key: str = "") -> Submission:
-    """File a report. Sent twice with the same key and content, it is filed once."""
-    resend = None
+def _files_digest(data: ReportInput) -> str:
+    hashes = sorted(hashlib.sha256(f.data).hexdigest() for f in data.attachments)
+    return receipts.keyed_digest("resend-files", ",".join(hashes))
+
+
+def submit_report(
+    event, data: ReportInput, *, submission_key: str = "", browser: str = ""
+) -> Submission:
+    """File a report. Sent twice with the same key and content, it is filed once; sent
+    again from the same browser (``browser``: its own random secret) with the same
+    content within ``BROWSER_RESEND_WINDOW``, too."""
+    resend = by_browser = None
     if submission_key:
         if not valid_submission_key(submission_key):
             raise ValueError(
@@ -136,9 +161,16 @@ def submit_report(event, data: ReportInput, *, submission_key: str = "") -> Subm
         repeated = _repeat_of(resend)
         if repeated:
             return repeated
+    if browser and valid_submission_key(browser):
+        fingerprint = _content_fingerprint(data)
+        digest = receipts.keyed_digest(_BROWSER, f"{event.pk}:{browser}:{fingerprint}")
+        by_browser = _BrowserResend(browser, fingerprint, digest, _files_digest(data))
+        repeated = _browser_repeat(by_browser, data)
+        if repeated:
+            return repeated
     for attempt in range(4):
         try:
-            return _file(event, data, resend, long_name=attempt >= 2)
+            return _file(event, data, resend, by_browser, long_name=attempt >= 2)
         except IntegrityError:
             # Either the same form arrived twice at once, or a code name clashed.
             repeated = resend and _repeat_of(resend)
@@ -165,6 +197,25 @@ def _repeat_of(resend: _Resend) -> Submission | None:
     return Submission(report, receipt, repeated=True)
 
 
+def _browser_repeat(resend: _BrowserResend, data: ReportInput) -> Submission | None:
+    since = timezone.now() - BROWSER_RESEND_WINDOW
+    rows = BrowserResend.objects.filter(digest=resend.digest, sent_at__gte=since)
+    for row in rows.select_related("report").order_by("-sent_at"):
+        if data.attachments and row.files_digest != resend.files:
+            continue  # other files: a new report, so that none is lost
+        try:
+            receipt = receipts.open_resend(
+                resend.secret, resend.fingerprint, row.report_id, bytes(row.box), purpose=_BROWSER
+            )
+        except Tampered:
+            continue
+        report = row.report
+        with transaction.atomic():
+            audit.record(Actor.reporter(), "receipt.reissued", report, event_id=report.event_id)
+        return Submission(report, receipt, repeated=True)
+    return None
+
+
 def _opened(resend: _Resend, report) -> str | None:
     try:
         return receipts.open_resend(resend.key, resend.fingerprint, report.pk, report.resend_box)
@@ -174,15 +225,32 @@ def _opened(resend: _Resend, report) -> str | None:
 
 def forget_resend_boxes(now) -> int:
     """Housekeeping: after its window (a day; 15 minutes when staff took the report
-    down) a resent form files a new report, and the box goes."""
+    down; 10 minutes for the same browser's resend) a resent form files a new
+    report, and the box goes."""
+    by_browser, _by_model = BrowserResend.objects.filter(
+        sent_at__lt=now - BROWSER_RESEND_WINDOW
+    ).delete()
     stale = Report.objects.filter(resend_box__isnull=False).filter(
         Q(received_at__lt=now - RESEND_WINDOW)
         | Q(taken_by__isnull=False, received_at__lt=now - STAFF_RESEND_WINDOW)
     )
     if not stale.exists():
-        return 0
+        return by_browser
     with transaction.atomic():
-        return stale.update(resend_box=None, submission_digest=None)
+        return by_browser + stale.update(resend_box=None, submission_digest=None)
+
+
+def _browser_box(resend: _BrowserResend, report, receipt: str) -> BrowserResend:
+    box = receipts.seal_for_resend(
+        resend.secret, resend.fingerprint, report.id, receipt, purpose=_BROWSER
+    )
+    return BrowserResend(
+        digest=resend.digest,
+        report=report,
+        box=box,
+        files_digest=resend.files,
+        sent_at=report.received_at,
+    )
 
 
 def _free_code_name(event, *, long_name: bool) -> str:
@@ -251,7 +319,14 @@ def _roster_unchanged(event, version: int) -> bool:
     return rows.exists()
 
 
-def _file(event, data: ReportInput, resend: _Resend | None, *, long_name) -> Submission:
+def _file(
+    event,
+    data: ReportInput,
+    resend: _Resend | None,
+    by_browser: _BrowserResend | None,
+    *,
+    long_name,
+) -> Submission:
     """Everything is decided, built and sealed first; the write transaction only inserts."""
     now = timezone.now()
     receipt = receipts.new_receipt()
@@ -286,6 +361,7 @@ def _file(event, data: ReportInput, resend: _Resend | None, *, long_name) -> Sub
         report.resend_box = receipts.seal_for_resend(
             resend.key, resend.fingerprint, report.id, receipt
         )
+    browser_box = _browser_box(by_browser, report, receipt) if by_browser else None
     case_key, wraps = vault.new_keyring(
         case.pk, [*decided.readers, vault.ReceiptRecipient(receipt, report.id)]
     )
@@ -308,6 +384,8 @@ def _file(event, data: ReportInput, resend: _Resend | None, *, long_name) -> Sub
         case.save(force_insert=True)
         KeyWrap.objects.bulk_create(wraps)
         report.save(force_insert=True)
+        if browser_box:
+            browser_box.save(force_insert=True)
         Attachment.objects.bulk_create(files)
         Recusal.objects.bulk_create(recusal.recusal_rows(case, case_key, decided.reasons, now=now))
         if decided.rejected or decided.recovery_rejected:

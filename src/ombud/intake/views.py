@@ -3,21 +3,25 @@
 import logging
 import uuid
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from django.urls import resolve
+from django.template.loader import render_to_string
+from django.urls import resolve, reverse
 from django.urls.exceptions import Resolver404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from ombud.cases.models import Attachment, Channel, Report
 from ombud.cases.services import reporter
+from ombud.cases.services.attachments import CheckedFile
 from ombud.decisions.services import reporter as outcomes
 from ombud.events.models import Event
 from ombud.events.views import public_event
-from ombud.intake import forms, throttle
+from ombud.intake import browser, forms, held, throttle
 from ombud.intake.services import submit_report
 from ombud.staff.queries import membership_for
 from ombud.vault import receipts
@@ -29,7 +33,11 @@ log = logging.getLogger(__name__)
 
 
 def _event_context(event):
-    return {"event": event, "event_zone": event.zone}
+    return {
+        "event": event,
+        "event_zone": event.zone,
+        "texts": event.texts_in(translation.get_language()),
+    }
 
 
 def _unavailable(request, event, status=503):
@@ -37,14 +45,48 @@ def _unavailable(request, event, status=503):
     return render(request, "intake/unavailable.html", _event_context(event), status=status)
 
 
-def _render_form(request, event, form, *, status=200):
+def _kept_for_retry(request, form) -> dict:
+    """After an error, the files this form would have sent are held for the retry
+    (``intake.held``): what the page says about them."""
+    token, before = getattr(form, "held_token", ""), getattr(form, "held", [])
+    survivors = [] if form.cleaned_data.get("drop_held_files") else before
+    files = form.files_to_hold()
+    kept = None
+    if files and files == survivors:
+        kept = held.Held(token, [f.name for f in survivors])  # nothing new: the same hold
+    elif files:
+        kept = held.hold(files, request)
+    if kept is None and survivors:
+        kept = held.Held(token, [f.name for f in survivors])  # only the new ones are lost
+    if token and (kept is None or kept.token != token):
+        held.release(token)
+    chosen_now = any(request.FILES.getlist("attachments"))
+    return {"kept_files": kept, "files_lost": chosen_now and (kept is None or kept.token == token)}
+
+
+def _render_form(
+    request,
+    event,
+    form,
+    *,
+    status=200,
+    template="intake/report_form.html",
+    resend_needed=False,
+):
     context = {
         **_event_context(event),
         "form": form,
         "danger_first": request.GET.get("danger") == "yes" or status == 429,
         "slow_down": status == 429,
+        "resend_needed": resend_needed,
+        "ack_hours": event.ack_promise_hours_at(timezone.now()),
     }
-    return render(request, "intake/report_form.html", context, status=status)
+    if form.is_bound:
+        context.update(_kept_for_retry(request, form))
+    response = render(request, template, context, status=status)
+    if template == "intake/report_form.html":
+        browser.keep(request, response)
+    return response
 
 
 def _render_receipt(request, event, submission, *, staff=False):
@@ -78,10 +120,12 @@ def report(request, slug):
             event,
             form.report_input(channel=Channel.WEB),
             submission_key=form.cleaned_data["submission_key"],
+            browser=browser.secret(request),
         )
     except VaultError:
         log.error("report could not be filed: the vault is unavailable")
         return _unavailable(request, event)
+    held.release(form.held_token)
     ratelimit.hit(budget, request)
     return _render_receipt(request, event, submission)
 
@@ -108,12 +152,14 @@ def staff_report(request, slug):
             except VaultError:
                 log.error("report could not be filed: the vault is unavailable")
                 return _unavailable(request, event)
+            held.release(form.held_token)
             return _render_receipt(request, event, submission, staff=True)
-    return render(
+    return _render_form(
         request,
-        "intake/staff_report_form.html",
-        {**_event_context(event), "form": form},
+        event,
+        form,
         status=400 if form.is_bound else 200,
+        template="intake/staff_report_form.html",
     )
 
 
@@ -136,6 +182,10 @@ def _followup_page(
             "comment_form": comment.get("form") or forms.OutcomeCommentForm(),
             "commented": comment.get("sent", False),
             "replaced": replaced,
+            # A browser never sends files back: after an error, they must be chosen again.
+            "files_lost": add_form is not None
+            and add_form.is_bound
+            and any(request.FILES.getlist("attachments")),
             # The staff member who took it down saw the receipt: offer a new one first.
             "taken_by_staff": view.report.taken_by_id is not None,
         },
@@ -207,6 +257,31 @@ def _comment(receipt, request) -> dict:
     return {"sent": True}
 
 
+@sensitive_post_parameters()
+@require_POST
+def save_receipt(request):
+    """The receipt as a small text file to keep.
+
+    It comes in the POST body from the receipt page (never in a URL, so never in
+    a log or a history) and is not looked up: the answer holds only what was
+    sent, so this tells nobody whether a receipt exists.
+    """
+    receipt = receipts.normalise(request.POST.get("receipt", ""))
+    if receipt is None:
+        raise BadRequest("not a receipt")
+    event = Event.objects.filter(slug=request.POST.get("event", "")[:60]).first()
+    text = render_to_string(
+        "intake/receipt.txt",
+        {
+            "receipt": receipts.display(receipt),
+            "event": event,
+            "followup_url": settings.BASE_URL + reverse("receipt:followup"),
+        },
+        request=request,
+    )
+    return download(CheckedFile("receipt.txt", "text/plain; charset=utf-8", text.encode()))
+
+
 def _uuid(value):
     try:
         return uuid.UUID(str(value))
@@ -225,15 +300,5 @@ def csrf_failure(request, reason=""):
         if event is not None:
             form = forms.ReportForm(event, request.POST, request.FILES)
             form.is_valid()
-            return render(
-                request,
-                "intake/report_form.html",
-                {
-                    **_event_context(event),
-                    "form": form,
-                    "resend_needed": True,
-                    "now": timezone.now(),
-                },
-                status=403,
-            )
+            return _render_form(request, event, form, status=403, resend_needed=True)
     return render(request, "errors/csrf.html", status=403)

@@ -53,36 +53,40 @@ def matches(stored_digest: str, receipt: str) -> bool:
 _RESEND_INFO = b"ombud resend/2"
 
 
-def _resend_key(submission_key: str, content_fingerprint: str, report_id) -> bytes:
+def _resend_key(submission_key: str, content_fingerprint: str, report_id, purpose: str) -> bytes:
     # Keyed with the server's lookup key, so the database alone never opens a box,
     # and bound to the content, so the database *and* the key file do not either:
     # enumerating Idempotency-Keys opens nothing without the report's exact words.
     secret = hmac.new(
         keys.load().lookup_key,
-        f"resend\0{submission_key}\0{content_fingerprint}".encode(),
+        f"{purpose}\0{submission_key}\0{content_fingerprint}".encode(),
         hashlib.sha256,
     ).digest()
     return crypto.derive_key(secret, salt=report_id.bytes, info=_RESEND_INFO)
 
 
 def seal_for_resend(
-    submission_key: str, content_fingerprint: str, report_id, receipt: str
+    submission_key: str, content_fingerprint: str, report_id, receipt: str, *, purpose="resend"
 ) -> bytes:
     """The receipt, sealed under the reporter's one-off submission key and their content.
 
     Only someone sending the same form again (same key, same content) can
-    open it, and only for a while (``intake.services.resend_window``).
+    open it, and only for a while (``intake.services.resend_window``). The
+    purpose keeps apart boxes opened by other secrets of the reporter's (the
+    browser's own cookie: ``intake.models.BrowserResend``).
     """
     return crypto.seal(
-        _resend_key(submission_key, content_fingerprint, report_id),
+        _resend_key(submission_key, content_fingerprint, report_id, purpose),
         receipt.encode(),
-        f"resend|{report_id}".encode(),
+        f"{purpose}|{report_id}".encode(),
     )
 
 
-def open_resend(submission_key: str, content_fingerprint: str, report_id, box: bytes) -> str:
+def open_resend(
+    submission_key: str, content_fingerprint: str, report_id, box: bytes, *, purpose="resend"
+) -> str:
     return crypto.open_sealed(
-        _resend_key(submission_key, content_fingerprint, report_id),
+        _resend_key(submission_key, content_fingerprint, report_id, purpose),
         box,
-        f"resend|{report_id}".encode(),
+        f"{purpose}|{report_id}".encode(),
     ).decode()

@@ -1,6 +1,7 @@
 from django.conf import settings
 
 from ombud import __version__
+from ombud.events.models import QUICK_EXIT_DEFAULT
 from ombud.web import i18n
 
 
@@ -12,4 +13,17 @@ def ombud(request):
         "page_languages": [
             (code, i18n.NAMES[code]) for code in getattr(request, "page_languages", i18n.SUPPORTED)
         ],
+        "language_next": _here(request),
+        # For public pages with no event to take it from (web/_quick_exit.html).
+        "QUICK_EXIT_DEFAULT": QUICK_EXIT_DEFAULT,
     }
+
+
+def _here(request) -> str:
+    """Where the language switch brings the person back: this page, as a GET. Its own
+    ``next`` is dropped: a page never carries a link elsewhere into its forms."""
+    if request.method != "GET":
+        return request.path
+    query = request.GET.copy()
+    query.pop("next", None)
+    return request.path + (f"?{query.urlencode()}" if query else "")

@@ -1,6 +1,10 @@
 """Base form classes: labels are questions or names, so no colon after them."""
 
 from django import forms
+from django.utils import formats
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import ngettext, ngettext_lazy
 
 
 class ErrorSummary:
@@ -21,6 +25,48 @@ class ErrorSummary:
                 anchor = field.subwidgets[0].id_for_label or anchor
             problems += [(anchor, field.label, message) for message in field.errors]
         return problems
+
+
+def _limit_sentence(limit: int) -> str:
+    shown = formats.number_format(limit, force_grouping=True)
+    return ngettext("Up to %(limit)s character.", "Up to %(limit)s characters.", limit) % {
+        "limit": shown
+    }
+
+
+limit_sentence = lazy(_limit_sentence, str)
+TOO_LONG = ngettext_lazy(
+    "This is %(show_value)d characters long; it can be up to %(limit_value)d. "
+    "Please shorten it: everything you wrote is still here.",
+    "This is %(show_value)d characters long; it can be up to %(limit_value)d. "
+    "Please shorten it: everything you wrote is still here.",
+    "limit_value",
+)
+
+
+class KeepsText:
+    """What a person types is kept as they wrote it.
+
+    Limits are said, never enforced by cutting: a browser's ``maxlength`` silently
+    truncates a paste, so it is not rendered. The limit is shown beside the field
+    and a longer text comes back with an error, whole, to shorten. And each text
+    box takes the direction of what is typed in it (Arabic inside English).
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            limit = getattr(field, "max_length", None)
+            if not limit or field.widget.is_hidden or not isinstance(field, forms.CharField):
+                continue
+            field.widget.attrs.pop("maxlength", None)
+            field.widget.attrs.setdefault("dir", "auto")
+            field.error_messages["max_length"] = TOO_LONG
+            field.help_text = (
+                format_lazy("{} {}", field.help_text, limit_sentence(limit))
+                if field.help_text
+                else limit_sentence(limit)
+            )
 
 
 class NoLabelSuffix:

@@ -21,6 +21,9 @@ LIMITS = {
     "report-api": (120, 600),
     "report-form": (300, 600),
     "report-form-late": (100, 600),
+    # Files kept, sealed, for the retry of a report form that came back with an
+    # error (intake.held): storage anyone can ask for, so bounded.
+    "report-held": (30, 600),
     # Only receipts that match nothing count; a valid receipt always opens.
     "receipt-miss": (100, 600),
     # Password guessing: per account from one address (a venue NAT shares one, so

@@ -1,17 +1,16 @@
-"""The language switch: a plain form on every page, so it works without JavaScript."""
+"""The language switch: a plain form on every page, so it works without JavaScript.
+
+A POST with a CSRF token like every other form: no other site can change the language
+someone reads Ombud in."""
 
 from django.conf import settings
 from django.http import HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from ombud.web.i18n import supported
 
 
-# Choosing a language changes nothing but how pages read, and a reporter whose
-# session expired must still be able to switch: no CSRF token needed.
-@csrf_exempt
 @require_POST
 def set_language(request):
     target = request.POST.get("next", "")

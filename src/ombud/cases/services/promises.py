@@ -57,10 +57,7 @@ def attach_last_update(cases: list) -> list:
 
 
 def _ack_due(case) -> datetime:
-    event = case.event
-    during = case.created_at <= event.ends_at()
-    hours = event.ack_promise_hours if during else event.ack_promise_hours_after
-    return case.created_at + timedelta(hours=hours)
+    return case.created_at + timedelta(hours=case.event.ack_promise_hours_at(case.created_at))
 
 
 def overdue(case, now=None) -> Overdue | None:

@@ -128,7 +128,8 @@ def replace_receipt(receipt_text: str) -> str:
 
     For a reporter whose receipt someone else saw, above all the staff member
     who took their report down. The case key is wrapped for the new receipt and
-    the old wrap deleted; the resend box, which holds the old receipt, goes too.
+    the old wrap deleted; the resend boxes, which hold the old receipt, go too
+    (the submission key's and the browser's, ``intake.models.BrowserResend``).
     """
     report, receipt = _find(receipt_text)
     case_key = _case_key(report, receipt)
@@ -141,6 +142,7 @@ def replace_receipt(receipt_text: str) -> str:
         )
         if not swapped:
             raise UnknownReceipt  # replaced a moment ago, by another request with it
+        report.browser_resends.all().delete()
         KeyWrap.objects.filter(
             keyring=report.case_id, recipient_kind=old.kind, recipient_ref=old.ref
         ).delete()
