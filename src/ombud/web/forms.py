@@ -1,6 +1,10 @@
 """Base form classes: labels are questions or names, so no colon after them."""
 
 from django import forms
+from django.utils.formats import number_format
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import ngettext
 
 
 class ErrorSummary:
@@ -23,17 +27,58 @@ class ErrorSummary:
         return problems
 
 
+def _limit_sentence(limit: int) -> str:
+    return ngettext("At most %(limit)s character.", "At most %(limit)s characters.", limit) % {
+        "limit": number_format(limit, force_grouping=True)
+    }
+
+
+limit_sentence = lazy(_limit_sentence, str)
+
+
+class TextKept:
+    """Nothing typed is cut or garbled.
+
+    A ``maxlength`` in the page cuts a paste silently, so none is rendered: the
+    server refuses a longer text with an error and the form comes back with all of
+    it. A text area says its limit instead. Free text takes the direction of what
+    is typed in it (``dir="auto"``), so Arabic inside English reads right.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            typed = isinstance(widget, forms.Textarea) or (
+                type(widget) is forms.TextInput
+                and widget.attrs.get("type", widget.input_type) == "text"
+            )
+            if not typed:
+                continue
+            widget.attrs.setdefault("dir", "auto")
+            limit = getattr(field, "max_length", None)
+            if widget.attrs.pop("maxlength", None) is None or limit is None:
+                continue
+            if isinstance(widget, forms.Textarea):
+                limit_text = limit_sentence(limit)
+                field.help_text = (
+                    format_lazy("{} {}", field.help_text, limit_text)
+                    if field.help_text
+                    else limit_text
+                )
+
+
 class NoLabelSuffix:
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
 
 
-class Form(ErrorSummary, NoLabelSuffix, forms.Form):
+class Form(ErrorSummary, TextKept, NoLabelSuffix, forms.Form):
     pass
 
 
-class ModelForm(ErrorSummary, NoLabelSuffix, forms.ModelForm):
+class ModelForm(ErrorSummary, TextKept, NoLabelSuffix, forms.ModelForm):
     pass
 
 
