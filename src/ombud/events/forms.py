@@ -25,6 +25,7 @@ class EventForm(ModelForm):
             "venue",
             "emergency_number",
             "venue_security_contact",
+            "duty_phone",
             "staff_recognition",
             "code_of_conduct_text",
             "code_of_conduct_url",

@@ -8,11 +8,12 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from ombud.accounts.decorators import recent_auth_required
-from ombud.events import services
+from ombud.events import printables, services
 from ombud.events.forms import EventForm, OrganisationForm, RecoveryForm
 from ombud.events.models import Event, Organisation
 from ombud.events.services import events_managed_by, organisations_managed_by
-from ombud.staff.queries import on_duty_publicly
+from ombud.staff import rules as staff_rules
+from ombud.staff.queries import leads_to_call, on_duty_publicly
 from ombud.vault.errors import VaultError
 from ombud.web.forms import posted
 
@@ -144,3 +145,40 @@ def use_recovery_key(request, org_slug):
         {"organisation": organisation, "form": form},
         status=400 if form.errors else 200,
     )
+
+
+# The venue's printables, in the language of the request. Staff pages: the poster
+# carries only what the public event page shows.
+
+
+def _printable_event(request, slug, rule):
+    event = get_object_or_404(Event.objects.select_related("organisation"), slug=slug)
+    if not rule(request.user, event):
+        raise Http404
+    return event
+
+
+def _printable(event, *, public_only: bool) -> dict:
+    url = printables.report_url(event)
+    return {
+        "event": event,
+        "report_url": url,
+        "qr": printables.qr_svg(url),
+        "leads": leads_to_call(event, public_only=public_only),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def poster(request, slug):
+    """A poster for the venue's walls: how to report, the QR code, whom to call."""
+    event = _printable_event(request, slug, staff_rules.may_print_poster)
+    return render(request, "events/poster.html", _printable(event, public_only=True))
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def pocket_card(request, slug):
+    """A card for a staff member's pocket: how to take a report, step by step."""
+    event = _printable_event(request, slug, staff_rules.may_print_pocket_card)
+    return render(request, "events/pocket_card.html", _printable(event, public_only=False))
