@@ -98,6 +98,14 @@ def _awaiting_reply(case_file) -> bool:
     )
 
 
+def _reply_due(case_file) -> bool:
+    """Nobody has written to the reporter yet, or they wrote last: the conversation is
+    where the next step is, so it is shown open."""
+    return _awaiting_reply(case_file) or not any(
+        item.message.direction == Message.Direction.TO_REPORTER for item in case_file.messages
+    )
+
+
 def _visible_or_404(user, case_id):
     try:
         return access.visible_case(user, case_id, related=("event", "owner"))
@@ -160,6 +168,7 @@ def detail(request, case_id):
         "failed_form": failed[1] if failed else None,
         "opened": _opened_sections(request, failed),
         "awaiting_reply": _awaiting_reply(case_file),
+        "reply_due": _reply_due(case_file),
     }
     return render(request, "cases/detail.html", context, status=status)
 
