@@ -49,23 +49,19 @@ class TextKept:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             widget = field.widget
-            typed = isinstance(widget, forms.Textarea) or (
-                type(widget) is forms.TextInput
-                and widget.attrs.get("type", widget.input_type) == "text"
-            )
-            if not typed:
-                continue
-            widget.attrs.setdefault("dir", "auto")
-            limit = getattr(field, "max_length", None)
-            if widget.attrs.pop("maxlength", None) is None or limit is None:
-                continue
+            cut = widget.attrs.pop("maxlength", None) is not None
             if isinstance(widget, forms.Textarea):
-                limit_text = limit_sentence(limit)
-                field.help_text = (
-                    format_lazy("{} {}", field.help_text, limit_text)
-                    if field.help_text
-                    else limit_text
-                )
+                widget.attrs.setdefault("dir", "auto")
+                if cut and getattr(field, "max_length", None):
+                    field.help_text = _with_limit(field.help_text, field.max_length)
+            elif type(widget) is forms.TextInput and widget.attrs.get("type", "text") == "text":
+                widget.attrs.setdefault("dir", "auto")
+
+
+def _with_limit(help_text, limit: int):
+    if not help_text:
+        return limit_sentence(limit)
+    return format_lazy("{} {}", help_text, limit_sentence(limit))
 
 
 class NoLabelSuffix:
