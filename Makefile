@@ -1,5 +1,5 @@
 # Ombud's everyday commands. Each target calls the script that does the work.
-.PHONY: lint test demo bench
+.PHONY: lint test demo bench messages
 
 VENV := .venv/bin
 
@@ -12,6 +12,10 @@ test:
 
 demo:
 	./scripts/demo.sh
+
+# Refresh and compile the translation catalogues (docs/translating.md).
+messages:
+	./scripts/messages.sh
 
 # Submission throughput and latency, baseline ratio, report page weight and alert
 # latency against a real server (DESIGN §8); writes bench/results/latest.json.

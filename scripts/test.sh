@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Run Ombud's whole test suite on a fresh Debian machine (as root). Installs what it
-# needs (Debian's chromium and postgresql, the virtualenv), starts a PostgreSQL server
-# as the postgres user on a free loopback port, then runs lint, the suite on SQLite
-# (with the browser and system tests) and the suite again on PostgreSQL.
+# needs (Debian's chromium, postgresql, gettext and Noto fonts, the virtualenv), starts
+# a PostgreSQL server as the postgres user on a free loopback port, then runs lint, the
+# suite on SQLite (with the browser and system tests) and the suite again on PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+# makemessages (the catalogue test) needs GNU gettext; screenshots in Japanese and
+# Arabic need fonts that have those scripts.
+command -v xgettext >/dev/null 2>&1 || missing+=(gettext)
+[ -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || missing+=(fonts-noto-cjk)
+[ -f /usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf ] || missing+=(fonts-noto-core)
 if ((${#missing[@]})); then
     echo "Installing ${missing[*]} from Debian..."
     apt-get update -qq

@@ -4,7 +4,6 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 from ombud import conf
 
@@ -68,10 +67,10 @@ MIDDLEWARE = [
     "ombud.web.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ombud.web.i18n.LanguageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "ombud.accounts.middleware.SessionPolicyMiddleware",
     "ombud.cases.middleware.CaseDoorMiddleware",
@@ -157,7 +156,7 @@ CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_FAILURE_VIEW = "ombud.intake.views.csrf_failure"
 _https = BASE_URL.startswith("https://")
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _https
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = _https
 CSRF_TRUSTED_ORIGINS = [BASE_URL]
 if _https:
     SECURE_SSL_REDIRECT = conf.env_bool("OMBUD_SSL_REDIRECT", True)
@@ -199,9 +198,26 @@ DATA_UPLOAD_MAX_NUMBER_FILES = ATTACHMENT_MAX_FILES * 4
 FILE_UPLOAD_HANDLERS = ["ombud.web.uploads.BoundedMemoryUpload"]
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English"))]
+# Each language is named in itself: a person looks for their own language's name.
+LANGUAGES = [
+    ("en", "English"),
+    ("de", "Deutsch"),
+    ("es", "Español"),
+    ("fr", "Français"),
+    ("pt-br", "Português (Brasil)"),
+    ("ja", "日本語"),
+    ("ar", "العربية"),
+]
+LANGUAGES_BIDI = ["ar"]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["ombud.formats"]
 USE_I18N = True
+# The chosen language, and nothing else, is kept in this cookie (never in a report,
+# a log line or an alert). A year: the same person comes back to next year's event.
+LANGUAGE_COOKIE_NAME = "ombud_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "UTC"
 USE_TZ = True
 

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from ombud.api.api import api
 from ombud.events import views as event_views
+from ombud.web import views as web_views
 
 handler400 = "ombud.web.errors.bad_request"
 handler403 = "ombud.web.errors.permission_denied"
@@ -11,6 +12,7 @@ handler500 = "ombud.web.errors.server_error"
 
 urlpatterns = [
     path("", event_views.home, name="home"),
+    path("language/", web_views.set_language, name="set_language"),
     path("e/", include("ombud.events.urls")),
     path("e/", include("ombud.intake.urls")),
     path("receipt/", include("ombud.intake.receipt_urls")),

@@ -22,6 +22,11 @@ def revoke_a_token(cast):
     return Call(lambda: accounts.revoke_token(cast.lead, token), cast.lead)
 
 
+@audited(accounts.choose_language, "account.language_changed")
+def choose_japanese(cast):
+    return Call(lambda: accounts.choose_language(fresh(cast.lead), "ja"), cast.lead)
+
+
 @audited(accounts.sign_out_everywhere, "account.signed_out_everywhere")
 def sign_out_everywhere(cast):
     return Call(lambda: accounts.sign_out_everywhere(fresh(cast.lead)), cast.lead)

@@ -224,6 +224,19 @@ def move_to_per_person_keys(cast):
     return _edit_event(event, cast.admin, vault_mode="personal")
 
 
+@audited(events.save_event_texts, "event.texts_changed")
+def write_the_code_of_conduct_in_german(cast):
+    event = fresh(cast.event)
+    event.languages, event.default_language = "en,de", "en"
+    event.save(update_fields=["languages", "default_language"])
+    return Call(
+        lambda: events.save_event_texts(
+            event, "de", {"code_of_conduct_text": "Seid nett zueinander."}, by=cast.admin
+        ),
+        cast.admin,
+    )
+
+
 @audited(events.save_organisation, "organisation.settings_changed")
 def rename_the_organisation(cast):
     organisation = cast.event.organisation

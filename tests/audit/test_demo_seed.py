@@ -27,6 +27,7 @@ def test_the_demo_is_seeded_through_the_services_and_again_without_duplicates():
         by_action.setdefault(action, set()).add(kind)
     assert by_action == {
         "event.created": {ActorKind.SYSTEM},
+        "event.texts_changed": {ActorKind.SYSTEM},
         "staff.member_added": {ActorKind.SYSTEM},
         "staff.acknowledged": {ActorKind.USER},  # each person acknowledges for themselves
         "staff.shift_added": {ActorKind.SYSTEM},

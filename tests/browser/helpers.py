@@ -22,7 +22,7 @@ PHONE = {"width": 390, "height": 844}
 EVENT = "pycon-demo"
 RECEIPT = re.compile(r"^(?:[0-9A-Z]{4}-){6}[0-9A-Z]{4}$")
 NEW_REPORT_SUBJECT = "Ombud: a new report needs attention"
-URGENT_SUBJECT = "Ombud: URGENT report - someone may be in danger now"
+URGENT_SUBJECT = "Ombud: URGENT report — someone may be in danger now"
 ADDED_SUBJECT = "Ombud: a reporter added information"
 
 

@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
@@ -116,3 +117,14 @@ class SetPasswordForm(ErrorSummary, NoLabelSuffix, auth_forms.SetPasswordForm):
 
 class ChangePasswordForm(ErrorSummary, NoLabelSuffix, auth_forms.PasswordChangeForm):
     pass
+
+
+class LanguageForm(Form):
+    language = forms.ChoiceField(
+        label=_("Language of your pages and alerts"),
+        choices=[
+            ("", _("As my browser asks (alerts: each event's language)")),
+            *settings.LANGUAGES,
+        ],
+        required=False,
+    )

@@ -3,6 +3,7 @@ import hmac
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
@@ -34,6 +35,10 @@ class User(AbstractUser):
     # a hash written into the database by anyone else signs nobody in, so it cannot
     # be used to make a key pair for them (accounts.backends, vault.trust).
     password_certificate = models.CharField(max_length=64, blank=True, editable=False)
+    # Pages and alerts speak this language; blank: the browser's, and the event's for alerts.
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, blank=True, default=""
+    )
 
     objects = UserManager()
 

@@ -2,6 +2,7 @@
 factors and passwords. Each change writes its audit entry in its own transaction;
 the audit holds ids only, never a password, token, code or key."""
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
@@ -26,11 +27,17 @@ def password_link_path(user) -> str:
 
 
 @transaction.atomic
-def send_password_link(user, *, kind=OutboxMessage.Kind.PASSWORD_LINK, event_name="Ombud") -> None:
+def send_password_link(
+    user, *, kind=OutboxMessage.Kind.PASSWORD_LINK, event_name="Ombud", language=""
+) -> None:
     if not user.email or not user.is_active:
         return
     notify.queue(
-        kind, [(user.pk, user.email)], event_name=event_name, path=password_link_path(user)
+        kind,
+        [(user.pk, user.email)],
+        event_name=event_name,
+        path=password_link_path(user),
+        language=language,
     )
 
 
@@ -48,6 +55,18 @@ def revoke_token(user, token: str) -> None:
     for row in ApiToken.objects.for_token(token).filter(user=user):
         audit.record(user, "token.revoked", row)
         row.delete()
+
+
+@transaction.atomic
+def choose_language(user, language: str) -> None:
+    """The language of the person's pages and alerts; blank: their browser's, and each
+    event's own for alerts."""
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValueError("not a language Ombud speaks")
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+        audit.record(user, "account.language_changed", user)
 
 
 @transaction.atomic

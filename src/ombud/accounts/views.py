@@ -1,5 +1,6 @@
 import time
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -20,6 +21,7 @@ from ombud.accounts.forms import (
     ChangePasswordForm,
     CodeForm,
     ForgotPasswordForm,
+    LanguageForm,
     LoginForm,
     PasswordAgainForm,
     SetPasswordForm,
@@ -194,6 +196,17 @@ def security(request):
         services.sign_out_everywhere(user)
         logout(request)
         return redirect("accounts:login")
+    language_form = LanguageForm(
+        request.POST if action == "language" else None, initial={"language": user.language}
+    )
+    if action == "language" and language_form.is_valid():
+        chosen = language_form.cleaned_data["language"]
+        services.choose_language(user, chosen)
+        messages.success(request, _("Saved."))
+        response = redirect("accounts:security")
+        # The page language follows at once: a choice made on another page gives way.
+        response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+        return response
     fingerprint, key_matches = services.key_fingerprint(user)
     return render(
         request,
@@ -205,7 +218,9 @@ def security(request):
             "tokens": ApiToken.objects.live().filter(user=user).count(),
             "fingerprint": fingerprint,
             "key_matches": key_matches,
+            "language_form": language_form,
         },
+        status=400 if language_form.errors else 200,
     )
 
 

@@ -78,6 +78,9 @@ class ReportOut(ReportSummary):
     still_going_on: bool | None = None
     reporter_relation: str | None = None
     law_enforcement: str | None = None
+    language: str | None = Field(
+        default=None, description="The language the reporter wrote in: answer in it."
+    )
     content: dict | None = Field(
         default=None, description="The report's fields; null for staff who only took it."
     )
@@ -89,6 +92,7 @@ class ReportOut(ReportSummary):
     resolve_still_going_on = _opened("still_going_on")
     resolve_reporter_relation = _opened("reporter_relation")
     resolve_law_enforcement = _opened("law_enforcement")
+    resolve_language = _opened("language")
 
     @staticmethod
     def resolve_content(item) -> dict | None:

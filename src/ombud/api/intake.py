@@ -26,11 +26,15 @@ from ombud.intake.services import (
 from ombud.staff.queries import membership_for, on_duty_publicly
 from ombud.vault import receipts
 from ombud.web import ratelimit
+from ombud.web.i18n import speak_for_event
 
 router = Router(tags=["intake"])
 
 StaffChannel = Literal["in_person", "phone", "email", "written"]
 assert set(StaffChannel.__args__) == {c.value for c in STAFF_CHANNELS}
+
+
+Language = Literal[tuple(code for code, _name in settings.LANGUAGES)]
 
 
 class ReportIn(Schema):
@@ -56,6 +60,11 @@ class ReportIn(Schema):
     exclude_staff: list[text(150)] = Field(default_factory=list, max_length=MAX_EXCLUDED_STAFF)
     channel: StaffChannel | None = Field(
         default=None, description="Only with a staff member's bearer token: how it reached them."
+    )
+    language: Language | None = Field(
+        default=None,
+        description="The reporter's language. Default: the first of Accept-Language that the "
+        "event offers, else the event's default language.",
     )
 
 
@@ -162,6 +171,7 @@ def submit(request, event: str, body: ReportIn):
         # other sites from filing reports through their visitors' browsers.
         raise ApiError(415, _("Send the report as JSON (Content-Type: application/json)."))
     found = _event(event)
+    speak_for_event(request, found)
     staff = optional_user(request)
     channel, taken_by = Channel.API, None
     if staff is not None:
@@ -195,6 +205,7 @@ def submit(request, event: str, body: ReportIn):
             exclude_staff=list(body.exclude_staff),
             channel=channel,
             taken_by=taken_by,
+            language=body.language or "",
         ),
         submission_key=key,
     )

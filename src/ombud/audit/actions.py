@@ -56,6 +56,7 @@ ACTIONS = {
     "organisation.settings_changed": _("changed the organisation's settings"),
     "event.created": _("created the event"),
     "event.settings_changed": _("changed the event's settings"),
+    "event.texts_changed": _("changed the event's texts in another language"),
     "event.vault_mode_changed": _("changed how the event's reports are encrypted"),
     "event.categories_changed": _("changed the event's categories"),
     "recovery_key.created": _("made the organisation's recovery key"),
@@ -64,7 +65,9 @@ ACTIONS = {
     # Keys sealed to (vault.trust)
     "key.endorsed": _("vouched for someone's key"),
     "key.rejected": _("found a key that failed its check; it was not used"),
-    "keys.recertified": _("certified the database as found, under a new key file"),
+    "keys.recertified": _(
+        "re-certified every key and roster row in the database under a new key file"
+    ),
     # The staff roster
     "staff.account_created": _("created an account for a new staff member"),
     "staff.invitation_sent": _("sent an invitation to choose a password"),
@@ -92,6 +95,7 @@ ACTIONS = {
     "token.issued": _("was issued an API token"),
     "token.revoked": _("revoked an API token"),
     "account.signed_out_everywhere": _("signed out everywhere"),
+    "account.language_changed": _("chose the language of their pages and alerts"),
     "account.second_factor_enrolled": _("set up a second factor"),
     "account.recovery_codes_renewed": _("made new recovery codes"),
     "account.password_changed": _("changed their password"),

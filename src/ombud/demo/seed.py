@@ -11,6 +11,7 @@ import os
 import secrets
 from datetime import datetime, time, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -18,8 +19,8 @@ from django.utils import timezone
 from ombud.accounts.secondfactor import enrol_with_secret
 from ombud.audit.services import Actor
 from ombud.cases.services import keytrust
-from ombud.events.models import Event, Organisation, OrganiserAdmin
-from ombud.events.services import save_event
+from ombud.events.models import Event, EventText, Organisation, OrganiserAdmin
+from ombud.events.services import save_event, save_event_texts
 from ombud.staff import services as staff
 from ombud.staff.models import Briefing, Membership, Role
 from ombud.vault import people
@@ -106,6 +107,22 @@ def demo_totp_secret(data_dir) -> tuple[str, bool]:
     return secret, True
 
 
+STAFF_RECOGNITION = {
+    "de": "Das Team trägt leuchtend orangefarbene T-Shirts mit STAFF vorne und hinten und "
+    "orangefarbene Schlüsselbänder.",
+    "es": "El equipo lleva camisetas naranja brillante con STAFF delante y detrás, y "
+    "cordones naranja.",
+    "fr": "L'équipe porte des t-shirts orange vif marqués STAFF devant et derrière, et des "
+    "cordons orange.",
+    "pt-br": "A equipe usa camisetas laranja-vivo com STAFF na frente e nas costas, e "
+    "cordões laranja.",
+    "ja": "スタッフは前後に STAFF と書かれた明るいオレンジ色のTシャツと、オレンジ色の"
+    "ネックストラップを身につけています。",
+    "ar": "يرتدي الطاقم قمصانًا برتقالية زاهية مكتوبًا عليها STAFF من الأمام والخلف، "
+    "وأشرطة عنق برتقالية.",
+}
+
+
 @transaction.atomic
 def seed(password: str, totp_secret: str = "") -> Event:
     organisation, _created = Organisation.objects.get_or_create(
@@ -130,12 +147,21 @@ def seed(password: str, totp_secret: str = "") -> Event:
         ),
         code_of_conduct_text=CODE_OF_CONDUCT,
         handling_guide=HANDLING_GUIDE,
+        emergency_note="911 works from any phone in the United States, also without a SIM card.",
+        languages=",".join(code for code, _name in settings.LANGUAGES),
+        default_language="en",
     )
     today = timezone.localdate(timezone=event.zone)
     if event.pk is None or not (event.starts_on <= today <= event.ends_on):
         event.starts_on = today - timedelta(days=1)
         event.ends_on = today + timedelta(days=1)
     save_event(event, by=SEEDER)
+    # Translated where a visitor needs it at once; the code of conduct stays in English,
+    # which shows how a missing translation falls back, marked as English.
+    written = set(EventText.objects.filter(event=event).values_list("language", flat=True))
+    for language, recognition in STAFF_RECOGNITION.items():
+        if language not in written:
+            save_event_texts(event, language, {"staff_recognition": recognition}, by=SEEDER)
 
     user_model = get_user_model()
     for username, (first, last, role, phone, badge) in PEOPLE.items():

@@ -1,13 +1,23 @@
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from ombud.events.models import Event, Organisation, VaultMode
+from ombud.events.models import TRANSLATED_TEXTS, Event, EventText, Organisation, VaultMode
 from ombud.staff.models import Membership
 from ombud.vault import trust
 from ombud.web.forms import Form, ModelForm
 
 
 class EventForm(ModelForm):
+    languages = forms.MultipleChoiceField(
+        label=_("Languages of the event's pages"),
+        choices=settings.LANGUAGES,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Visitors see the first of their own languages the event offers. Write the "
+            "event's texts in each language on its own page."
+        ),
+    )
     code_of_conduct_url = forms.URLField(
         label=Event._meta.get_field("code_of_conduct_url").verbose_name,
         required=False,
@@ -26,9 +36,13 @@ class EventForm(ModelForm):
             "emergency_number",
             "venue_security_contact",
             "duty_phone",
+            "emergency_note",
+            "default_language",
+            "languages",
             "staff_recognition",
             "code_of_conduct_text",
             "code_of_conduct_url",
+            "what_happens_next",
             "handling_guide",
             "ack_minutes",
             "urgent_ack_minutes",
@@ -50,12 +64,34 @@ class EventForm(ModelForm):
             "starts_on": forms.DateInput(attrs={"type": "date"}),
             "ends_on": forms.DateInput(attrs={"type": "date"}),
             "staff_recognition": forms.Textarea(attrs={"rows": 2}),
+            "emergency_note": forms.Textarea(attrs={"rows": 2}),
+            "what_happens_next": forms.Textarea(attrs={"rows": 4}),
             "code_of_conduct_text": forms.Textarea(attrs={"rows": 8}),
             "handling_guide": forms.Textarea(attrs={"rows": 8}),
             "duty_hours_start": forms.TimeInput(attrs={"type": "time"}),
             "duty_hours_end": forms.TimeInput(attrs={"type": "time"}),
             "vault_mode": forms.RadioSelect,
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial["languages"] = self.instance.offered_languages()
+        self.fields["default_language"].help_text = _(
+            "The event's texts above are in this language; pages use it when a visitor's "
+            "own language is not offered."
+        )
+
+    def clean(self):
+        data = super().clean()
+        chosen = data.get("languages") or []
+        default = data.get("default_language")
+        if default and default not in chosen:
+            self.add_error(
+                "default_language", _("The default language must be one of the event's languages.")
+            )
+        # Stored as the model keeps them: codes, comma-separated, in Ombud's order.
+        data["languages"] = ",".join(code for code, _name in settings.LANGUAGES if code in chosen)
+        return data
 
     def clean_vault_mode(self):
         mode = self.cleaned_data["vault_mode"]
@@ -107,3 +143,17 @@ class RecoveryForm(Form):
                 "key": trust.person_binding(m.user.personal_key).shown(),
             }
         )
+
+
+class EventTextsForm(ModelForm):
+    """The event's own texts in one of its other languages."""
+
+    class Meta:
+        model = EventText
+        fields = TRANSLATED_TEXTS
+        widgets = {
+            "code_of_conduct_text": forms.Textarea(attrs={"rows": 8}),
+            "staff_recognition": forms.Textarea(attrs={"rows": 2}),
+            "emergency_note": forms.Textarea(attrs={"rows": 2}),
+            "what_happens_next": forms.Textarea(attrs={"rows": 4}),
+        }

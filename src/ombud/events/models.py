@@ -1,4 +1,5 @@
 import zoneinfo
+from dataclasses import dataclass
 from datetime import datetime, time
 
 from django.conf import settings
@@ -126,7 +127,28 @@ class Event(models.Model):
         help_text=_("What staff must know and do when someone reports to them."),
     )
     handling_guide_version = models.PositiveIntegerField(default=1, editable=False)
+    emergency_note = models.TextField(
+        _("emergency numbers note"),
+        blank=True,
+        help_text=_(
+            "Shown under the emergency number, e.g. “112 works from any phone in Germany, "
+            "also without a SIM card.”"
+        ),
+    )
+    what_happens_next = models.TextField(
+        _("what happens after a report"),
+        blank=True,
+        help_text=_("Your own words for reporters. Empty: Ombud's standard explanation."),
+    )
+    # Codes from settings.LANGUAGES, comma-separated, the default among them.
     languages = models.CharField(_("languages"), max_length=100, default="en")
+    default_language = models.CharField(
+        _("default language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="en",
+        help_text=_("Pages use it when a visitor's own language is not offered."),
+    )
     vault_mode = models.CharField(
         _("how reports are encrypted"),
         max_length=16,
@@ -198,8 +220,75 @@ class Event(models.Model):
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
 
+    def offered_languages(self) -> list[str]:
+        """The event's languages, its default first; only languages Ombud speaks."""
+        known = dict(settings.LANGUAGES)
+        chosen = [code for code in self.languages.split(",") if code in known]
+        return [self.default_language, *(c for c in chosen if c != self.default_language)]
+
+    def texts_in(self, language: str) -> dict:
+        """The event's own texts in ``language``, each falling back to the default
+        language when it is not translated (and saying so)."""
+        own = {name: getattr(self, name) for name in TRANSLATED_TEXTS}
+        texts = {name: LocalText(text, self.default_language) for name, text in own.items()}
+        if language != self.default_language:
+            translation = self.translations.filter(language=language).first()
+            for name in TRANSLATED_TEXTS:
+                text = getattr(translation, name, "") if translation else ""
+                if text.strip():
+                    texts[name] = LocalText(text, language)
+                elif own[name].strip():
+                    texts[name] = LocalText(own[name], self.default_language, fallback=True)
+        return texts
+
     def starts_at(self) -> datetime:
         return datetime.combine(self.starts_on, time.min, tzinfo=self.zone)
 
     def ends_at(self) -> datetime:
         return datetime.combine(self.ends_on, time.max, tzinfo=self.zone)
+
+
+# The event's own words, written by the organiser in each of its languages.
+TRANSLATED_TEXTS = (
+    "code_of_conduct_text",
+    "staff_recognition",
+    "emergency_note",
+    "what_happens_next",
+)
+
+
+@dataclass(frozen=True)
+class LocalText:
+    text: str
+    language: str
+    fallback: bool = False
+
+    def __str__(self):
+        return self.text
+
+    def __bool__(self):
+        return bool(self.text.strip())
+
+    @property
+    def direction(self) -> str:
+        return "rtl" if self.language in settings.LANGUAGES_BIDI else "ltr"
+
+
+class EventText(models.Model):
+    """The event's own texts in one of its other languages."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    code_of_conduct_text = models.TextField(_("code of conduct"), blank=True)
+    staff_recognition = models.TextField(_("how to recognise staff"), blank=True)
+    emergency_note = models.TextField(_("emergency numbers note"), blank=True)
+    what_happens_next = models.TextField(_("what happens after a report"), blank=True)
+
+    class Meta:
+        verbose_name = _("event text")
+        constraints = [
+            models.UniqueConstraint(fields=["event", "language"], name="one_text_per_language")
+        ]
+
+    def __str__(self):
+        return f"{self.event} ({self.language})"

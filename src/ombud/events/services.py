@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from ombud.audit import services as audit
 from ombud.cases.services import categories, grants, keytrust
-from ombud.events.models import Event, Organisation, OrganiserAdmin
+from ombud.events.models import TRANSLATED_TEXTS, Event, EventText, Organisation, OrganiserAdmin
 from ombud.notify import services as notify
 from ombud.notify.models import OutboxMessage
 from ombud.vault import personal, trust
@@ -44,6 +44,24 @@ def save_organisation(organisation: Organisation, *, by) -> Organisation:
         organisation.save(update_fields=changed)
         audit.record(by, "organisation.settings_changed", organisation)
     return organisation
+
+
+@transaction.atomic
+def save_event_texts(event: Event, language: str, texts: dict, *, by) -> EventText:
+    """The event's own texts in one of its other languages (the default language's are
+    the event's settings)."""
+    if language == event.default_language or language not in event.offered_languages():
+        raise ValueError("not one of the event's other languages")
+    found, _created = EventText.objects.select_for_update().get_or_create(
+        event=event, language=language
+    )
+    values = {name: texts.get(name, "") for name in TRANSLATED_TEXTS}
+    if any(getattr(found, name) != value for name, value in values.items()):
+        for name, value in values.items():
+            setattr(found, name, value)
+        found.save()
+        audit.record(by, "event.texts_changed", found, event_id=event.pk)
+    return found
 
 
 @transaction.atomic
@@ -97,6 +115,7 @@ def _ask_to_acknowledge_again(event) -> None:
         [(user_id, email) for user_id, email in people.values_list("user_id", "user__email")],
         event_name=event.name,
         path=reverse("staff:acknowledge", args=[event.slug]),
+        language=event.default_language,
     )
 
 

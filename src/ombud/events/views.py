@@ -4,18 +4,21 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from ombud.accounts.decorators import recent_auth_required
 from ombud.events import printables, services
-from ombud.events.forms import EventForm, OrganisationForm, RecoveryForm
-from ombud.events.models import Event, Organisation
+from ombud.events.forms import EventForm, EventTextsForm, OrganisationForm, RecoveryForm
+from ombud.events.models import TRANSLATED_TEXTS, Event, EventText, Organisation
 from ombud.events.services import events_managed_by, organisations_managed_by
 from ombud.staff import rules as staff_rules
 from ombud.staff.queries import leads_to_call, on_duty_publicly
 from ombud.vault.errors import VaultError
 from ombud.web.forms import posted
+from ombud.web.i18n import NAMES as LANGUAGE_NAMES
+from ombud.web.i18n import speak_for_event
 
 
 def home(request):
@@ -26,12 +29,24 @@ def home(request):
 
 def event_page(request, slug):
     """Everything the procedure tells an attendee: the code, how to report, who to call."""
-    event = get_object_or_404(Event.objects.select_related("organisation"), slug=slug)
+    event = public_event(request, slug)
     return render(
         request,
         "events/event_page.html",
-        {"event": event, "event_zone": event.zone, "on_duty": on_duty_publicly(event)},
+        {
+            "event": event,
+            "event_zone": event.zone,
+            "texts": event.texts_in(request.LANGUAGE_CODE),
+            "on_duty": on_duty_publicly(event),
+        },
     )
+
+
+def public_event(request, slug) -> Event:
+    """The event behind a public page, its pages speaking one of its languages."""
+    event = get_object_or_404(Event.objects.select_related("organisation"), slug=slug)
+    speak_for_event(request, event)
+    return event
 
 
 # Organiser admins' pages. Every lookup goes through ``events_managed_by``:
@@ -88,7 +103,52 @@ def edit_event(request, slug=None, org_slug=None):
     return render(
         request,
         "events/event_form.html",
-        {"form": form, "event": event if event.pk else None},
+        {
+            "form": form,
+            "event": event if event.pk else None,
+            "other_languages": _other_languages(event) if event.pk else [],
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+def _other_languages(event) -> list[tuple]:
+    """(code, name, whether any text is written) for each language beside the default."""
+    written = {
+        t.language
+        for t in EventText.objects.filter(event=event)
+        if any(getattr(t, name).strip() for name in TRANSLATED_TEXTS)
+    }
+    return [(code, LANGUAGE_NAMES[code], code in written) for code in event.offered_languages()[1:]]
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def edit_event_texts(request, slug, language):
+    """The event's own texts in one of its other languages, beside the default's."""
+    event = get_object_or_404(events_managed_by(request.user), slug=slug)
+    if language == event.default_language or language not in event.offered_languages():
+        raise Http404
+    originals = event.texts_in(event.default_language)
+    texts = EventText.objects.filter(event=event, language=language).first()
+    form = EventTextsForm(
+        posted(request), instance=texts or EventText(event=event, language=language)
+    )
+    if request.method == "POST" and form.is_valid():
+        services.save_event_texts(event, language, form.cleaned_data, by=request.user)
+        messages.success(request, _("Saved."))
+        return redirect("staff:event_texts", slug=event.slug, language=language)
+    return render(
+        request,
+        "events/event_texts.html",
+        {
+            "form": form,
+            "event": event,
+            "language": language,
+            "language_name": LANGUAGE_NAMES[language],
+            "default_name": LANGUAGE_NAMES[event.default_language],
+            "fields": [(form[name], originals[name]) for name in TRANSLATED_TEXTS],
+        },
         status=400 if form.is_bound else 200,
     )
 
@@ -136,7 +196,12 @@ def use_recovery_key(request, org_slug):
         else:
             messages.success(
                 request,
-                _("%(n)d cases are open to %(person)s again.") % {"n": opened, "person": person},
+                ngettext(
+                    "%(n)d case is open to %(person)s again.",
+                    "%(n)d cases are open to %(person)s again.",
+                    opened,
+                )
+                % {"n": opened, "person": person},
             )
             return redirect("staff:manage")
     return render(

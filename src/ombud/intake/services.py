@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ombud.audit import services as audit
 from ombud.audit.services import Actor
@@ -66,7 +66,16 @@ class ReportInput:
     exclude_staff: list = field(default_factory=list)
     channel: str = Channel.WEB
     taken_by: object = None
+    language: str = ""  # the reporter's; by default the language the page spoke
     attachments: list = field(default_factory=list)  # of attachments.CheckedFile
+
+
+def _language(event, data: ReportInput) -> str:
+    """The report's language: staff answer in it and notices to the reporter use it."""
+    for code in (data.language, translation.get_language()):
+        if code in event.offered_languages() or (code and code == data.language):
+            return code
+    return event.default_language
 
 
 def valid_submission_key(key: str) -> bool:
@@ -269,6 +278,7 @@ def _file(event, data: ReportInput, resend: _Resend | None, *, long_name) -> Sub
         reporter_relation=data.reporter_relation,
         law_enforcement=data.law_enforcement,
         reachable=bool(data.content.get("contact", "").strip()),
+        language=_language(event, data),
         receipt_digest=receipts.digest(receipt),
         submission_digest=resend.digest if resend else None,
     )

@@ -16,6 +16,7 @@ from ombud.cases.models import Attachment, Channel, Report
 from ombud.cases.services import reporter
 from ombud.decisions.services import reporter as outcomes
 from ombud.events.models import Event
+from ombud.events.views import public_event
 from ombud.intake import forms, throttle
 from ombud.intake.services import submit_report
 from ombud.staff.queries import membership_for
@@ -61,7 +62,7 @@ def _render_receipt(request, event, submission, *, staff=False):
 @sensitive_post_parameters()
 @require_http_methods(["GET", "HEAD", "POST"])
 def report(request, slug):
-    event = get_object_or_404(Event.objects.select_related("organisation"), slug=slug)
+    event = public_event(request, slug)
     if request.method != "POST":
         initial = {"danger_now": "yes"} if request.GET.get("danger") == "yes" else {}
         return _render_form(request, event, forms.ReportForm(event, initial=initial))

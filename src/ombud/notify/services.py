@@ -10,7 +10,7 @@ from django.core.mail import EmailMessage
 from django.core.mail.message import sanitize_address
 from django.db import connection
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from ombud.notify import wakeup
@@ -19,13 +19,13 @@ from ombud.notify.models import AlertChannel, OutboxMessage
 
 SUBJECTS = {
     OutboxMessage.Kind.NEW_REPORT: _("Ombud: a new report needs attention"),
-    OutboxMessage.Kind.URGENT_REPORT: _("Ombud: URGENT report - someone may be in danger now"),
+    OutboxMessage.Kind.URGENT_REPORT: _("Ombud: URGENT report — someone may be in danger now"),
     OutboxMessage.Kind.REPORTER_ADDED: _("Ombud: a reporter added information"),
     OutboxMessage.Kind.STAFF_INVITE: _("Ombud: you were added to an event's staff"),
     OutboxMessage.Kind.PASSWORD_LINK: _("Ombud: set your password"),
     OutboxMessage.Kind.POLICY_CHANGED: _("Ombud: please read the updated code of conduct"),
     OutboxMessage.Kind.ESCALATION: _("Ombud: a report is still not acknowledged"),
-    OutboxMessage.Kind.CHANNEL_TEST: _("Ombud: test alert - this channel works"),
+    OutboxMessage.Kind.CHANNEL_TEST: _("Ombud: test alert — this channel works"),
     OutboxMessage.Kind.REPORTER_MESSAGE: _("A message is waiting for you"),
     OutboxMessage.Kind.OVERDUE: _("Ombud: a case is overdue"),
     OutboxMessage.Kind.KEY_REJECTED: _("Ombud: a key failed its check and was not used"),
@@ -72,10 +72,16 @@ def reach(people: dict, *, every_channel: bool) -> list[tuple]:
 
 
 def outbox_rows(
-    kind: str, recipients, *, event_name: str, path: str, subject_id=None
+    kind: str, recipients, *, event_name: str, path: str, subject_id=None, language: str = ""
 ) -> list[OutboxMessage]:
-    """Unsaved rows, one per (user id, address[, channel id]): built before the write lock."""
+    """Unsaved rows, one per (user id, address[, channel id]): built before the write lock.
+
+    ``language``: the event's default language, for recipients who did not choose their
+    own, or the language of the report for a notice to its reporter."""
     now = timezone.now()
+    context = {"event_name": event_name, "url": settings.BASE_URL + path}
+    if language:
+        context["language"] = language
     return [
         OutboxMessage(
             kind=kind,
@@ -83,7 +89,7 @@ def outbox_rows(
             address=address,
             channel_id=channel[0] if channel else None,
             subject_id=subject_id,
-            context={"event_name": event_name, "url": settings.BASE_URL + path},
+            context=context,
             created_at=now,
             next_attempt_at=now,
         )
@@ -103,11 +109,25 @@ def save(rows: list[OutboxMessage]) -> list[OutboxMessage]:
 
 
 def queue(
-    kind: str, recipients, *, event_name: str, path: str, subject_id=None
+    kind: str, recipients, *, event_name: str, path: str, subject_id=None, language: str = ""
 ) -> list[OutboxMessage]:
     return save(
-        outbox_rows(kind, recipients, event_name=event_name, path=path, subject_id=subject_id)
+        outbox_rows(
+            kind,
+            recipients,
+            event_name=event_name,
+            path=path,
+            subject_id=subject_id,
+            language=language,
+        )
     )
+
+
+def language_of(outbox_message: OutboxMessage) -> str:
+    """An alert speaks its recipient's own language, else the one it was queued with."""
+    recipient = outbox_message.recipient if outbox_message.recipient_id else None
+    chosen = recipient.language if recipient is not None else ""
+    return chosen or outbox_message.context.get("language") or settings.LANGUAGE_CODE
 
 
 def message_id(outbox_message: OutboxMessage) -> str:
@@ -117,14 +137,20 @@ def message_id(outbox_message: OutboxMessage) -> str:
 
 def render_email(outbox_message: OutboxMessage, bodies: dict | None = None) -> EmailMessage:
     """The e-mail for one outbox row; ``bodies`` caches rendered bodies across a batch."""
-    key = (outbox_message.kind, tuple(sorted(outbox_message.context.items())))
-    body = bodies.get(key) if bodies is not None else None
-    if body is None:
-        body = render_to_string(f"notify/{outbox_message.kind}.txt", outbox_message.context)
+    language = language_of(outbox_message)
+    key = (outbox_message.kind, language, tuple(sorted(outbox_message.context.items())))
+    cached = bodies.get(key) if bodies is not None else None
+    if cached is None:
+        with translation.override(language):
+            cached = (
+                str(SUBJECTS[outbox_message.kind]),
+                render_to_string(f"notify/{outbox_message.kind}.txt", outbox_message.context),
+            )
         if bodies is not None:
-            bodies[key] = body
+            bodies[key] = cached
+    subject, body = cached
     return EmailMessage(
-        subject=str(SUBJECTS[outbox_message.kind]),
+        subject=subject,
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[outbox_message.address],

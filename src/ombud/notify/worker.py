@@ -21,14 +21,14 @@ from django.conf import settings
 from django.core.mail import get_connection
 from django.db import close_old_connections, connection, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ombud.notify import wakeup
 from ombud.notify.channels import config as channel_config
 from ombud.notify.channels import http as channel_http
 from ombud.notify.channels.registry import SENDERS
 from ombud.notify.models import AlertChannel, OutboxMessage, WorkerHeartbeat
-from ombud.notify.services import render_email
+from ombud.notify.services import language_of, render_email
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,9 @@ def claim(limit: int = BATCH) -> list[OutboxMessage]:
             next_attempt_at=timezone.now() + LEASE, claimed_by=HEARTBEAT_NAME
         )
     return list(
-        OutboxMessage.objects.filter(id__in=ids).select_related("channel").order_by("created_at")
+        OutboxMessage.objects.filter(id__in=ids)
+        .select_related("channel", "recipient")
+        .order_by("created_at")
     )
 
 
@@ -201,7 +203,8 @@ def _send_http(messages: list[OutboxMessage]) -> list:
             channel = message.channel
             try:
                 config = channel_config.open_config(channel)
-                SENDERS[channel.kind](session, message, config, channel.kind)
+                with translation.override(language_of(message)):
+                    SENDERS[channel.kind](session, message, config, channel.kind)
             except Exception as exc:  # one bad channel must not stop the rest
                 outcomes.append((message, exc))
             else:

@@ -105,7 +105,10 @@ def invite(membership, *, by) -> None:
     if not person.email:
         raise RosterError(_("%(user)s has no e-mail address.") % {"user": person})
     send_password_link(
-        person, kind=OutboxMessage.Kind.STAFF_INVITE, event_name=membership.event.name
+        person,
+        kind=OutboxMessage.Kind.STAFF_INVITE,
+        event_name=membership.event.name,
+        language=membership.event.default_language,
     )
     audit.record(by, "staff.invitation_sent", membership, event_id=membership.event_id)
 

@@ -20,6 +20,11 @@ urlpatterns = [
         name="use_recovery_key",
     ),
     path("manage/events/<slug:slug>/", event_views.edit_event, name="edit_event"),
+    path(
+        "manage/events/<slug:slug>/texts/<str:language>/",
+        event_views.edit_event_texts,
+        name="event_texts",
+    ),
     path("manage/events/<slug:slug>/staff/", views.roster, name="roster"),
     path("manage/events/<slug:slug>/staff/<int:member_id>/", views.member, name="member"),
     path(

@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ombud.events.models import Event
@@ -284,7 +285,10 @@ def rota(request, slug):
                     for problem in exc.problems[:20]:
                         import_form.add_error("csv", problem)
                 else:
-                    messages.success(request, _("%(n)d shifts added.") % {"n": added})
+                    messages.success(
+                        request,
+                        ngettext("%(n)d shift added.", "%(n)d shifts added.", added) % {"n": added},
+                    )
                     return redirect("staff:rota", slug=slug)
             status = 400
         elif action == "delete":

@@ -153,6 +153,8 @@ class Report(models.Model):
     reporter_relation = models.CharField(max_length=16, choices=Relation.choices, blank=True)
     law_enforcement = models.CharField(max_length=16, choices=LawEnforcement.choices, blank=True)
     reachable = models.BooleanField(default=False, help_text="Contact details were given.")
+    # The language the reporter wrote in: staff answer in it, notices to them use it.
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
     sealed = models.BinaryField()
     receipt_digest = models.CharField(max_length=64, unique=True)
     # Lets a resent form (lost reply on bad Wi-Fi) get the same receipt, not a second report.

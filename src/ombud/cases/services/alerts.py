@@ -83,7 +83,12 @@ def new_case_alerts(case, found) -> list[OutboxMessage]:
     """Unsaved outbox rows for a new case (saved in the case's transaction)."""
     kind = OutboxMessage.Kind.URGENT_REPORT if case.urgent else OutboxMessage.Kind.NEW_REPORT
     return notify.outbox_rows(
-        kind, found, event_name=case.event.name, path=case_path(case), subject_id=case.pk
+        kind,
+        found,
+        event_name=case.event.name,
+        path=case_path(case),
+        subject_id=case.pk,
+        language=case.event.default_language,
     )
 
 
@@ -94,6 +99,7 @@ def escalation_alerts(case, found) -> list[OutboxMessage]:
         event_name=case.event.name,
         path=case_path(case),
         subject_id=case.pk,
+        language=case.event.default_language,
     )
 
 
@@ -109,6 +115,7 @@ def alert_reporter_added(case, recused: set[int]) -> int:
         event_name=event.name,
         path=case_path(case),
         subject_id=case.pk,
+        language=event.default_language,
     )
     return len(found)
 

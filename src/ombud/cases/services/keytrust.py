@@ -95,6 +95,7 @@ def alarm(kind: str, ref, fingerprint: str, *, event=None, organisation=None) ->
             notify.reach(_alarm_recipients(organisation, event), every_channel=True),
             event_name=event.name if event else organisation.name,
             path=reverse("cases:dashboard"),
+            language=event.default_language if event else "",
         )
     log.error("a %s key failed its check and was not used (alarm %s)", kind, raised.pk)
     # Remembered once it is committed: a rolled-back alarm is raised again.

@@ -113,6 +113,7 @@ def remind_due(now=None) -> int:
                 event_name=case.event.name,
                 path=alerts.case_path(case),
                 subject_id=case.pk,
+                language=case.event.default_language,
             )
         reminded += 1
         if reminded >= BATCH:

@@ -373,6 +373,7 @@ def message_reporter(case: Case, text: str, *, by, report=None) -> Message:
             [(None, address)],
             event_name=case.event.name,
             path=reverse("receipt:followup"),
+            language=report.language,
         )
     audit.record(by, "message.created", message, event_id=case.event_id)
     return message

@@ -1,0 +1,6 @@
+DATETIME_FORMAT = "Y年n月j日(D) H:i"
+SHORT_DATETIME_FORMAT = "n月j日(D) H:i"
+DATE_FORMAT = "Y年n月j日"
+SHORT_DATE_FORMAT = "n月j日(D)"
+MONTH_DAY_FORMAT = "n月j日"
+TIME_FORMAT = "H:i"

@@ -1,0 +1,6 @@
+DATETIME_FORMAT = "D, j b Y, H:i"
+SHORT_DATETIME_FORMAT = "D, j b, H:i"
+DATE_FORMAT = "j b Y"
+SHORT_DATE_FORMAT = "D, j b"
+MONTH_DAY_FORMAT = "j b"
+TIME_FORMAT = "H:i"
