@@ -11,6 +11,7 @@ import segno
 from django.conf import settings
 
 from ombud.events.forms import EventForm
+from ombud.events.models import EventText
 from ombud.staff.models import Membership
 from tests import factories
 
@@ -121,3 +122,22 @@ def test_the_event_form_takes_an_on_duty_phone_and_refuses_a_bad_one(client, cas
     bad = EventForm({**data, "duty_phone": "call Bob"}, instance=cast.event)
     assert not bad.is_valid()
     assert "duty_phone" in bad.errors
+
+
+def test_the_poster_speaks_each_of_the_events_languages(client, cast, event):
+    event.languages = "en,de,ar"
+    event.save()
+    EventText.objects.create(
+        event=event, language="ar", staff_recognition="يرتدي الطاقم قمصانا صفراء"
+    )
+    factories.sign_in(client, cast.lead)
+    arabic = client.get(POSTER + "?lang=ar").content.decode()
+    assert '<html lang="ar" dir="rtl">' in arabic
+    assert 'lang="ar" dir="rtl">يرتدي الطاقم قمصانا صفراء</p>' in arabic
+    assert 'href="?lang=de"' in arabic
+    # Not translated into German: the default language's text, marked as such.
+    german = client.get(POSTER + "?lang=de").content.decode()
+    assert '<html lang="de"' in german
+    assert 'lang="en" dir="ltr">Staff wear yellow STAFF shirts</p>' in german
+    # A language the event does not offer is not printed.
+    assert '<html lang="ja"' not in client.get(POSTER + "?lang=ja").content.decode()

@@ -16,6 +16,7 @@ from ombud.events.services import events_managed_by, organisations_managed_by
 from ombud.staff import rules as staff_rules
 from ombud.staff.queries import leads_to_call, on_duty_publicly
 from ombud.vault.errors import VaultError
+from ombud.web import i18n
 from ombud.web.forms import posted
 from ombud.web.i18n import NAMES as LANGUAGE_NAMES
 from ombud.web.i18n import speak_for_event
@@ -236,9 +237,19 @@ def _printable(event, *, public_only: bool) -> dict:
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def poster(request, slug):
-    """A poster for the venue's walls: how to report, the QR code, whom to call."""
+    """A poster for the venue's walls: how to report, the QR code, whom to call. In one
+    of the event's languages, as its public pages are; ``?lang=`` prints another."""
     event = _printable_event(request, slug, staff_rules.may_print_poster)
-    return render(request, "events/poster.html", _printable(event, public_only=True))
+    speak_for_event(request, event)
+    asked = i18n.supported(request.GET.get("lang"))
+    if asked in event.offered_languages():
+        i18n.speak(request, asked)
+    context = {
+        **_printable(event, public_only=True),
+        "texts": event.texts_in(request.LANGUAGE_CODE),
+        "languages": [(code, LANGUAGE_NAMES[code]) for code in event.offered_languages()],
+    }
+    return render(request, "events/poster.html", context)
 
 
 @login_required

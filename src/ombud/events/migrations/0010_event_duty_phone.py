@@ -5,15 +5,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('events', '0009_languages_and_texts'),
+        ("events", "0009_languages_and_texts"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='event',
-            name='duty_phone',
-            field=models.CharField(blank=True, help_text="One number that reaches whoever is on duty, e.g. a phone handed over at each shift change. It is printed on the event's poster and the staff's pocket card.", max_length=32, validators=[django.core.validators.RegexValidator('^\\+?[0-9][0-9 ()./-]{1,30}$', 'Enter a phone number: digits, spaces and + ( ) - only.')], verbose_name='on-duty phone'),
+            model_name="event",
+            name="duty_phone",
+            field=models.CharField(
+                blank=True,
+                help_text="One number that reaches whoever is on duty, e.g. a phone handed over at each shift change. It is printed on the event's poster and the staff's pocket card.",
+                max_length=32,
+                validators=[
+                    django.core.validators.RegexValidator(
+                        "^\\+?[0-9][0-9 ()./-]{1,30}$",
+                        "Enter a phone number: digits, spaces and + ( ) - only.",
+                    )
+                ],
+                verbose_name="on-duty phone",
+            ),
         ),
     ]
