@@ -62,6 +62,16 @@ def declare_no_conflict(page: Page) -> None:
     expect(page.get_by_role("status")).to_contain_text("The case is open to you.")
 
 
+def open_section(page: Page, name: str) -> None:
+    """Unfold one of the case page's folded sections by its heading, as a person taps it."""
+    details = page.locator("details").filter(
+        has=page.locator("summary").get_by_role("heading", name=name, exact=True)
+    )
+    if details.get_attribute("open") is None:
+        details.locator("summary").first.click()
+    expect(details).to_have_attribute("open", "")
+
+
 def sign_in_at(page: Page, base_url: str, username: str) -> None:
     page.goto(base_url + "/staff/login/")
     sign_in(page, username)

@@ -5,7 +5,7 @@ approves, the reporter reading the outcome and the registration desk's check."""
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import EVENT, declare_no_conflict, file_report, sign_in_at
+from tests.browser.helpers import EVENT, declare_no_conflict, file_report, open_section, sign_in_at
 
 pytestmark = pytest.mark.browser
 
@@ -47,20 +47,24 @@ def test_a_case_from_the_alert_to_the_closing_message(new_context, module_demo_s
     _open_case(chair, base, case_id)
     chair.get_by_role("button", name="Acknowledge").click()
     _done(chair, "Status changed.")
+    open_section(chair, "Who is on it")
     chair.get_by_label("Give the case to").select_option(label="Amara Okafor")
     chair.get_by_role("button", name="Assign", exact=True).click()
     _done(chair, "Owner changed.")
     expect(chair.get_by_role("region", name="Who is on it")).to_contain_text("Amara Okafor")
+    open_section(chair, "Categories")
     chair.get_by_label("Unwanted physical contact").check()
     chair.get_by_role("button", name="Save categories").click()
     _done(chair, "Categories saved.")
     expect(chair.get_by_label("Unwanted physical contact")).to_be_checked()
+    open_section(chair, "Accounts")
     chair.get_by_label("Whose account").select_option(label="A witness")
     chair.get_by_label("Their name or how to tell them apart (optional)").fill("Bar staff")
     chair.get_by_label("What they said").fill("RESP-WITNESS: he pulled the lanyard twice.")
     chair.get_by_role("button", name="Record account").click()
     _done(chair, "Account recorded.")
     expect(chair.get_by_role("region", name="Accounts")).to_contain_text("RESP-WITNESS")
+    open_section(chair, "Linked cases")
     chair.get_by_label("Code name of the other case").fill(duplicate_code)
     chair.get_by_role("button", name="Link", exact=True).click()
     _done(chair, "Cases linked.")
@@ -72,6 +76,7 @@ def test_a_case_from_the_alert_to_the_closing_message(new_context, module_demo_s
     owner = new_context(javascript=False).new_page()
     sign_in_at(owner, base, "responder1")
     _open_case(owner, base, case_id)
+    open_section(owner, "Decision")
     owner.get_by_text("Propose a decision").click()
     owner.get_by_label("Consequence").select_option(label="Ban from future events")
     owner.get_by_label("The ban is permanent").check()

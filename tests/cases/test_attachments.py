@@ -193,6 +193,6 @@ def test_a_note_with_a_file_is_listed_for_the_team_and_leads_see_the_access_log(
     factories.sign_in(client, cast.lead)
     page = client.get(f"/staff/cases/{case.pk}/").content.decode()
     assert "Access log" in page
-    assert "Rita Responder: added a note" in page
-    assert "Rita Responder: opened the case" in page
-    assert "Lena Lead: opened the case" in page
+    assert "<bdi>Rita Responder</bdi>: added a note" in page
+    assert "<bdi>Rita Responder</bdi>: opened the case" in page
+    assert "<bdi>Lena Lead</bdi>: opened the case" in page

@@ -68,4 +68,4 @@ def test_the_dashboard_flags_overdue_cases_and_shows_the_owner(client, cast):
     factories.sign_in(client, cast.lead)
     html = client.get("/staff/").content.decode()
     assert "acknowledgement overdue" in html
-    assert "<td>Lena Lead</td>" in html
+    assert "Owner: <bdi>Lena Lead</bdi>" in html

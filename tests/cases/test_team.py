@@ -204,8 +204,8 @@ def test_a_witness_account_is_recorded_sealed_with_who_recorded_it(client, cast,
     assert response.status_code == 302
     page = _page(client, case).content.decode()
     assert said in page
-    assert "A witness (Tall, green scarf)" in page
-    assert "recorded by Rita Responder" in page
+    assert "A witness (<bdi>Tall, green scarf</bdi>)" in page
+    assert "recorded by <bdi>Rita Responder</bdi>" in page
     with connection.cursor() as cursor:
         cursor.execute("SELECT sealed FROM cases_account")
         assert b"WITNESSCANARY" not in bytes(cursor.fetchone()[0])

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ombud.audit.models import Entry
+from ombud.cases.services import respondents
 from ombud.decisions.models import Approval, ApprovalRule, BanEntry, Decision
 from ombud.decisions.services import banlist, decide
 from ombud.web import ratelimit
@@ -134,15 +135,104 @@ def test_a_propose_form_with_mistakes_comes_back_filled_in(cast, signed_in, case
     assert not Decision.objects.exists()
 
 
-def test_a_ban_without_identity_is_refused_with_a_message(cast, signed_in, case):
+_BAN = {
+    "consequence": "ban",
+    "permanent": "on",
+    "reasoning": "KEEP-REASONING: he grabbed her twice",
+    "to_respondent": "KEEP-RESPONDENT: you may not attend again",
+    "to_reporter": "KEEP-REPORTER: he is banned",
+    "show_to_reporter": "on",
+}
+
+
+def _kept(page: str) -> None:
+    """Every field of the ban proposal typed in ``_BAN`` is in the page again."""
+    for text in ("KEEP-REASONING", "KEEP-RESPONDENT", "KEEP-REPORTER"):
+        assert text in page, text
+    assert '<option value="ban" selected>' in page
+    assert re.search(r'name="permanent"[^>]* checked', page)
+    assert re.search(r'name="show_to_reporter"[^>]* checked', page)
+
+
+def test_a_ban_without_identity_comes_back_with_everything_typed(cast, signed_in, case):
     client = signed_in(cast.lead)
+    response = client.post(reverse("decisions:propose", args=[case.pk]), _BAN)
+    assert response.status_code == 400
+    page = response.content.decode()
+    _kept(page)
+    assert "name, badge number or e-mail" in page
+    assert 'href="#id_respondent_name"' in page  # the error summary leads to the field
+    assert not Decision.objects.exists()
+
+
+def test_a_ban_without_identity_offers_the_person_recorded_in_the_case(cast, signed_in, case):
+    respondents.record(case, by=factories.holding_key(cast.lead), name="Max Keller", badge="B-42")
+    client = signed_in(cast.lead)
+    url = reverse("decisions:propose", args=[case.pk])
+    response = client.post(url, _BAN)
+    assert response.status_code == 400
+    page = response.content.decode()
+    _kept(page)
+    assert "person recorded in this case is filled in now" in page
+    assert 'name="respondent_name" value="Max Keller"' in page
+    assert 'name="respondent_badge" value="B-42"' in page
+    assert not Decision.objects.exists()
+    # Sent again as shown, it is proposed with that identity.
+    again = client.post(url, {**_BAN, "respondent_name": "Max Keller", "respondent_badge": "B-42"})
+    assert again.status_code == 302
+    assert Decision.objects.filter(case=case, consequence="ban").exists()
+
+
+def test_the_propose_form_offers_the_recorded_respondent(cast, signed_in, case):
+    respondents.record(case, by=factories.holding_key(cast.lead), name="Max Keller")
+    client = signed_in(cast.lead)
+    on_its_page = client.get(reverse("decisions:propose", args=[case.pk])).content.decode()
+    assert 'name="respondent_name" value="Max Keller"' in on_its_page
+    assert "The person recorded in this case is offered here." in on_its_page
+    in_the_panel = client.get(f"/staff/cases/{case.pk}/").content.decode()
+    assert 'name="respondent_name" value="Max Keller"' in in_the_panel
+
+
+def test_a_proposal_the_service_refuses_comes_back_filled_in(cast, signed_in, case):
+    propose(case, factories.holding_key(cast.lead), "written")  # one waits: no second one
+    client = signed_in(cast.responder)
     response = client.post(
         reverse("decisions:propose", args=[case.pk]),
-        {"consequence": "ban", "permanent": "on", "reasoning": "why"},
+        {**_BAN, "respondent_name": "Max Keller"},
     )
-    assert response.status_code == 302
-    assert "name, badge number or e-mail" in _said(response)
-    assert not Decision.objects.exists()
+    assert response.status_code == 400
+    page = response.content.decode()
+    _kept(page)
+    assert 'name="respondent_name" value="Max Keller"' in page
+    assert 'class="error-summary"' in page
+    assert Decision.objects.filter(case=case).count() == 1
+
+
+def test_an_appeal_or_review_with_mistakes_comes_back_filled_in(keyed, signed_in, case):
+    decision = propose(case, keyed.lead, "no_action")
+    make_final(decision, keyed.lead)
+    client = signed_in(keyed.lead)
+    appeal_url = reverse("decisions:appeal", args=[case.pk])
+    empty = client.post(appeal_url, {"decision": decision.pk, "grounds": "   "})
+    assert empty.status_code == 400
+    assert 'href="#id_grounds"' in empty.content.decode()
+    assert client.post(appeal_url, {"decision": decision.pk, "grounds": "FIRST"}).status_code == 302
+    twice = client.post(appeal_url, {"decision": decision.pk, "grounds": "KEEP-GROUNDS"})
+    assert twice.status_code == 400
+    page = twice.content.decode()
+    assert "KEEP-GROUNDS" in page
+    assert "already been appealed" in page
+    assert f'name="decision" value="{decision.pk}"' in page
+
+    client = signed_in(keyed.responder)  # took no part in the decision
+    review = client.post(
+        reverse("decisions:review", args=[case.pk]),
+        {"decision": decision.pk, "reasoning": "KEEP-REVIEW: it was fair"},
+    )
+    assert review.status_code == 400
+    page = review.content.decode()
+    assert "KEEP-REVIEW: it was fair" in page
+    assert 'href="#id_outcome_0"' in page
 
 
 def _panel(case, user):

@@ -406,6 +406,16 @@ PAGES = {
         "POST":           (LOGIN, LOGIN, 404,   404,   404,   404,   404,   404,
                            BRIEFS, 404,   404),
     },
+    "staff:poster": {
+        # For the venue's walls: the event's leads and its organiser admins print it.
+        "GET":            (LOGIN, LOGIN, 404,   404,   404,   404,   200,   200,
+                           200,   404,   404),
+    },
+    "staff:pocket_card": {
+        # Everyone on the event's staff (it lists the leads' phones), and its admins.
+        "GET":            (LOGIN, LOGIN, 200,   200,   200,   200,   200,   200,
+                           200,   200,   404),
+    },
     "notify:channels": {
         # The POST toggles the responder's own channel: nobody else's to touch.
         "GET":            (LOGIN, LOGIN, 200,   200,   200,   200,   200,   200,

@@ -5,10 +5,10 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from ombud.accounts import services, signin
-from ombud.web.forms import Form, NoLabelSuffix
+from ombud.web.forms import ErrorSummary, Form, NoLabelSuffix
 
 
-class LoginForm(NoLabelSuffix, AuthenticationForm):
+class LoginForm(ErrorSummary, NoLabelSuffix, AuthenticationForm):
     """Username and password; past the failed-sign-in limit, the code in the same step.
 
     ``throttled`` says which of the two the page shows; ``device`` is the
@@ -107,7 +107,7 @@ class PasswordAgainForm(Form):
     )
 
 
-class SetPasswordForm(NoLabelSuffix, auth_forms.SetPasswordForm):
+class SetPasswordForm(ErrorSummary, NoLabelSuffix, auth_forms.SetPasswordForm):
     """A password chosen from an e-mailed link; saving it is the reset use case."""
 
     def save(self, commit=True):
@@ -115,7 +115,7 @@ class SetPasswordForm(NoLabelSuffix, auth_forms.SetPasswordForm):
         return self.user
 
 
-class ChangePasswordForm(NoLabelSuffix, auth_forms.PasswordChangeForm):
+class ChangePasswordForm(ErrorSummary, NoLabelSuffix, auth_forms.PasswordChangeForm):
     pass
 
 

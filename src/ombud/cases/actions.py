@@ -27,6 +27,8 @@ class CaseAction:
     run: Callable  # (case, the form's cleaned data, the user) -> what it made
     done: str
     api: str  # "METHOD /api/v1/… path" of the same action
+    # The case page's disclosure section that holds the form ("": always shown).
+    section: str = ""
     # Declaring and recusing come before the declaration; everything else reads the case.
     before_declaration: bool = False
     # After it the person may no longer see the case.
@@ -74,6 +76,7 @@ ACTIONS = {
             ),
             gettext_lazy("Note added."),
             f"POST {_CASE}/notes",
+            section="notes",
         ),
         CaseAction(
             "message",
@@ -81,6 +84,7 @@ ACTIONS = {
             lambda case, data, user: work.message_reporter(case, data["text"], by=user),
             gettext_lazy("Message sent to the reporter."),
             f"POST {_CASE}/messages",
+            section="messages",
         ),
         CaseAction(
             "declare",
@@ -97,6 +101,7 @@ ACTIONS = {
             lambda case, data, user: team.recuse_self(case, by=user),
             gettext_lazy("You are recused from this case."),
             f"POST {_CASE}/recusal",
+            section="conflict",
             before_declaration=True,
             leaves_case=lambda _data: True,
         ),
@@ -108,6 +113,7 @@ ACTIONS = {
             ),
             gettext_lazy("Owner changed."),
             f"POST {_CASE}/owner",
+            section="team",
         ),
         CaseAction(
             "take",
@@ -124,6 +130,7 @@ ACTIONS = {
             lambda case, data, user: team.add_helper(case, _person(data), by=user),
             gettext_lazy("Helper added."),
             f"POST {_CASE}/helpers",
+            section="team",
         ),
         CaseAction(
             "safety",
@@ -133,6 +140,7 @@ ACTIONS = {
             ),
             gettext_lazy("Safety step recorded."),
             f"POST {_CASE}/safety-steps",
+            section="safety",
         ),
         CaseAction(
             "interim",
@@ -140,6 +148,7 @@ ACTIONS = {
             lambda case, data, user: team.record_interim_action(case, data["text"], by=user),
             gettext_lazy("Interim action recorded; the team will review it."),
             f"POST {_CASE}/interim-actions",
+            section="interim",
         ),
         CaseAction(
             "review",
@@ -147,6 +156,7 @@ ACTIONS = {
             lambda case, data, user: team.review_interim_action(case, data["interim"], by=user),
             gettext_lazy("Interim action reviewed."),
             f"POST {_CASE}/interim-actions/{{action_id}}/review",
+            section="interim",
         ),
         CaseAction(
             "account",
@@ -156,6 +166,7 @@ ACTIONS = {
             ),
             gettext_lazy("Account recorded."),
             f"POST {_CASE}/accounts",
+            section="accounts",
         ),
         CaseAction(
             "link",
@@ -163,6 +174,7 @@ ACTIONS = {
             lambda case, data, user: links.link(case, data["code_name"], data["kind"], by=user),
             gettext_lazy("Cases linked."),
             f"POST {_CASE}/links",
+            section="links",
         ),
         CaseAction(
             "respondent",
@@ -170,6 +182,7 @@ ACTIONS = {
             lambda case, data, user: respondents.record(case, by=user, **data),
             gettext_lazy("Person reported recorded."),
             f"POST {_CASE}/respondents",
+            section="respondent",
         ),
         CaseAction(
             "categories",
@@ -179,9 +192,21 @@ ACTIONS = {
             ),
             gettext_lazy("Categories saved."),
             f"POST {_CASE}/categories",
+            section="categories",
         ),
     )
 }
+
+
+def section_tag(section: str) -> str:
+    """The tag a message carries to keep its section of the case page open after the
+    redirect, so what was just added is in view."""
+    return f"section:{section}" if section else ""
+
+
+def sections_tagged(tags: str) -> set[str]:
+    return {tag.removeprefix("section:") for tag in tags.split() if tag.startswith("section:")}
+
 
 # What else the case page offers, besides its actions and the decision panel's.
 PAGE_OPERATIONS = {

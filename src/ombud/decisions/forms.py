@@ -3,7 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 from ombud.decisions import rules
 from ombud.decisions.models import Appeal, Consequence
-from ombud.decisions.services.decide import IDENTITY_LIMIT, TEXT_LIMIT
+from ombud.decisions.services import banlist
+from ombud.decisions.services.decide import IDENTITY_FIELDS, IDENTITY_LIMIT, TEXT_LIMIT
 from ombud.web.forms import Form
 
 
@@ -57,13 +58,50 @@ class ProposeForm(Form):
                 self.add_error("ban_until", _("A ban has an end date or is permanent, not both."))
             elif not data.get("ban_until") and not data.get("permanent"):
                 self.add_error("ban_until", _("Give the ban's end date, or tick “permanent”."))
+            if self.lacks_identity():
+                self.add_error("respondent_name", str(banlist.NoIdentity()))
         return data
+
+    def lacks_identity(self) -> bool:
+        typed = {k: self.data.get(f"respondent_{k}", "") for k in IDENTITY_FIELDS}
+        return not banlist.has_identity(**typed)
+
+    def offering(self, recorded: dict) -> "ProposeForm":
+        """The same form, everything kept, with the respondent recorded in the case
+        filled in where no identity was typed: to check and send again."""
+        data = self.data.copy()
+        for k in IDENTITY_FIELDS:
+            data[f"respondent_{k}"] = recorded.get(k, "")
+        form = type(self)(data, auto_id=self.auto_id, initial=self.initial)
+        form.full_clean()
+        form.add_error(
+            "respondent_name",
+            _(
+                "A ban needs the respondent's name, badge number or e-mail address. The "
+                "person recorded in this case is filled in now: check it and propose again."
+            ),
+        )
+        return form
 
     def texts(self) -> dict:
         return {k: self.cleaned_data[k] for k in ("reasoning", "to_respondent", "to_reporter")}
 
     def identity(self) -> dict:
         return {k: self.cleaned_data[f"respondent_{k}"] for k in ("name", "badge", "email")}
+
+
+def recorded_identity(respondents) -> dict:
+    """The latest person recorded in the case with a name, badge or e-mail, as the
+    propose form's respondent fields; empty when there is none."""
+    for _respondent, who in reversed(list(respondents)):
+        identity = {k: who.get(k, "") for k in IDENTITY_FIELDS}
+        if any(identity.values()):
+            return identity
+    return {}
+
+
+def propose_initial(identity: dict) -> dict:
+    return {f"respondent_{k}": v for k, v in identity.items()}
 
 
 class DecisionActionForm(Form):

@@ -1,15 +1,18 @@
-"""Decision actions from the case page (each redirects back to it with a message),
-the event's approval rules, and the registration desk's ban-list check."""
+"""Decision actions from the case page (each redirects back to it with a message, or
+shows its form again with the errors and all that was typed), the event's approval
+rules, and the registration desk's ban-list check."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ombud.cases.services import access
+from ombud.cases.actions import section_tag
+from ombud.cases.services import access, work
 from ombud.cases.services.work import CaseActionError
 from ombud.decisions import forms, rules
 from ombud.decisions.models import Appeal, Consequence, Decision
@@ -39,17 +42,17 @@ def _back(case):
     return redirect("cases:detail", case_id=case.pk)
 
 
-def _run(request, case, action, done: str):
-    """Run a service; its refusal becomes an error message, success a success message."""
+# Success keeps the case page's decision section open, so the change is in view.
+_SECTION = section_tag("decision")
+
+
+def _recorded_identity(request, case) -> dict:
+    """Who was recorded as reported in the case, to offer in the propose form
+    (reading it is reading the case: audited as such)."""
     try:
-        action()
+        return forms.recorded_identity(work.open_case(case, by=request.user).respondents)
     except KeyUnavailable:
-        pass  # the case page explains what is missing
-    except CaseActionError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, done)
-    return _back(case)
+        return {}
 
 
 def _invalid(request, case):
@@ -66,17 +69,17 @@ def _rules_listed(event) -> list:
 @sensitive_post_parameters()
 @require_http_methods(["GET", "HEAD", "POST"])
 def propose(request, case_id):
-    """Propose a decision. A form with mistakes comes back filled in, nothing lost."""
+    """Propose a decision. A form with mistakes, or one the service refuses, comes back
+    filled in, nothing lost; the respondent recorded in the case is offered."""
     case = _visible_case(request, case_id)
     if not rules.works_cases(request.user, case.event):
         raise Http404
-    form = forms.ProposeForm(posted(request))
+    recorded = _recorded_identity(request, case)
+    form = forms.ProposeForm(posted(request), initial=forms.propose_initial(recorded))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        return _run(
-            request,
-            case,
-            lambda: decide.propose(
+        try:
+            decide.propose(
                 case,
                 by=request.user,
                 consequence=data["consequence"],
@@ -84,28 +87,58 @@ def propose(request, case_id):
                 identity=form.identity(),
                 ban_until=data["ban_until"],
                 show_to_reporter=data["show_to_reporter"],
-            ),
-            _("Decision proposed."),
-        )
+            )
+        except KeyUnavailable:
+            return _back(case)  # the case page explains what is missing
+        except CaseActionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Decision proposed."), extra_tags=_SECTION)
+            return _back(case)
+    elif form.is_bound and recorded and form.has_error("respondent_name") and form.lacks_identity():
+        form = form.offering(recorded)
     return render(
         request,
         "decisions/propose.html",
-        {"case": case, "event": case.event, "form": form, "rules": _rules_listed(case.event)},
+        {
+            "case": case,
+            "event": case.event,
+            "form": form,
+            "rules": _rules_listed(case.event),
+            "prefilled": bool(recorded),
+        },
         status=400 if form.is_bound else 200,
     )
 
 
-def _decision_action(form_class, service, done):
+def _decision_action(form_class, service, done, *, retry=None):
+    """A decision action's view. With ``retry`` (its title), an action where something
+    is typed shows its form again, everything kept, when it has mistakes or is refused."""
+
     @login_required
     @sensitive_post_parameters()
     @require_POST
     def view(request, case_id):
         case = _visible_case(request, case_id)
         form = form_class(request.POST)
-        if not form.is_valid():
+        if not form.is_valid() and (retry is None or form.has_error("decision")):
             return _invalid(request, case)
         decision = _decision_of(case, form)
-        return _run(request, case, lambda: service(decision, form, request.user), done)
+        if form.is_valid():
+            try:
+                service(decision, form, request.user)
+            except KeyUnavailable:
+                return _back(case)  # the case page explains what is missing
+            except CaseActionError as exc:
+                if retry is None:
+                    messages.error(request, str(exc))
+                    return _back(case)
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, done, extra_tags=_SECTION)
+                return _back(case)
+        context = {"case": case, "event": case.event, "form": form, "title": retry}
+        return render(request, "decisions/retry.html", context, status=400)
 
     return view
 
@@ -113,24 +146,25 @@ def _decision_action(form_class, service, done):
 approve = _decision_action(
     forms.DecisionActionForm,
     lambda decision, _form, user: decide.approve(decision, by=user),
-    _("Approved."),
+    gettext_lazy("Approved."),
 )
 make_final = _decision_action(
     forms.MakeFinalForm,
     lambda decision, form, user: decide.make_final(
         decision, by=user, expected_version=form.cleaned_data["version"]
     ),
-    _("The decision is final."),
+    gettext_lazy("The decision is final."),
 )
 withdraw = _decision_action(
     forms.DecisionActionForm,
     lambda decision, _form, user: decide.withdraw(decision, by=user),
-    _("Proposal withdrawn."),
+    gettext_lazy("Proposal withdrawn."),
 )
 appeal = _decision_action(
     forms.AppealForm,
     lambda decision, form, user: appeals.record(decision, form.cleaned_data["grounds"], by=user),
-    _("Appeal recorded. It goes to reviewers who took no part in the decision."),
+    gettext_lazy("Appeal recorded. It goes to reviewers who took no part in the decision."),
+    retry=gettext_lazy("Record an appeal by the respondent"),
 )
 
 
@@ -142,7 +176,12 @@ def _review(decision, form, user):
     appeals.review(appeal, data["outcome"], data["reasoning"], by=user)
 
 
-review = _decision_action(forms.ReviewForm, _review, _("Appeal reviewed."))
+review = _decision_action(
+    forms.ReviewForm,
+    _review,
+    gettext_lazy("Appeal reviewed."),
+    retry=gettext_lazy("Review the appeal"),
+)
 
 # The decision panel's actions on the case page, each with the same action in the API
 # (the access matrix checks that every one exists; cases.actions lists the others).

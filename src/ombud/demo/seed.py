@@ -140,6 +140,7 @@ def seed(password: str, totp_secret: str = "") -> Event:
         venue="Demo Convention Center, Hall A",
         emergency_number="911",
         venue_security_contact="Venue security: +1 555 0199 (24 h), desk by the main entrance",
+        duty_phone="+1 555 0100",
         staff_recognition=(
             "Staff wear bright orange T-shirts with STAFF on the front and back, "
             "and orange lanyards."

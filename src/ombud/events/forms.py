@@ -59,6 +59,7 @@ class EventForm(ModelForm):
             "venue",
             "emergency_number",
             "venue_security_contact",
+            "duty_phone",
             "emergency_note",
             "default_language",
             "languages",

@@ -106,6 +106,16 @@ class Event(models.Model):
     emergency_number = models.CharField(
         _("emergency number"), max_length=32, default="911", validators=[phone_validator]
     )
+    duty_phone = models.CharField(
+        _("on-duty phone"),
+        max_length=32,
+        blank=True,
+        validators=[phone_validator],
+        help_text=_(
+            "One number that reaches whoever is on duty, e.g. a phone handed over at each "
+            "shift change. It is printed on the event's poster and the staff's pocket card."
+        ),
+    )
     venue_security_contact = models.CharField(
         _("venue security contact"),
         max_length=300,

@@ -9,12 +9,14 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from ombud.accounts.decorators import recent_auth_required
-from ombud.events import services
+from ombud.events import printables, services
 from ombud.events.forms import EventForm, EventTextsForm, OrganisationForm, RecoveryForm
 from ombud.events.models import TRANSLATED_TEXTS, Event, EventText, Organisation
 from ombud.events.services import events_managed_by, organisations_managed_by
-from ombud.staff.queries import on_duty_publicly
+from ombud.staff import rules as staff_rules
+from ombud.staff.queries import leads_to_call, on_duty_publicly
 from ombud.vault.errors import VaultError
+from ombud.web import i18n
 from ombud.web.forms import posted
 from ombud.web.i18n import NAMES as LANGUAGE_NAMES
 from ombud.web.i18n import speak_for_event
@@ -210,3 +212,50 @@ def use_recovery_key(request, org_slug):
         {"organisation": organisation, "form": form},
         status=400 if form.errors else 200,
     )
+
+
+# The venue's printables, in the language of the request. Staff pages: the poster
+# carries only what the public event page shows.
+
+
+def _printable_event(request, slug, rule):
+    event = get_object_or_404(Event.objects.select_related("organisation"), slug=slug)
+    if not rule(request.user, event):
+        raise Http404
+    return event
+
+
+def _printable(event, *, public_only: bool) -> dict:
+    url = printables.report_url(event)
+    return {
+        "event": event,
+        "report_url": url,
+        "qr": printables.qr_svg(url),
+        "leads": leads_to_call(event, public_only=public_only),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def poster(request, slug):
+    """A poster for the venue's walls: how to report, the QR code, whom to call. In one
+    of the event's languages, as its public pages are; ``?lang=`` prints another."""
+    event = _printable_event(request, slug, staff_rules.may_print_poster)
+    speak_for_event(request, event)
+    asked = i18n.supported(request.GET.get("lang"))
+    if asked in event.offered_languages():
+        i18n.speak(request, asked)
+    context = {
+        **_printable(event, public_only=True),
+        "texts": event.texts_in(request.LANGUAGE_CODE),
+        "languages": [(code, LANGUAGE_NAMES[code]) for code in event.offered_languages()],
+    }
+    return render(request, "events/poster.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def pocket_card(request, slug):
+    """A card for a staff member's pocket: how to take a report, step by step."""
+    event = _printable_event(request, slug, staff_rules.may_print_pocket_card)
+    return render(request, "events/pocket_card.html", _printable(event, public_only=False))

@@ -17,7 +17,7 @@ from ombud.intake.services import (
     ReportInput,
 )
 from ombud.staff.models import Membership
-from ombud.web.forms import Form, KeepsText
+from ombud.web.forms import Form
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 YES_NO_UNSURE = [("yes", _("Yes")), ("no", _("No")), ("unsure", _("I don't know"))]
@@ -51,7 +51,7 @@ def _text(label, name, *, help_text="", rows=None):
     )
 
 
-class ReportForm(KeepsText, Form):
+class ReportForm(Form):
     """The procedure's questions, in its order; only what happened is required."""
 
     files_gone_message = _(
@@ -281,7 +281,7 @@ class ReceiptForm(Form):
     )
 
 
-class AddInformationForm(KeepsText, Form):
+class AddInformationForm(Form):
     text = forms.CharField(
         label=_("Add information or reply"),
         max_length=20_000,
@@ -291,7 +291,7 @@ class AddInformationForm(KeepsText, Form):
     attachments = AttachmentsField(label=_("Add photos or files (optional)"))
 
 
-class OutcomeCommentForm(KeepsText, Form):
+class OutcomeCommentForm(Form):
     closed_message = _(
         "The proposed outcome is no longer open for comments. "
         "You can still write to the response team below."

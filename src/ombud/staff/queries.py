@@ -38,3 +38,17 @@ def on_duty_publicly(event, at=None) -> list[Membership]:
         .select_related("user")
     )
     return sorted(members, key=lambda m: (_PUBLIC_ORDER[m.role], str(m.user)))
+
+
+def leads_to_call(event, *, public_only: bool) -> list[Membership]:
+    """The event's incident leads with a phone number, for its printables: on the
+    public poster only those who agreed to be listed publicly."""
+    leads = (
+        Membership.objects.active()
+        .filter(event=event, role=Role.LEAD)
+        .exclude(phone="")
+        .select_related("user")
+    )
+    if public_only:
+        leads = leads.filter(shown_publicly=True)
+    return sorted(leads, key=lambda m: str(m.user))

@@ -4,13 +4,36 @@ from ombud.events.models import OrganiserAdmin
 from ombud.staff.models import Membership, Role
 
 
-def may_manage_rota(user, event) -> bool:
-    """Leads of the event and the organisation's admins edit the duty rota."""
+def _is_organiser_admin(user, event) -> bool:
+    return OrganiserAdmin.objects.filter(organisation_id=event.organisation_id, user=user).exists()
+
+
+def _lead_or_organiser_admin(user, event) -> bool:
     if not user.is_authenticated:
         return False
-    if OrganiserAdmin.objects.filter(organisation_id=event.organisation_id, user=user).exists():
+    if _is_organiser_admin(user, event):
         return True
     return Membership.objects.acknowledged().filter(event=event, user=user, role=Role.LEAD).exists()
+
+
+def may_manage_rota(user, event) -> bool:
+    """Leads of the event and the organisation's admins edit the duty rota."""
+    return _lead_or_organiser_admin(user, event)
+
+
+def may_print_poster(user, event) -> bool:
+    """Leads of the event and the organisation's admins print the venue's posters."""
+    return _lead_or_organiser_admin(user, event)
+
+
+def may_print_pocket_card(user, event) -> bool:
+    """Everyone on the event's staff prints their own pocket card (it lists the incident
+    leads' phone numbers); the organisation's admins print them for everyone."""
+    if not user.is_authenticated:
+        return False
+    if _is_organiser_admin(user, event):
+        return True
+    return Membership.objects.active().filter(event=event, user=user).exists()
 
 
 def may_change_identity(user, person) -> bool:

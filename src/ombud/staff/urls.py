@@ -9,6 +9,7 @@ urlpatterns = [
     path("events/<slug:slug>/acknowledge/", views.acknowledge, name="acknowledge"),
     path("events/<slug:slug>/report/", intake_views.staff_report, name="take_report"),
     path("events/<slug:slug>/rota/", views.rota, name="rota"),
+    path("events/<slug:slug>/pocket-card/", event_views.pocket_card, name="pocket_card"),
     path("manage/", event_views.manage, name="manage"),
     path("manage/org/<slug:org_slug>/", event_views.edit_organisation, name="edit_organisation"),
     path("manage/org/<slug:org_slug>/new-event/", event_views.edit_event, name="new_event"),
@@ -32,4 +33,5 @@ urlpatterns = [
         name="delete_shift",
     ),
     path("manage/events/<slug:slug>/briefings/", views.briefings, name="briefings"),
+    path("manage/events/<slug:slug>/poster/", event_views.poster, name="poster"),
 ]

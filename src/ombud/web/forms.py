@@ -1,7 +1,7 @@
 """Base form classes: labels are questions or names, so no colon after them."""
 
 from django import forms
-from django.utils import formats
+from django.utils.formats import number_format
 from django.utils.functional import lazy
 from django.utils.text import format_lazy
 from django.utils.translation import ngettext, ngettext_lazy
@@ -28,9 +28,8 @@ class ErrorSummary:
 
 
 def _limit_sentence(limit: int) -> str:
-    shown = formats.number_format(limit, force_grouping=True)
     return ngettext("Up to %(limit)s character.", "Up to %(limit)s characters.", limit) % {
-        "limit": shown
+        "limit": number_format(limit, force_grouping=True)
     }
 
 
@@ -45,28 +44,33 @@ TOO_LONG = ngettext_lazy(
 
 
 class KeepsText:
-    """What a person types is kept as they wrote it.
+    """Nothing typed is cut or garbled.
 
-    Limits are said, never enforced by cutting: a browser's ``maxlength`` silently
-    truncates a paste, so it is not rendered. The limit is shown beside the field
-    and a longer text comes back with an error, whole, to shorten. And each text
-    box takes the direction of what is typed in it (Arabic inside English).
+    A ``maxlength`` in the page cuts a paste silently, so none is rendered: the
+    server refuses a longer text with an error saying so, and the form comes back
+    with all of it. A text area says its limit beside it. Free text takes the
+    direction of what is typed in it (``dir="auto"``), so Arabic inside English
+    reads right.
     """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
+            widget = field.widget
+            widget.attrs.pop("maxlength", None)
             limit = getattr(field, "max_length", None)
-            if not limit or field.widget.is_hidden or not isinstance(field, forms.CharField):
-                continue
-            field.widget.attrs.pop("maxlength", None)
-            field.widget.attrs.setdefault("dir", "auto")
-            field.error_messages["max_length"] = TOO_LONG
-            field.help_text = (
-                format_lazy("{} {}", field.help_text, limit_sentence(limit))
-                if field.help_text
-                else limit_sentence(limit)
-            )
+            if limit and isinstance(field, forms.CharField):
+                field.error_messages["max_length"] = TOO_LONG
+            if isinstance(widget, forms.Textarea):
+                widget.attrs.setdefault("dir", "auto")
+                if limit:
+                    field.help_text = (
+                        format_lazy("{} {}", field.help_text, limit_sentence(limit))
+                        if field.help_text
+                        else limit_sentence(limit)
+                    )
+            elif type(widget) is forms.TextInput and widget.attrs.get("type", "text") == "text":
+                widget.attrs.setdefault("dir", "auto")
 
 
 class NoLabelSuffix:
@@ -75,11 +79,11 @@ class NoLabelSuffix:
         super().__init__(*args, **kwargs)
 
 
-class Form(ErrorSummary, NoLabelSuffix, forms.Form):
+class Form(ErrorSummary, KeepsText, NoLabelSuffix, forms.Form):
     pass
 
 
-class ModelForm(ErrorSummary, NoLabelSuffix, forms.ModelForm):
+class ModelForm(ErrorSummary, KeepsText, NoLabelSuffix, forms.ModelForm):
     pass
 
 

@@ -4,6 +4,7 @@ says what each form does, rules decide what is offered."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.messages import get_messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -12,8 +13,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from ombud.cases import rules
-from ombud.cases.actions import ACTIONS
-from ombud.cases.models import Attachment, Status
+from ombud.cases.actions import ACTIONS, section_tag, sections_tagged
+from ombud.cases.models import Attachment, Message, Status
 from ombud.cases.queries import access_log_of
 from ombud.cases.services import access, escalation, grants, links, respondents, team, work
 from ombud.vault.errors import KeyUnavailable
@@ -48,22 +49,22 @@ def _locked_page(request, case, why: str):
     return render(request, "cases/locked.html", context, status=409)
 
 
-def _handle_post(request, case, page_forms):
-    """A response when the action was taken, refused with a message or needs the
-    declaration first; None with the invalid form left in ``page_forms`` to show it."""
+def _handle_post(request, case):
+    """A response when the action was taken, refused outright or needs the declaration
+    first; otherwise the action and its form, bound, with the errors (a service's
+    refusal among them) to show again: nothing typed is lost."""
     action = ACTIONS.get(request.POST.get("action", ""))
     if action is None:
         messages.error(request, _("Unknown action."))
-        return redirect("cases:detail", case_id=case.pk)
+        return redirect("cases:detail", case_id=case.pk), None
     if not action.before_declaration and not access.may_read(request.user, case):
-        return _declaration_page(request, case, status=409)
+        return _declaration_page(request, case, status=409), None
     form = action.form(request.POST, request.FILES, auto_id=_ids(action.name))
     if form.is_valid():
         done = _run(request, case, action, form)
         if done is not None:
-            return done
-    page_forms[action.name] = form  # shown with its errors, nothing typed lost
-    return None
+            return done, None
+    return None, (action, form)
 
 
 def _run(request, case, action, form):
@@ -72,13 +73,37 @@ def _run(request, case, action, form):
     except KeyUnavailable:
         return redirect("cases:detail", case_id=case.pk)  # the GET explains
     except work.CaseActionError as exc:
-        messages.error(request, str(exc))
+        form.add_error(None, str(exc))
         return None
     if action.leaves_case(form.cleaned_data):
         messages.success(request, _("You are recused from %(case)s.") % {"case": case.code_name})
         return redirect("cases:dashboard")
-    messages.success(request, action.done)
+    messages.success(request, action.done, extra_tags=section_tag(action.section))
     return redirect("cases:detail", case_id=case.pk)
+
+
+def _opened_sections(request, failed) -> set[str]:
+    """The disclosure sections shown open: the one whose form has errors, and the one
+    an action just went through (its message says which)."""
+    opened = {tag for m in get_messages(request) for tag in sections_tagged(m.extra_tags)}
+    if failed is not None:
+        opened.add(failed[0].section)
+    return opened
+
+
+def _awaiting_reply(case_file) -> bool:
+    """The reporter wrote last: answering them is the next thing to do."""
+    return bool(case_file.messages) and (
+        case_file.messages[-1].message.direction == Message.Direction.FROM_REPORTER
+    )
+
+
+def _reply_due(case_file) -> bool:
+    """Nobody has written to the reporter yet, or they wrote last: the conversation is
+    where the next step is, so it is shown open."""
+    return _awaiting_reply(case_file) or not any(
+        item.message.direction == Message.Direction.TO_REPORTER for item in case_file.messages
+    )
 
 
 def _visible_or_404(user, case_id):
@@ -96,10 +121,14 @@ def detail(request, case_id):
     case = _visible_or_404(user, case_id)
     page_forms = {name: ACTIONS[name].form(auto_id=_ids(name)) for name in _PAGE_FORMS}
     status = 200
+    failed = None
     if request.method == "POST":
-        done = _handle_post(request, case, page_forms)
+        done, failed = _handle_post(request, case)
         if done is not None:
             return done
+        action, form = failed
+        if action.name in page_forms:
+            page_forms[action.name] = form  # shown with its errors, nothing typed lost
         status = 400
         case.refresh_from_db()
     try:
@@ -136,6 +165,10 @@ def detail(request, case_id):
         },
         "referral_wanted": team.referral_wanted(case),
         "closing_needed": work.reporter_reachable(case),
+        "failed_form": failed[1] if failed else None,
+        "opened": _opened_sections(request, failed),
+        "awaiting_reply": _awaiting_reply(case_file),
+        "reply_due": _reply_due(case_file),
     }
     return render(request, "cases/detail.html", context, status=status)
 
