@@ -78,7 +78,7 @@ def sign_in_at(page: Page, base_url: str, username: str) -> None:
     expect(page).to_have_url(base_url + "/staff/")
 
 
-def open_section(page: Page, summary: str) -> None:
+def open_report_part(page: Page, summary: str) -> None:
     """Unfold one of the report form's optional parts (a <details>), if it is folded."""
     section = page.locator("details", has=page.locator("summary", has_text=summary))
     if section.get_attribute("open") is None:
@@ -90,7 +90,7 @@ def send_report(page: Page, base_url: str, what_happened: str, *, who: str = "")
     page.goto(f"{base_url}/e/{EVENT}/report/")
     page.get_by_label("What happened?", exact=True).fill(what_happened)
     if who:
-        open_section(page, "Who did it")
+        open_report_part(page, "Who did it")
         page.get_by_label("Who did it?", exact=True).fill(who)
     page.get_by_role("button", name="Send report").click()
     receipt = page.locator("#receipt")

@@ -11,7 +11,7 @@ from tests.browser.helpers import (
     case_link,
     declare_no_conflict,
     email,
-    open_section,
+    open_report_part,
     sign_in,
 )
 
@@ -79,7 +79,7 @@ def test_urgent_report_naming_a_staff_member_alerts_everyone_on_duty_but_them(
     page.goto(f"{base}/e/{EVENT}/report/")
     _answer_danger_yes(page)
     page.get_by_label("What happened?", exact=True).fill("URGENT-5120: he blocks the door.")
-    open_section(page, "Who did it")
+    open_report_part(page, "Who did it")
     page.get_by_label("Who did it?", exact=True).fill("badge S-005")
     page.get_by_role("button", name="Send report").click()
     expect(page.get_by_role("status")).to_have_text("The staff on duty were alerted as urgent.")

@@ -15,7 +15,7 @@ from tests.browser.helpers import (
     case_link,
     declare_no_conflict,
     email,
-    open_section,
+    open_report_part,
     sign_in,
     sign_in_at,
 )
@@ -43,7 +43,7 @@ def test_report_alert_reply_and_follow_up_without_javascript(
     reporter.get_by_role("link", name="Write a report").click()
     expect(reporter).to_have_url(f"{base}/e/{EVENT}/report/")
     reporter.get_by_label("What happened?", exact=True).fill(WHAT_HAPPENED)
-    open_section(reporter, "Who did it")
+    open_report_part(reporter, "Who did it")
     reporter.get_by_label("Who did it?", exact=True).fill("Jonas Berg")
     reporter.get_by_role("button", name="Send report").click()
     expect(reporter.get_by_role("heading", level=1)).to_have_text("Your report was received")
