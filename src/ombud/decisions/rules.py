@@ -25,14 +25,17 @@ class Rule:
     def describe(self) -> str:
         if not self.approvals:
             return _("The proposer alone decides.")
-        text = ngettext(
-            "Needs %(n)d approval besides the proposer",
-            "Needs %(n)d approvals besides the proposer",
+        if self.lead_required:
+            return ngettext(
+                "Needs %(n)d approval besides the proposer, by an incident lead.",
+                "Needs %(n)d approvals besides the proposer, at least one by an incident lead.",
+                self.approvals,
+            ) % {"n": self.approvals}
+        return ngettext(
+            "Needs %(n)d approval besides the proposer.",
+            "Needs %(n)d approvals besides the proposer.",
             self.approvals,
         ) % {"n": self.approvals}
-        if self.lead_required:
-            return _("%(text)s, at least one by an incident lead.") % {"text": text}
-        return f"{text}."
 
 
 DEFAULTS = {

@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AlertChannel(models.Model):
@@ -79,7 +80,7 @@ class OutboxMessage(models.Model):
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")
-        SENT = "sent", _("Sent")
+        SENT = "sent", pgettext_lazy("alert state", "Sent")
         DEAD = "dead", _("Failed repeatedly")
         CANCELLED = "cancelled", _("No longer wanted")
 

@@ -2,13 +2,14 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ombud.events.models import Event, phone_validator
 from ombud.vault import trust
 
 
 class Role(models.TextChoices):
-    STAFF = "staff", _("Staff")
+    STAFF = "staff", pgettext_lazy("role", "Staff")
     DESK = "desk", _("Registration desk")
     RESPONDER = "responder", _("Responder")
     LEAD = "lead", _("Incident lead")

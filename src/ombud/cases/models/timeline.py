@@ -81,10 +81,10 @@ def _alert_queued(detail) -> str:
 
 
 def _report_received(detail) -> str:
-    return _("Report received (%(channel)s%(urgent)s)") % {
-        "channel": _label(Channel.choices, detail.get("channel")),
-        "urgent": _(", urgent") if detail.get("urgent") else "",
-    }
+    channel = _label(Channel.choices, detail.get("channel"))
+    if detail.get("urgent"):
+        return _("Urgent report received (%(channel)s)") % {"channel": channel}
+    return _("Report received (%(channel)s)") % {"channel": channel}
 
 
 def _linked(detail) -> str:
