@@ -96,6 +96,6 @@ def test_text_areas_show_their_limit_and_what_people_wrote_keeps_its_direction(c
     factories.sign_in(client, cast.responder)
     html = _page(client, case).content.decode()
     assert "maxlength" not in html  # a paste is never cut short silently
-    assert "At most 20,000 characters." in html
+    assert "Up to 20,000 characters." in html
     assert re.search(r'<textarea name="text"[^>]* dir="auto"', html)
     assert '<dd dir="auto">PAGECANARY in the hall</dd>' in html

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 POSTER = "/staff/manage/events/conf/poster/"
 CARD = "/staff/events/conf/pocket-card/"
 REPORT_URL = settings.BASE_URL + "/e/conf/report/"
-CSS = Path(__file__).resolve().parents[2] / "src/ombud/web/static/ombud/ombud.css"
+CSS = Path(__file__).resolve().parents[2] / "src/ombud/web/static/ombud/staff.css"
 
 
 @pytest.fixture

@@ -14,14 +14,14 @@ class _Sample(Form):
 def test_no_maxlength_is_rendered_and_a_text_area_says_its_limit():
     html = str(_Sample())
     assert "maxlength" not in html
-    assert "In your words. At most 10 characters." in html
+    assert "In your words. Up to 10 characters." in html
 
 
 def test_a_longer_text_is_refused_and_comes_back_whole():
     typed = "ABCDEFGHIJKLMNOP"
     form = _Sample({"story": typed, "name": "Ann", "email": "ann@example.org"})
     assert not form.is_valid()
-    assert "at most 10 characters" in form.errors["story"][0]
+    assert "it can be up to 10" in form.errors["story"][0]
     assert f">\n{typed}</textarea>" in str(form["story"])
 
 

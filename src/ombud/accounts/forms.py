@@ -123,7 +123,7 @@ class LanguageForm(Form):
     language = forms.ChoiceField(
         label=_("Language of your pages and alerts"),
         choices=[
-            ("", _("As my browser asks (alerts: each event's language)")),
+            ("", _("Same as my browser (alerts in each event's language)")),
             *settings.LANGUAGES,
         ],
         required=False,

@@ -65,9 +65,7 @@ ACTIONS = {
     # Keys sealed to (vault.trust)
     "key.endorsed": _("vouched for someone's key"),
     "key.rejected": _("found a key that failed its check; it was not used"),
-    "keys.recertified": _(
-        "re-certified every key and roster row in the database under a new key file"
-    ),
+    "keys.recertified": _("re-certified every key and team membership under a new key file"),
     # The staff roster
     "staff.account_created": _("created an account for a new staff member"),
     "staff.invitation_sent": _("sent an invitation to choose a password"),

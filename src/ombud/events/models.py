@@ -11,6 +11,7 @@ from django.core.validators import (
     URLValidator,
 )
 from django.db import models
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from ombud.notify.services import validate_deliverable
@@ -295,7 +296,12 @@ class LocalText:
 
     @property
     def language_name(self) -> str:
-        return dict(settings.LANGUAGES)[self.language]
+        """The language's name in the page's own language ("auf Englisch")."""
+        return get_language_info(self.language)["name_translated"]
+
+    @property
+    def direction(self) -> str:
+        return "rtl" if self.language in settings.LANGUAGES_BIDI else "ltr"
 
 
 class EventText(models.Model):

@@ -3,8 +3,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language_info, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
@@ -147,8 +147,9 @@ def edit_event_texts(request, slug, language):
             "form": form,
             "event": event,
             "language": language,
-            "language_name": LANGUAGE_NAMES[language],
-            "default_name": LANGUAGE_NAMES[event.default_language],
+            # In a sentence, a language is named in the page's own language.
+            "language_name": get_language_info(language)["name_translated"],
+            "default_name": get_language_info(event.default_language)["name_translated"],
             "fields": [(form[name], originals[name]) for name in TRANSLATED_TEXTS],
         },
         status=400 if form.is_bound else 200,

@@ -35,11 +35,11 @@ def _limit_sentence(limit: int) -> str:
 
 limit_sentence = lazy(_limit_sentence, str)
 TOO_LONG = ngettext_lazy(
-    "This is %(show_value)d characters long; it can be up to %(limit_value)d. "
+    "This is %(show_value)d character long; it can be up to %(limit_value)d. "
     "Please shorten it: everything you wrote is still here.",
     "This is %(show_value)d characters long; it can be up to %(limit_value)d. "
     "Please shorten it: everything you wrote is still here.",
-    "limit_value",
+    "show_value",
 )
 
 
@@ -61,16 +61,18 @@ class KeepsText:
             limit = getattr(field, "max_length", None)
             if limit and isinstance(field, forms.CharField):
                 field.error_messages["max_length"] = TOO_LONG
-            if isinstance(widget, forms.Textarea):
-                widget.attrs.setdefault("dir", "auto")
-                if limit:
-                    field.help_text = (
-                        format_lazy("{} {}", field.help_text, limit_sentence(limit))
-                        if field.help_text
-                        else limit_sentence(limit)
-                    )
-            elif type(widget) is forms.TextInput and widget.attrs.get("type", "text") == "text":
-                widget.attrs.setdefault("dir", "auto")
+            free_text = isinstance(widget, forms.Textarea) or (
+                type(widget) is forms.TextInput and widget.attrs.get("type", "text") == "text"
+            )
+            if not free_text:
+                continue
+            widget.attrs.setdefault("dir", "auto")
+            if limit:
+                field.help_text = (
+                    format_lazy("{} {}", field.help_text, limit_sentence(limit))
+                    if field.help_text
+                    else limit_sentence(limit)
+                )
 
 
 class NoLabelSuffix:
