@@ -3,7 +3,10 @@
     .venv/bin/python -m tests.browser.screenshot [--also DIR]
 
 Starts its own `ombud demo` (with an SMTP sink) in a temporary directory and writes
-docs/screenshots/report-page.png: 390 px wide, full page, JavaScript disabled.
+docs/screenshots/report-page.png: 390 px wide, full page, JavaScript disabled; and
+report-page-ar.png and report-page-ja.png: the first screen a 360x640 phone shows
+of the form in Arabic and in Japanese (the fonts come from Debian's fonts-noto-core
+and fonts-noto-cjk, which scripts/test.sh installs).
 With --also DIR, it also files a report and writes the receipt page, the
 reporter's follow-up page and the chair's case page into DIR, for review.
 The test suite does not depend on this script.
@@ -69,6 +72,17 @@ def main(argv=None) -> None:
                 REPORT_PAGE.parent.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=REPORT_PAGE, full_page=True)
                 print(f"wrote {REPORT_PAGE}")
+                for language in ("ar", "ja"):
+                    phone = browser.new_context(
+                        java_script_enabled=False,
+                        viewport={"width": 360, "height": 640},
+                        extra_http_headers={"Accept-Language": language},
+                    )
+                    shot = REPORT_PAGE.with_name(f"report-page-{language}.png")
+                    phone.new_page().goto(f"{server.base_url}/e/{EVENT}/report/")
+                    phone.pages[0].screenshot(path=shot)
+                    print(f"wrote {shot}")
+                    phone.close()
                 if args.also:
                     _review_pages(browser, server.base_url, args.also)
                     print(f"wrote review screenshots to {args.also}")
