@@ -60,6 +60,12 @@ class Mail:
         return email.message_from_bytes(self.raw, policy=email.policy.default)
 
     @property
+    def subject(self) -> str:
+        # A non-ASCII subject is folded onto the next line as an encoded word; the
+        # parser keeps the fold's space, which mail programs do not show.
+        return self.message["Subject"].strip()
+
+    @property
     def body(self) -> str:
         return self.message.get_body(preferencelist=("plain",)).get_content()
 

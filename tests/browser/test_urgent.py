@@ -65,7 +65,7 @@ def test_danger_link_shows_the_emergency_number_first_and_alerts_everyone_on_dut
     assert alerts_queued(base, link.group(1)) == [len(ON_DUTY)]  # nothing else is pending
     assert _recipients(mail_sink.messages()) == ON_DUTY  # not the organiser admin
     for mail in messages:
-        assert mail.message["Subject"] == URGENT_SUBJECT
+        assert mail.subject == URGENT_SUBJECT
         assert "URGENT-4410" not in mail.raw.decode(errors="replace")
     assert mail_sink.to(email("staff1"))
     assert mail_sink.to(email("desk"))
@@ -86,7 +86,7 @@ def test_urgent_report_naming_a_staff_member_alerts_everyone_on_duty_but_them(
 
     expected = ON_DUTY - {email("staff1")}
     messages = mail_sink.wait_for(lambda ms: _recipients(ms) >= expected)
-    assert {mail.message["Subject"] for mail in messages} == {URGENT_SUBJECT}
+    assert {mail.subject for mail in messages} == {URGENT_SUBJECT}
 
     # The chair sees why staff1 was left out; the case's timeline counts the alerts
     # it queued, so once those have all arrived none for staff1 can be pending.

@@ -82,7 +82,7 @@ def read_mailbox(data_dir: Path, limit: int = 100) -> list[dict]:
         body = parsed.get_body(preferencelist=("plain",))
         messages.append(
             {
-                "subject": parsed["Subject"],
+                "subject": (parsed["Subject"] or "").strip(),
                 "to": parsed["To"],
                 "date": parsed["Date"],
                 "message_id": parsed["Message-ID"],
