@@ -20,9 +20,10 @@ _FOCUSED = """() => {
   const style = getComputedStyle(el);
   const box = el.getBoundingClientRect();
   const all = [...document.querySelectorAll("*")];
+  const text = (el.innerText || el.value || "").trim().slice(0, 40);
   return {
     what: `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}`
-      + `${el.name ? "[name=" + el.name + "]" : ""} ${(el.innerText || el.value || "").trim().slice(0, 40)}`,
+      + `${el.name ? "[name=" + el.name + "]" : ""} ${text}`,
     order: all.indexOf(el),
     top: box.top + scrollY,
     bottom: box.bottom + scrollY,
