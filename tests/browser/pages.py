@@ -11,6 +11,7 @@ Ids in braces (``{case_id}``) come from the world those tests set up in the demo
 - ``decided_case_id`` / ``receipt``: a case with a proposed outcome shown to its
   reporter, who holds ``receipt``;
 - ``member_id``: the roster entry of the demo's staff member ``staff1``;
+- the lead has an alert channel of their own (e-mail, primary);
 - ``uidb64``: the account of the e-mailed password link the visitor opened.
 """
 

@@ -93,6 +93,8 @@ def _server_error_page(site) -> dict:
         page.route(url, serve)
         page.goto(url)
         found[f"errors/500.html {language}"] = violations(page)
+        if page.locator("html").get_attribute("lang") != language:
+            found[f"errors/500.html {language}"].append("not reached: <html lang> is wrong")
         if language == "en":
             page.emulate_media(color_scheme="dark")
             found["errors/500.html en dark"] = violations(page, COLOURS)

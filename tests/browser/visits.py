@@ -137,6 +137,7 @@ class Site:
                 "show_to_reporter": True,
             },
         )
+        self._add_channel(LEAD, "priya.alerts@pycon-demo.example")
         self.ids = {
             "case_id": case_id,
             "new_case_id": new_case_id,
@@ -146,6 +147,14 @@ class Site:
             "uidb64": self._open_password_link(LINK_FOR),
         }
         return self.ids
+
+    def _add_channel(self, role, address: str) -> None:
+        """An alert channel of the role's own, so their channels page lists one."""
+        page = self.page(role)
+        page.goto(self.base + reverse("notify:channels"))
+        fields = {"kind": "email", "target": address, "is_primary": True}
+        submit(page, Submit("main form:has([name=target])", fields), {})
+        expect(page.locator("main")).to_contain_text(address)
 
     def _member_id(self, username: str) -> int:
         page = self.page(ORGANISER)
