@@ -6,7 +6,8 @@ browser, that no URL is left out.
 The axe, reflow and keyboard tests walk these visits (``tests/browser/visits.py``).
 Ids in braces (``{case_id}``) come from the world those tests set up in the demo:
 
-- ``case_id``: a case the lead declared no conflict in, with a note and a message;
+- ``case_id``: a case the lead declared no conflict in and acknowledged, with a note
+  and a message;
 - ``new_case_id``: a case the lead has not opened yet (the declaration page);
 - ``decided_case_id`` / ``receipt``: a case with a proposed outcome shown to its
   reporter, who holds ``receipt``;
@@ -63,6 +64,7 @@ class Visit:
     path: str = ""  # only for pages without a URL name
     steps: tuple = ()  # Submit / ForgetCookie, in order, after loading the page
     errors: bool = False  # the page reached must show errors (ERROR_MARKERS)
+    resend: bool = False  # the form comes back, as typed, to be sent again
     shows: str = ""  # a CSS selector the page reached must contain
     status: int = 200  # of the first GET
     # A state that exists once (a secret shown once) is checked in one language.
@@ -122,7 +124,8 @@ VISITS: tuple[Visit, ...] = (
         "session expired, the report kept",
         kwargs=_SLUG,
         steps=(ForgetCookie("csrftoken"), Submit(_REPORT_FORM, {"what_happened": "A11Y: kept."})),
-        errors=True,
+        shows="[role=alert]",
+        resend=True,
     ),
     Visit("receipt:followup", "empty"),
     Visit(
@@ -233,6 +236,25 @@ VISITS: tuple[Visit, ...] = (
         role=LEAD,
         kwargs=_CASE,
         steps=(Submit(_form_with("reasoning"), {"reasoning": ""}),),
+        errors=True,
+    ),
+    Visit(
+        "decisions:propose",
+        "a ban without the respondent's identity, refused",
+        role=LEAD,
+        kwargs=_CASE,
+        steps=(
+            Submit(
+                _form_with("reasoning"),
+                {
+                    "consequence": "ban",
+                    "permanent": True,
+                    "reasoning": "A11Y: he did it again after a warning.",
+                    "to_respondent": "A11Y: you may not attend our events.",
+                    "to_reporter": "A11Y: he will not be back.",
+                },
+            ),
+        ),
         errors=True,
     ),
     Visit("decisions:desk_check", "empty", role=LEAD, kwargs=_SLUG),

@@ -117,6 +117,8 @@ class Site:
             base, what_happened="A11Y-1: he shouted at me.", who="someone", danger_now=True
         )
         act(case_id, "declaration", {})
+        version = _json(f"{base}/api/v1/cases/{case_id}", headers=lead)["version"]
+        act(case_id, "acknowledge", {"version": version})
         act(case_id, "notes", {"text": "A11Y-2: spoke to the venue."})
         act(case_id, "messages", {"text": "A11Y-3: are you safe?"})
         new_case_id = file_case(base, what_happened="A11Y-4: a slide with sexual images.")
