@@ -26,6 +26,7 @@ from tests.browser.pages import (
 from tests.live import DEMO_PASSWORD, MailSink, OmbudDemo
 
 LANGUAGE_COOKIE = "ombud_language"
+RIGHT_TO_LEFT = {"ar": "rtl"}
 # Who the e-mailed password link is for: nobody the tests sign in as (signing in voids it).
 LINK_FOR = "responder2"
 
@@ -214,9 +215,12 @@ class Site:
             problems.append("no error is shown")
         if visit.shows and not page.locator(visit.shows).count():
             problems.append(f"nothing matches {visit.shows}")
-        lang = page.locator("html").get_attribute("lang") or ""
+        html = page.locator("html")
+        lang, direction = html.get_attribute("lang") or "", html.get_attribute("dir")
         if not lang.lower().startswith(language):
             problems.append(f'<html lang="{lang}">, not {language}')
+        if direction != RIGHT_TO_LEFT.get(language, "ltr"):
+            problems.append(f'<html dir="{direction}"> in {language}')
         return page, problems
 
 
