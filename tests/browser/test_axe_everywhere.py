@@ -134,6 +134,8 @@ def walk(site) -> dict[str, dict[str, list[str]]]:
                 found["forms"][where] = page.evaluate(_FORM_ERRORS, [_typed(visit), visit.errors])
             if language != "en":
                 continue
+            # The same page in dark mode (prefers-color-scheme), as a dark-mode context
+            # would load it: no second sign-in, no second sending of a form.
             page.emulate_media(color_scheme="dark")
             found["dark"][where] = violations(page, COLOURS)
             page.emulate_media(color_scheme="light")
