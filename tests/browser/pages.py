@@ -318,6 +318,8 @@ VISITS: tuple[Visit, ...] = (
         kwargs=_SLUG,
     ),
     Visit("staff:event_texts", "empty", ORGANISER, kwargs={"slug": EVENT, "language": "de"}),
+    Visit("staff:poster", "empty", ORGANISER, kwargs=_SLUG),
+    Visit("staff:pocket_card", "empty", LEAD, kwargs=_SLUG),
     Visit("staff:roster", "empty", ORGANISER, kwargs=_SLUG),
     _mistakes(
         "staff:roster",
@@ -392,6 +394,7 @@ VISITS: tuple[Visit, ...] = (
 # URL names that are not pages, each with why no visit shows it.
 NOT_PAGES: dict[str, str] = {
     "set_language": "POST only: sets the language cookie and redirects back",
+    "receipt:save": "POST only: the receipt as a text file download",
     "accounts:logout": "POST only: signs out and redirects to the sign-in page",
     "cases:attachment": "a file download, never a page",
     "cases:retry_alert": "POST only: queues the alert again, redirects to the dashboard",
