@@ -162,7 +162,7 @@ class Site:
     def _member_id(self, username: str) -> int:
         page = self.page(ORGANISER)
         page.goto(self.base + reverse("staff:roster", kwargs={"slug": EVENT}))
-        row = page.locator("tr").filter(has_text=username)
+        row = page.locator("main li").filter(has_text=username)
         href = row.locator("a[href*='/staff/']").first.get_attribute("href")
         return int(re.search(r"/staff/(\d+)/", href).group(1))
 

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 
 from ombud import __version__
 from ombud.events.models import QUICK_EXIT_DEFAULT
@@ -24,6 +25,9 @@ def _here(request) -> str:
     ``next`` is dropped: a page never carries a link elsewhere into its forms."""
     if request.method != "GET":
         return request.path
-    query = request.GET.copy()
+    try:
+        query = request.GET.copy()
+    except SuspiciousOperation:  # too many fields: this is the page that says so
+        return request.path
     query.pop("next", None)
     return request.path + (f"?{query.urlencode()}" if query else "")
