@@ -229,3 +229,34 @@ def test_a_staff_members_own_language_speaks_their_pages(client, signed_in):
     assert response.status_code == 302
     person.refresh_from_db()
     assert person.language == "pt-br"
+
+
+def test_switching_language_on_the_receipt_page_keeps_the_receipt_in_sight(client, world_event):
+    url = reverse("intake:report", args=[world_event.slug])
+    form = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    key = re.search(r'name="submission_key" value="([^"]+)"', form).group(1)
+    page = client.post(url, {"what_happened": "He followed me.", "submission_key": key})
+    html = page.content.decode()
+    receipt = re.search(r'id="receipt">([^<]+)<', html).group(1)
+    # The switch on this page posts the receipt to the follow-up, not a bare redirect
+    # that would lose the receipt shown only once.
+    switch = html[html.index('class="languages"') :]
+    assert f'action="{reverse("receipt:followup")}"' in switch[: switch.index("</form>")]
+    assert f'value="{receipt}"' in switch[: switch.index("</form>")]
+    response = client.post(
+        reverse("receipt:followup"),
+        {"receipt": receipt, "action": "language", "show_receipt": "1", "language": "ja"},
+    )
+    assert response.status_code == 200
+    assert html_lang(response) == ("ja", "ltr")
+    assert f'id="receipt">{receipt}<' in response.content.decode()
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "ja"
+    # A language the event does not offer is not taken.
+    event = factories.event("only-en", languages="en", default_language="en")
+    report = factories.file_report(event)
+    refused = client.post(
+        reverse("receipt:followup"),
+        {"receipt": report.receipt, "action": "language", "language": "ar"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert html_lang(refused) == ("en", "ltr")

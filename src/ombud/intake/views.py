@@ -27,6 +27,7 @@ from ombud.staff.queries import membership_for
 from ombud.vault import receipts
 from ombud.vault.errors import VaultError
 from ombud.web import ratelimit
+from ombud.web.i18n import remember, speak_for_event, supported
 from ombud.web.responses import download
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,7 @@ def _render_form(
 def _render_receipt(request, event, submission, *, staff=False):
     context = {
         **_event_context(event),
+        "switch_receipt": None if staff else receipts.display(submission.receipt),
         "receipt": receipts.display(submission.receipt),
         "report": submission.report,
         "repeated": submission.repeated,
@@ -164,11 +166,21 @@ def staff_report(request, slug):
 
 
 def _followup_page(
-    request, view, receipt, *, add_form=None, sent=False, outcome=None, comment=None, replaced=False
+    request,
+    view,
+    receipt,
+    *,
+    add_form=None,
+    sent=False,
+    outcome=None,
+    comment=None,
+    replaced=False,
+    language=None,
 ):
     event = view.report.event
+    speak_for_event(request, event, chosen=language)
     comment = comment or {}
-    return render(
+    response = render(
         request,
         "intake/followup.html",
         {
@@ -182,6 +194,10 @@ def _followup_page(
             "comment_form": comment.get("form") or forms.OutcomeCommentForm(),
             "commented": comment.get("sent", False),
             "replaced": replaced,
+            # Switched language on the receipt page: the receipt stays in sight.
+            "show_receipt": language is not None and request.POST.get("show_receipt") == "1",
+            # The switch on this page carries the receipt, so switching loses nothing.
+            "switch_receipt": receipt,
             # A browser never sends files back: after an error, they must be chosen again.
             "files_lost": add_form is not None
             and add_form.is_bound
@@ -191,6 +207,9 @@ def _followup_page(
         },
         status=400 if comment.get("form") is not None else 200,
     )
+    if language is not None:
+        remember(response, language)
+    return response
 
 
 @sensitive_post_parameters()
@@ -241,6 +260,7 @@ def followup(request):
         outcome=outcome,
         comment=comment,
         replaced=replaced,
+        language=supported(request.POST.get("language")) if action == "language" else None,
     )
 
 

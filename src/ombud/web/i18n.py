@@ -52,11 +52,26 @@ def speak(request, language: str) -> None:
     request.LANGUAGE_CODE = translation.get_language()
 
 
-def speak_for_event(request, event) -> None:
-    """An event's public pages: the person's first language the event offers, else its default."""
+def speak_for_event(request, event, *, chosen: str | None = None) -> None:
+    """An event's public pages: the person's first language the event offers, else its
+    default; ``chosen`` just now with the switch, if the event offers it."""
     offered = event.offered_languages()
     request.page_languages = offered
-    speak(request, choose(request, offered, event.default_language))
+    if chosen not in offered:
+        chosen = choose(request, offered, event.default_language)
+    speak(request, chosen)
+
+
+def remember(response, language: str) -> None:
+    """Keep the language chosen with the switch, in its cookie and nowhere else."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
 
 
 class LanguageMiddleware:

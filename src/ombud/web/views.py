@@ -3,12 +3,11 @@
 A POST with a CSRF token like every other form: no other site can change the language
 someone reads Ombud in."""
 
-from django.conf import settings
 from django.http import HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from ombud.web.i18n import supported
+from ombud.web.i18n import remember, supported
 
 
 @require_POST
@@ -21,12 +20,5 @@ def set_language(request):
     response = HttpResponseRedirect(target)
     language = supported(request.POST.get("language"))
     if language:
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME,
-            language,
-            max_age=settings.LANGUAGE_COOKIE_AGE,
-            secure=settings.LANGUAGE_COOKIE_SECURE,
-            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-        )
+        remember(response, language)
     return response
