@@ -14,4 +14,7 @@ rm -f locale/en/LC_MESSAGES/django.po
 DJANGO_SETTINGS_MODULE=ombud.settings "$DJANGO_ADMIN" makemessages "${args[@]}" \
     --no-obsolete --no-wrap --add-location=file --ignore "formats/*"
 msgen --no-wrap -o locale/en/LC_MESSAGES/django.po locale/en/LC_MESSAGES/django.po
+sed -i -e '0,/^#, fuzzy$/{/^#, fuzzy$/d}' -e 's/^"Language: \\n"$/"Language: en\\n"/' \
+    -e 's/^"Project-Id-Version: PACKAGE VERSION\\n"$/"Project-Id-Version: Ombud\\n"/' \
+    locale/en/LC_MESSAGES/django.po
 DJANGO_SETTINGS_MODULE=ombud.settings "$DJANGO_ADMIN" compilemessages --ignore "formats/*" "${args[@]}"
