@@ -22,8 +22,11 @@ def new_context(browser):
     every context made is closed after the test."""
     made = []
 
-    def make(*, javascript: bool = True, viewport=None):
-        context = browser.new_context(java_script_enabled=javascript, viewport=viewport or PHONE)
+    def make(*, javascript: bool = True, viewport=None, language: str = ""):
+        headers = {"Accept-Language": language} if language else None
+        context = browser.new_context(
+            java_script_enabled=javascript, viewport=viewport or PHONE, extra_http_headers=headers
+        )
         context.set_default_timeout(10_000)
         made.append(context)
         return context

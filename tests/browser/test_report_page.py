@@ -4,6 +4,7 @@ a strict Content-Security-Policy, and no sideways scrolling where people read.""
 from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings
 from playwright.sync_api import Page, expect
 
 from tests.browser.helpers import (
@@ -28,11 +29,13 @@ def _origin(url: str) -> tuple:
     return parts.scheme, parts.netloc
 
 
+@pytest.mark.parametrize("language", [code for code, _name in settings.LANGUAGES])
 @pytest.mark.parametrize("javascript", [False, True], ids=["without script", "with script"])
-def test_report_form_stays_within_its_budget(new_context, module_demo_server, javascript):
-    """With script, the page's one small file (quick exit) is the third request."""
+def test_report_form_stays_within_its_budget(new_context, module_demo_server, javascript, language):
+    """In every language. With script, the page's one small file (quick exit) is the
+    third request."""
     base = module_demo_server.base_url
-    page = new_context(javascript=javascript).new_page()
+    page = new_context(javascript=javascript, language=language).new_page()
     requests = []
 
     def record(request):  # Playwright cannot take a builtin such as list.append
@@ -42,6 +45,7 @@ def test_report_form_stays_within_its_budget(new_context, module_demo_server, ja
     response = page.goto(f"{base}/e/{EVENT}/report/", wait_until="load")
     assert response is not None
     assert response.ok
+    assert page.locator("html").get_attribute("lang") == language
     page.wait_for_load_state("networkidle")
 
     urls = [request.url for request in requests]
