@@ -268,6 +268,12 @@ WORKER_MAX_BACKOFF = conf.env_int("OMBUD_WORKER_MAX_BACKOFF", 120, minimum=1)
 # How long a worker's claim on a batch lasts: a killed worker's batch is retried after it.
 WORKER_LEASE = conf.env_int("OMBUD_WORKER_LEASE", 300, minimum=5)
 SMS_GATEWAY_TOKEN = conf.env_secret("OMBUD_SMS_GATEWAY_TOKEN")
+# Reports by e-mail (docs/intake-channels.md): Ombud's own SMTP listener
+# (`ombud mail-intake`) and the installation-wide mailbox it polls over IMAP.
+INTAKE_SMTP = conf.env_str("OMBUD_INTAKE_SMTP", "127.0.0.1:8026" if DEMO_MODE else "")
+INTAKE_IMAP_URL = conf.env_secret("OMBUD_INTAKE_IMAP_URL")
+# Where Twilio's REST API is (a test points it at a fake provider on loopback).
+TWILIO_API_URL = conf.env_str("OMBUD_TWILIO_API_URL", "https://api.twilio.com")
 # How many proxies in front of Ombud append to X-Forwarded-For (0: none, use the peer).
 TRUSTED_PROXIES = conf.env_int("OMBUD_TRUSTED_PROXIES", 0)
 

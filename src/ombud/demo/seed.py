@@ -21,6 +21,8 @@ from ombud.audit.services import Actor
 from ombud.cases.services import keytrust
 from ombud.events.models import Event, EventText, Organisation, OrganiserAdmin
 from ombud.events.services import save_event, save_event_texts
+from ombud.intake.channels import config as intake_config
+from ombud.intake.models import IntakeChannel
 from ombud.staff import services as staff
 from ombud.staff.models import Briefing, Membership, Role
 from ombud.vault import people
@@ -76,15 +78,30 @@ def demo_password(data_dir) -> tuple[str, bool]:
     given = os.environ.get("OMBUD_DEMO_PASSWORD", "").strip()
     if given:
         return given, False
-    path = data_dir / "keys" / "demo-password"
+    return _kept_secret(
+        data_dir, "demo-password", lambda: "-".join(secrets.token_urlsafe(4) for _ in range(3))
+    )
+
+
+def _kept_secret(data_dir, name: str, make) -> tuple[str, bool]:
+    path = data_dir / "keys" / name
     if path.exists():
         return path.read_text(encoding="utf-8").strip(), True
-    password = "-".join(secrets.token_urlsafe(4) for _ in range(3))
+    secret = make()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(password)
-    return password, True
+        handle.write(secret)
+    return secret, True
+
+
+def demo_twilio_token(data_dir) -> tuple[str, bool]:
+    """The demo event's Twilio auth token, which signs its webhooks: from the
+    environment, else generated once and kept (and printed at start)."""
+    given = os.environ.get("OMBUD_DEMO_TWILIO_AUTH_TOKEN", "").strip()
+    if given:
+        return given, False
+    return _kept_secret(data_dir, "demo-twilio-auth-token", lambda: secrets.token_hex(16))
 
 
 def demo_totp_secret(data_dir) -> tuple[str, bool]:
@@ -96,15 +113,9 @@ def demo_totp_secret(data_dir) -> tuple[str, bool]:
         except binascii.Error:
             raise ValueError("OMBUD_DEMO_TOTP_SECRET must be base32 (A-Z, 2-7).") from None
         return given, False
-    path = data_dir / "keys" / "demo-totp-secret"
-    if path.exists():
-        return path.read_text(encoding="utf-8").strip(), True
-    secret = base64.b32encode(secrets.token_bytes(20)).decode()
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(secret)
-    return secret, True
+    return _kept_secret(
+        data_dir, "demo-totp-secret", lambda: base64.b32encode(secrets.token_bytes(20)).decode()
+    )
 
 
 STAFF_RECOGNITION = {
@@ -123,8 +134,37 @@ STAFF_RECOGNITION = {
 }
 
 
+# The demo event's own reporting channels (docs/intake-channels.md). 555-01xx numbers
+# are fictional; the webhooks are signed with the demo's Twilio auth token.
+REPORTING_ADDRESS = "report@pycon-demo.example"
+HOTLINE_NUMBER = "+12025550142"
+TWILIO_ACCOUNT_SID = "AC" + "d3" * 16
+
+
+def _reporting_channels(event, twilio_token: str) -> None:
+    wanted = [
+        (IntakeChannel.Kind.MAIL, IntakeChannel.Provider.LISTENER, REPORTING_ADDRESS, {}),
+        *(
+            (
+                kind,
+                IntakeChannel.Provider.TWILIO,
+                HOTLINE_NUMBER,
+                {"account_sid": TWILIO_ACCOUNT_SID, "auth_token": twilio_token},
+            )
+            for kind in (IntakeChannel.Kind.SMS, IntakeChannel.Kind.VOICE)
+        ),
+    ]
+    for kind, provider, address, config in wanted:
+        channel = IntakeChannel.objects.filter(kind=kind, address=address).first()
+        if channel is None:
+            channel = IntakeChannel(event=event, kind=kind, provider=provider, address=address)
+        if config and intake_config.opened(channel) != config:
+            intake_config.seal(channel, config)
+        channel.save()
+
+
 @transaction.atomic
-def seed(password: str, totp_secret: str = "") -> Event:
+def seed(password: str, totp_secret: str = "", twilio_token: str = "") -> Event:
     organisation, _created = Organisation.objects.get_or_create(
         slug="pycon-demo-org",
         defaults={
@@ -204,6 +244,8 @@ def seed(password: str, totp_secret: str = "") -> Event:
     )
     everyone = set(Membership.objects.filter(event=event).values_list("pk", flat=True))
     staff.set_attendance(briefing, everyone, by=SEEDER)
+    if twilio_token:
+        _reporting_channels(event, twilio_token)
     return event
 
 

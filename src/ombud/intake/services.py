@@ -16,14 +16,23 @@ from django.utils import timezone, translation
 from ombud.audit import services as audit
 from ombud.audit.services import Actor
 from ombud.cases.codenames import new_code_name
-from ombud.cases.models import Attachment, Case, Channel, Recusal, Report, Status, TimelineEntry
+from ombud.cases.models import (
+    ORAL_CHANNELS,
+    Attachment,
+    Case,
+    Channel,
+    Recusal,
+    Report,
+    Status,
+    TimelineEntry,
+)
 from ombud.cases.services import alerts, attachments, escalation, keytrust, recusal
 from ombud.events.models import Event, VaultMode
 from ombud.intake.models import BrowserResend
 from ombud.notify import services as notify
 from ombud.staff import roster
 from ombud.staff.models import CASE_ROLES
-from ombud.vault import receipts
+from ombud.vault import inbox, receipts
 from ombud.vault import services as vault
 from ombud.vault.errors import Tampered
 from ombud.vault.models import KeyWrap
@@ -73,6 +82,11 @@ class ReportInput:
     taken_by: object = None
     language: str = ""  # the reporter's; by default the language the page spoke
     attachments: list = field(default_factory=list)  # of attachments.CheckedFile
+    # Channel reports (intake.channels): who sent it, as a keyed hash, and the keyed
+    # hash of the token that threads replies to Ombud's mail.
+    contact_digest: str = ""
+    thread_digest: str | None = None
+    taken_orally: bool = False
 
 
 def _language(event, data: ReportInput) -> str:
@@ -143,11 +157,12 @@ def _files_digest(data: ReportInput) -> str:
 
 
 def submit_report(
-    event, data: ReportInput, *, submission_key: str = "", browser: str = ""
+    event, data: ReportInput, *, submission_key: str = "", browser: str = "", within=None
 ) -> Submission:
     """File a report. Sent twice with the same key and content, it is filed once; sent
     again from the same browser (``browser``: its own random secret) with the same
-    content within ``BROWSER_RESEND_WINDOW``, too."""
+    content within ``BROWSER_RESEND_WINDOW``, too. ``within(report, receipt)`` runs
+    inside the filing transaction (a channel records its delivery there)."""
     resend = by_browser = None
     if submission_key:
         if not valid_submission_key(submission_key):
@@ -170,7 +185,7 @@ def submit_report(
             return repeated
     for attempt in range(4):
         try:
-            return _file(event, data, resend, by_browser, long_name=attempt >= 2)
+            return _file(event, data, resend, by_browser, long_name=attempt >= 2, within=within)
         except IntegrityError:
             # Either the same form arrived twice at once, or a code name clashed.
             repeated = resend and _repeat_of(resend)
@@ -326,6 +341,7 @@ def _file(
     by_browser: _BrowserResend | None,
     *,
     long_name,
+    within=None,
 ) -> Submission:
     """Everything is decided, built and sealed first; the write transaction only inserts."""
     now = timezone.now()
@@ -356,6 +372,10 @@ def _file(
         language=_language(event, data),
         receipt_digest=receipts.digest(receipt),
         submission_digest=resend.digest if resend else None,
+        taken_orally=data.taken_orally
+        or (data.taken_by is not None and data.channel in ORAL_CHANNELS),
+        contact_digest=data.contact_digest,
+        thread_digest=data.thread_digest,
     )
     if resend:
         report.resend_box = receipts.seal_for_resend(
@@ -365,6 +385,7 @@ def _file(
     case_key, wraps = vault.new_keyring(
         case.pk, [*decided.readers, vault.ReceiptRecipient(receipt, report.id)]
     )
+    case.inbox_public_key, case.sealed_inbox_key = inbox.new_inbox(case_key, case.pk)
     report.sealed = case_key.seal(
         "report", report.pk, {**data.content, recusal.EXCLUDED_STAFF: list(data.exclude_staff)}
     )
@@ -415,6 +436,8 @@ def _file(
             ]
         )
         audit.record(actor, "report.created", report, event_id=event.pk)
+        if within is not None:
+            within(report, receipt)
     if not decided.recipients:
         # Nobody left to alert (all recused, nobody acknowledged, no fallback contact).
         log.error("report %s filed but nobody could be alerted at event %s", report.pk, event.slug)

@@ -77,6 +77,9 @@ class OutboxMessage(models.Model):
         REPORTER_MESSAGE = "reporter_message", _("Message waiting for a reporter")
         OVERDUE = "overdue", _("A case is overdue")
         KEY_REJECTED = "key_rejected", _("A key failed its check")
+        # To a reporter through the channel they reported by: the receipt, or the
+        # team's reply when they asked for it in full. Sealed (``sealed_envelope``).
+        TO_REPORTER = "to_reporter", _("Sealed message to a reporter")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -98,6 +101,9 @@ class OutboxMessage(models.Model):
     # wanted - its recipient was recused meanwhile - can be cancelled.
     subject_id = models.UUIDField(null=True, blank=True)
     context = models.JSONField(default=dict)
+    # Recipient, subject and text of a TO_REPORTER message, sealed under a key derived
+    # from the server key (notify.envelope) when it is written, deleted once delivered.
+    sealed_envelope = models.BinaryField(null=True, blank=True)
     state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField()

@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from ombud.notify import wakeup
+from ombud.notify import envelope, wakeup
 from ombud.notify.channels import config as channel_config
 from ombud.notify.models import AlertChannel, OutboxMessage
 
@@ -30,6 +30,7 @@ SUBJECTS = {
     OutboxMessage.Kind.OVERDUE: _("Ombud: a case is overdue"),
     OutboxMessage.Kind.KEY_REJECTED: _("Ombud: a key failed its check and was not used"),
 }
+# TO_REPORTER messages carry their own subject, sealed (notify.envelope).
 
 
 def validate_deliverable(address: str) -> None:
@@ -137,6 +138,8 @@ def message_id(outbox_message: OutboxMessage) -> str:
 
 def render_email(outbox_message: OutboxMessage, bodies: dict | None = None) -> EmailMessage:
     """The e-mail for one outbox row; ``bodies`` caches rendered bodies across a batch."""
+    if outbox_message.kind == OutboxMessage.Kind.TO_REPORTER:
+        return _reporter_email(outbox_message)
     language = language_of(outbox_message)
     key = (outbox_message.kind, language, tuple(sorted(outbox_message.context.items())))
     cached = bodies.get(key) if bodies is not None else None
@@ -155,6 +158,19 @@ def render_email(outbox_message: OutboxMessage, bodies: dict | None = None) -> E
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[outbox_message.address],
         headers={"Message-ID": message_id(outbox_message), "Auto-Submitted": "auto-generated"},
+    )
+
+
+def _reporter_email(outbox_message: OutboxMessage) -> EmailMessage:
+    sealed = envelope.opened(outbox_message)
+    headers = {"Auto-Submitted": "auto-replied", **sealed["headers"]}
+    headers.setdefault("Message-ID", message_id(outbox_message))
+    return EmailMessage(
+        subject=sealed["subject"],
+        body=sealed["body"],
+        from_email=headers.pop("From", settings.DEFAULT_FROM_EMAIL),
+        to=[sealed["to"]],
+        headers=headers,
     )
 
 

@@ -23,7 +23,7 @@ from django.db import close_old_connections, connection, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 
-from ombud.notify import wakeup
+from ombud.notify import envelope, wakeup
 from ombud.notify.channels import config as channel_config
 from ombud.notify.channels import http as channel_http
 from ombud.notify.channels.registry import SENDERS
@@ -107,6 +107,7 @@ def _record(outcomes, cancelled) -> None:
                 channel=None,
                 address="",
                 context={},
+                sealed_envelope=None,
             )
         if cancelled:
             OutboxMessage.objects.filter(id__in=cancelled).update(
@@ -115,6 +116,7 @@ def _record(outcomes, cancelled) -> None:
                 channel=None,
                 address="",
                 context={},
+                sealed_envelope=None,
             )
         _channel_health(outcomes, now)
         for message, error in outcomes:
@@ -202,6 +204,10 @@ def _send_http(messages: list[OutboxMessage]) -> list:
         for message in messages:
             channel = message.channel
             try:
+                if message.kind == OutboxMessage.Kind.TO_REPORTER:
+                    _send_reporter_text(session, message)
+                    outcomes.append((message, None))
+                    continue
                 config = channel_config.open_config(channel)
                 with translation.override(language_of(message)):
                     SENDERS[channel.kind](session, message, config, channel.kind)
@@ -212,8 +218,27 @@ def _send_http(messages: list[OutboxMessage]) -> list:
     return outcomes
 
 
+# Senders of text messages to reporters, by the intake channel's provider
+# (intake.channels registers them): each takes (session, message, envelope, channel).
+reporter_text_senders: dict = {}
+
+
 def _by_mail(message) -> bool:
+    if message.kind == OutboxMessage.Kind.TO_REPORTER:
+        return envelope.via(message) == envelope.EMAIL
     return message.channel is None or message.channel.kind == AlertChannel.Kind.EMAIL
+
+
+def _send_reporter_text(session, message) -> None:
+    from ombud.intake.models import IntakeChannel  # noqa: PLC0415 -- intake depends on notify
+
+    channel = IntakeChannel.objects.filter(pk=message.context.get("intake_channel")).first()
+    if channel is None or not channel.enabled:
+        raise channel_http.DeliveryFailed("the event's text-message channel is gone")
+    sender = reporter_text_senders.get(channel.provider)
+    if sender is None:
+        raise channel_http.DeliveryFailed("no sender for this provider")
+    sender(session, message, envelope.opened(message), channel)
 
 
 def deliver(messages: list[OutboxMessage]) -> int:
@@ -224,7 +249,11 @@ def deliver(messages: list[OutboxMessage]) -> int:
     for check in unwanted_checks:
         cancelled |= set(check(messages))
     # A channel removed or paused after the alert was queued: nothing to send to.
-    cancelled |= {m.id for m in messages if _by_mail(m) and not m.address}
+    cancelled |= {
+        m.id
+        for m in messages
+        if _by_mail(m) and not m.address and m.kind != OutboxMessage.Kind.TO_REPORTER
+    }
     cancelled |= {m.id for m in messages if m.channel is not None and not m.channel.enabled}
     wanted = [m for m in messages if m.id not in cancelled]
     mail = [m for m in wanted if _by_mail(m)]

@@ -1,13 +1,16 @@
 """Cases and what they hold (one module per part, all registered here)."""
 
 from ombud.cases.models.case import (
+    ORAL_CHANNELS,
     STAFF_CHANNELS,
     Case,
     Category,
     Channel,
+    Confirmation,
     LawEnforcement,
     Recusal,
     Relation,
+    RepliesTo,
     Report,
     Status,
 )
@@ -27,6 +30,7 @@ from ombud.cases.models.work import (
 )
 
 __all__ = [
+    "ORAL_CHANNELS",
     "STAFF_CHANNELS",
     "Account",
     "Attachment",
@@ -34,6 +38,7 @@ __all__ = [
     "CaseLink",
     "Category",
     "Channel",
+    "Confirmation",
     "Declaration",
     "Escalation",
     "InterimAction",
@@ -42,6 +47,7 @@ __all__ = [
     "Note",
     "Recusal",
     "Relation",
+    "RepliesTo",
     "Report",
     "Respondent",
     "RespondentTag",

@@ -28,9 +28,27 @@ class Channel(models.TextChoices):
     PHONE = "phone", _("By phone, to a staff member")
     EMAIL = "email", _("By e-mail, to a staff member")
     WRITTEN = "written", _("In writing, handed to a staff member")
+    # Straight to the event's own channels (intake.channels), no staff member between.
+    MAIL = "mail", _("E-mail to the reporting address")
+    SMS = "sms", _("Text message")
+    HOTLINE = "hotline", _("Voicemail on the hotline")
 
 
 STAFF_CHANNELS = (Channel.IN_PERSON, Channel.PHONE, Channel.EMAIL, Channel.WRITTEN)
+# Told to a staff member, who wrote it down: the reporter is asked to confirm it.
+ORAL_CHANNELS = (Channel.IN_PERSON, Channel.PHONE)
+
+
+class Confirmation(models.TextChoices):
+    CONFIRMED = "confirmed", _("Confirmed by the reporter")
+    CORRECTED = "corrected", _("Corrected by the reporter")
+
+
+class RepliesTo(models.TextChoices):
+    """Where the team's replies go in full, only at the reporter's explicit request."""
+
+    EMAIL = "email", _("By e-mail")
+    SMS = "sms", _("By text message")
 
 
 class Relation(models.TextChoices):
@@ -69,6 +87,10 @@ class Case(models.Model):
     categories = models.ManyToManyField("Category", blank=True, related_name="cases")
     # The promise (services.promises) the owner and leads were last reminded of.
     reminded_for = models.DateTimeField(null=True, blank=True)
+    # The case's inbox (vault.inbox): replies, texts and voicemails arriving later
+    # are sealed to its public half without opening the case.
+    inbox_public_key = models.BinaryField(null=True, blank=True, editable=False)
+    sealed_inbox_key = models.BinaryField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("case")
@@ -160,6 +182,17 @@ class Report(models.Model):
     # Lets a resent form (lost reply on bad Wi-Fi) get the same receipt, not a second report.
     submission_digest = models.CharField(max_length=64, unique=True, null=True, blank=True)
     resend_box = models.BinaryField(null=True, blank=True)
+    # Told to a staff member who wrote it down; the reporter may confirm or correct it.
+    taken_orally = models.BooleanField(default=False)
+    confirmation = models.CharField(max_length=16, choices=Confirmation.choices, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # Where the team's replies go in full; empty: behind the receipt only (the default).
+    replies_to = models.CharField(max_length=8, choices=RepliesTo.choices, blank=True)
+    # A keyed hash of the address or number a channel report came from, so later
+    # messages from it find the case; the address itself is sealed in the contact.
+    contact_digest = models.CharField(max_length=64, blank=True, db_index=True)
+    # A keyed hash of the token in the reply address of Ombud's mail to the reporter.
+    thread_digest = models.CharField(max_length=64, unique=True, null=True, blank=True)
 
     class Meta:
         verbose_name = _("report")
@@ -195,6 +228,7 @@ class Recusal(models.Model):
     user_tag = models.CharField(max_length=64)
     sealed = models.BinaryField()
     created_at = models.DateTimeField()
+    via_inbox = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("recusal")

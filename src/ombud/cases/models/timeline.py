@@ -33,6 +33,9 @@ class TimelineEntry(models.Model):
         LINKED = "linked", _("Linked to another case")
         RESPONDENT = "respondent", _("Person reported identified")
         CATEGORIES = "categories", _("Categories set")
+        CONFIRMATION = "confirmation", _("The reporter read the written account")
+        CALL = "call", _("Hotline call")
+        RECEIPT_SENT = "receipt_sent", _("Receipt sent to the reporter")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="timeline")
     at = models.DateTimeField()
@@ -112,7 +115,31 @@ def _categories(detail) -> str:
     return _("Categories: %(names)s") % {"names": ", ".join(names) or "—"}
 
 
+def _confirmation(detail) -> str:
+    if detail.get("corrected"):
+        return _("Corrected by the reporter")
+    return _("Confirmed by the reporter")
+
+
+def _call(detail) -> str:
+    seconds = int(detail.get("seconds") or 0)
+    length = _("%(minutes)d min %(seconds)02d s") % {
+        "minutes": seconds // 60,
+        "seconds": seconds % 60,
+    }
+    if detail.get("answered_by"):
+        return _("Hotline call, %(length)s, answered by %(name)s") % {
+            "length": length,
+            "name": detail["answered_by"],
+        }
+    if detail.get("voicemail"):
+        return _("Hotline call, %(length)s, not answered: voicemail left") % {"length": length}
+    return _("Hotline call, %(length)s, not answered") % {"length": length}
+
+
 _DESCRIBERS = {
+    TimelineEntry.Kind.CONFIRMATION: _confirmation,
+    TimelineEntry.Kind.CALL: _call,
     TimelineEntry.Kind.CATEGORIES: _categories,
     TimelineEntry.Kind.STATUS_CHANGED: _status_changed,
     TimelineEntry.Kind.ALERT_QUEUED: _alert_queued,

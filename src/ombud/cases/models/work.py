@@ -226,6 +226,8 @@ class Message(models.Model):
     )
     created_at = models.DateTimeField()
     sealed = models.BinaryField()
+    # Sealed to the case's inbox (vault.inbox) by a channel, not under the case key.
+    via_inbox = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("message")
@@ -253,6 +255,7 @@ class Attachment(models.Model):
     created_at = models.DateTimeField()
     sealed_meta = models.BinaryField()
     sealed_data = models.BinaryField()
+    via_inbox = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("attachment")

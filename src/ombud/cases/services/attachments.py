@@ -18,6 +18,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from ombud.cases.models import Attachment
+from ombud.vault import inbox
 
 # Detected type -> the extension a downloaded file gets.
 ALLOWED_TYPES = {
@@ -29,6 +30,11 @@ ALLOWED_TYPES = {
     "image/heif": "heif",
     "application/pdf": "pdf",
     "text/plain": "txt",
+    # Voicemails from the hotline, voice notes sent with a report.
+    "audio/mpeg": "mp3",
+    "audio/x-wav": "wav",
+    "audio/ogg": "ogg",
+    "audio/mp4": "m4a",
 }
 NAME_LIMIT = 120
 
@@ -90,7 +96,8 @@ def check(upload) -> CheckedFile:
         raise AttachmentRefused(
             _(
                 "“%(name)s” is not a kind of file we can take. Photos and screenshots "
-                "(JPEG, PNG, GIF, WebP, HEIC), PDFs and plain text are fine."
+                "(JPEG, PNG, GIF, WebP, HEIC), PDFs, plain text and sound recordings "
+                "(MP3, WAV, OGG, M4A) are fine."
             )
             % {"name": shown}
         )
@@ -128,14 +135,46 @@ def sealed(case_key, case, files, *, at, report=None, note=None, by=None) -> lis
     return rows
 
 
+def sealed_to_inbox(case, files, *, at, report) -> list[Attachment]:
+    """Attachment rows for files a channel received later (a reply, a voicemail):
+    sealed to the case's inbox, as whoever received them cannot open the case."""
+    rows = []
+    for checked in files:
+        attachment = Attachment(
+            id=uuid.uuid4(), case=case, report=report, created_at=at, via_inbox=True
+        )
+        public = case.inbox_public_key
+        attachment.sealed_meta = inbox.seal(
+            public,
+            case.pk,
+            "attachment",
+            attachment.pk,
+            {"name": checked.name, "type": checked.content_type, "size": checked.size},
+        )
+        attachment.sealed_data = inbox.seal_file(public, case.pk, attachment.pk, checked.data)
+        rows.append(attachment)
+    return rows
+
+
+def _meta(attachment, case_key) -> dict:
+    if attachment.via_inbox:
+        return inbox.open_sealed(
+            case_key, attachment.case, "attachment", attachment.pk, bytes(attachment.sealed_meta)
+        )
+    return case_key.open("attachment", attachment.pk, bytes(attachment.sealed_meta))
+
+
 def described(attachments, case_key) -> list[dict]:
     """Name, type and size of each attachment, for listing (the bytes stay sealed)."""
-    return [
-        {"id": a.pk, **case_key.open("attachment", a.pk, bytes(a.sealed_meta))} for a in attachments
-    ]
+    return [{"id": a.pk, **_meta(a, case_key)} for a in attachments]
 
 
 def opened(attachment, case_key) -> CheckedFile:
-    meta = case_key.open("attachment", attachment.pk, bytes(attachment.sealed_meta))
-    data = case_key.open_file(attachment.pk, bytes(attachment.sealed_data))
+    meta = _meta(attachment, case_key)
+    if attachment.via_inbox:
+        data = inbox.open_file(
+            case_key, attachment.case, attachment.pk, bytes(attachment.sealed_data)
+        )
+    else:
+        data = case_key.open_file(attachment.pk, bytes(attachment.sealed_data))
     return CheckedFile(meta["name"], meta["type"], data)

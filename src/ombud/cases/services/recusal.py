@@ -24,7 +24,7 @@ from ombud.audit.services import Actor
 from ombud.cases.models import Case, Message, Recusal, Report
 from ombud.events.models import VaultMode
 from ombud.staff import roster
-from ombud.vault import receipts
+from ombud.vault import inbox, receipts
 from ombud.vault import services as vault
 from ombud.vault.models import KeyWrap, RecipientKind
 
@@ -142,13 +142,19 @@ def recusal_rows(case, case_key, reasons: dict[int, str], *, now=None) -> list[R
     return rows
 
 
-def recuse(case, case_key, reasons: dict[int, str]) -> list[Recusal]:
-    """Add recusals not yet recorded (audited); new content never lifts a recusal."""
+def recuse(case, case_key, reasons: dict[int, str], *, now=None) -> list[Recusal]:
+    """Add recusals not yet recorded (audited); new content never lifts a recusal.
+
+    Without the case key (a channel's addition), they are sealed to the case's inbox."""
     if not reasons:
         return []
     existing = set(Recusal.objects.filter(case=case).values_list("user_tag", flat=True))
     fresh = {u: r for u, r in reasons.items() if tag_for(u) not in existing}
-    created = Recusal.objects.bulk_create(recusal_rows(case, case_key, fresh))
+    if case_key is None:
+        rows = inbox_recusal_rows(case, fresh, now=now or timezone.now())
+    else:
+        rows = recusal_rows(case, case_key, fresh, now=now)
+    created = Recusal.objects.bulk_create(rows)
     # Whoever is recused loses their own wrap of the case key too, not only the view.
     KeyWrap.objects.filter(
         keyring=case.pk,
@@ -171,8 +177,31 @@ def recused_among(case, people) -> set[int]:
     return {person.user_id for person in people if tag_for(person.user_id) in tags}
 
 
+def inbox_recusal_rows(case, reasons: dict[int, str], *, now) -> list[Recusal]:
+    """Recusals a channel finds in an addition: sealed to the case's inbox, because
+    whoever received it cannot open the case (``vault.inbox``)."""
+    rows = []
+    for user_id, reason in reasons.items():
+        tag = tag_for(user_id)
+        row = Recusal(case=case, user_tag=tag, created_at=now, via_inbox=True)
+        row.sealed = inbox.seal(
+            case.inbox_public_key,
+            case.pk,
+            "recusal",
+            tag,
+            {"reason": reason, "user_id": user_id},
+        )
+        rows.append(row)
+    return rows
+
+
 def who_and_why(recusal, case_key) -> tuple[int, str]:
-    opened = case_key.open("recusal", f"{recusal.case_id}:{recusal.user_tag}", recusal.sealed)
+    if recusal.via_inbox:
+        opened = inbox.open_sealed(
+            case_key, recusal.case, "recusal", recusal.user_tag, bytes(recusal.sealed)
+        )
+    else:
+        opened = case_key.open("recusal", f"{recusal.case_id}:{recusal.user_tag}", recusal.sealed)
     return opened["user_id"], opened["reason"]
 
 
@@ -188,6 +217,10 @@ def report_fields(report, case_key) -> dict:
 
 
 def message_content(message, case_key) -> dict:
+    if message.via_inbox:
+        return inbox.open_sealed(
+            case_key, message.case, "message", message.pk, bytes(message.sealed)
+        )
     return case_key.open("message", message.pk, message.sealed)
 
 

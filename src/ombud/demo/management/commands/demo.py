@@ -63,8 +63,10 @@ class Command(BaseCommand):
             totp_secret, _generated_totp = seed.demo_totp_secret(settings.DATA_DIR)
         except ValueError as exc:
             raise CommandError(str(exc)) from None
-        event = seed.seed(password, totp_secret)
+        twilio_token, _generated_token = seed.demo_twilio_token(settings.DATA_DIR)
+        event = seed.seed(password, totp_secret, twilio_token)
         self.totp_secret = totp_secret
+        self.twilio_token = twilio_token
         if options["no_serve"]:
             self._banner(event, password, generated, options, None)
             return
@@ -130,6 +132,13 @@ class Command(BaseCommand):
             f"  2FA secret:     {self.totp_secret}  (add it to an authenticator app, or set "
             "OMBUD_DEMO_TOTP_SECRET)"
         )
+        lines += [
+            f"  Report by mail: {seed.REPORTING_ADDRESS}  (SMTP on {settings.INTAKE_SMTP})",
+            f"  Text and call:  {seed.HOTLINE_NUMBER}  (Twilio webhooks at "
+            f"{base}/hooks/twilio/{event.slug}/sms and /voice)",
+            f"  Twilio token:   {self.twilio_token}  (signs the webhooks; or set "
+            "OMBUD_DEMO_TWILIO_AUTH_TOKEN)",
+        ]
         if sink_port:
             lines.append(
                 f"  Alert e-mails:  {base}/demo/mailbox/  (demo SMTP on 127.0.0.1:{sink_port})"

@@ -1,0 +1,238 @@
+"""What a channel received becomes a report, or joins the case of the reporter who
+sent it, through the same intake service as a web report.
+
+A delivery is recorded by the provider's id (a keyed hash, ``InboundMessage``) in
+the same transaction as the report it filed, so a retried delivery - a provider
+retrying a webhook, a mail server resending after a lost reply, an IMAP poll
+after a crash - finds it and files nothing twice. Additions to an existing case
+are sealed to the case's inbox (``vault.inbox``): whoever receives them cannot
+open the case, and recusal reads them before anyone is alerted.
+"""
+
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ombud.audit import services as audit
+from ombud.audit.services import Actor
+from ombud.cases.models import Attachment, Case, Message, Report, Status, TimelineEntry
+from ombud.cases.services import alerts, attachments, recusal, timeline
+from ombud.intake import services as intake
+from ombud.intake.models import InboundMessage, IntakeChannel
+from ombud.notify import services as notify
+from ombud.staff import roster
+from ombud.vault import inbox, receipts
+
+log = logging.getLogger(__name__)
+
+# Later texts or calls from the same number join the reporter's case while it is open
+# and for this long after it closed.
+THREAD_AFTER_CLOSING = timedelta(days=30)
+TEXT_LIMIT = intake.FIELD_LIMITS["what_happened"]
+
+
+@dataclass
+class Arrival:
+    """One message as a channel received it, before anything is stored."""
+
+    channel: IntakeChannel
+    source_id: str  # the provider's own id: Message-ID, MessageSid, CallSid, RecordingSid
+    sender: str  # the address or number it came from
+    text: str
+    files: list = field(default_factory=list)  # of attachments.CheckedFile
+    language: str = ""
+    # A reply to Ombud's own message names its report (intake.channels.mail).
+    thread_token: str = ""
+    danger_now: bool = False
+
+
+@dataclass
+class Received:
+    outcome: str  # an InboundMessage.Outcome
+    report: Report | None = None
+    receipt: str = ""  # only for a report filed just now, to send back to its reporter
+    repeated: bool = False  # the same delivery again: nothing was stored this time
+    reason: str = ""
+
+
+def source_digest(channel_kind: str, source_id: str) -> str:
+    return receipts.keyed_digest("inbound", f"{channel_kind}:{source_id}")
+
+
+def contact_digest(channel_kind: str, sender: str) -> str:
+    """The same person across a channel's messages: by address for mail, by number for
+    texts and calls (a caller who texted before is the same reporter)."""
+    if channel_kind == IntakeChannel.Kind.MAIL:
+        return receipts.keyed_digest("contact", "mail:" + sender.strip().casefold())
+    return receipts.keyed_digest("contact", "phone:" + normalise_number(sender))
+
+
+def thread_digest(token: str) -> str:
+    return receipts.keyed_digest("thread", token)
+
+
+def normalise_number(number: str) -> str:
+    digits = re.sub(r"[^0-9]", "", number or "")
+    return f"+{digits}" if digits else ""
+
+
+def already(channel_kind: str, source_id: str) -> InboundMessage | None:
+    return (
+        InboundMessage.objects.filter(source_digest=source_digest(channel_kind, source_id))
+        .select_related("report")
+        .first()
+    )
+
+
+def refuse(
+    channel: IntakeChannel | None,
+    source_id: str,
+    reason: str,
+    *,
+    sender: str = "",
+    kind: str = IntakeChannel.Kind.MAIL,
+) -> Received:
+    """Not a report (an auto-reply, a bounce, spam, too large...): counted for the leads,
+    by reason, with nothing of its content or sender kept."""
+    kind = channel.kind if channel is not None else kind
+    digest = source_digest(kind, source_id)
+    row = InboundMessage(
+        source_digest=digest,
+        channel=channel,
+        event_id=channel.event_id if channel else None,
+        received_at=timezone.now(),
+        outcome=InboundMessage.Outcome.REFUSED,
+        reason=reason,
+        sender_digest=contact_digest(kind, sender) if sender else "",
+    )
+    try:
+        with transaction.atomic():
+            row.save(force_insert=True)
+    except IntegrityError:
+        return Received(InboundMessage.Outcome.REFUSED, repeated=True, reason=reason)
+    log.info("inbound message not filed: %s", reason)
+    return Received(InboundMessage.Outcome.REFUSED, reason=reason)
+
+
+def refused_recently(channel: IntakeChannel, sender: str, since) -> int:
+    return InboundMessage.objects.filter(
+        channel=channel,
+        sender_digest=contact_digest(channel.kind, sender),
+        received_at__gte=since,
+    ).count()
+
+
+def thread_of(arrival: Arrival) -> Report | None:
+    """The report an arrival continues, if any: only from the address or number that
+    report came from."""
+    channel = arrival.channel
+    sender = contact_digest(channel.kind, arrival.sender)
+    reports = Report.objects.select_related("case", "event").filter(
+        event_id=channel.event_id, contact_digest=sender
+    )
+    if channel.kind == IntakeChannel.Kind.MAIL:
+        # A new e-mail is a new report; only a reply to ours continues one.
+        if not arrival.thread_token:
+            return None
+        return reports.filter(thread_digest=thread_digest(arrival.thread_token)).first()
+    closed_before = timezone.now() - THREAD_AFTER_CLOSING
+    live = reports.exclude(case__status=Status.CLOSED) | reports.filter(
+        case__status=Status.CLOSED, case__updated_at__gte=closed_before
+    )
+    return live.order_by("-received_at").first()
+
+
+def receive(arrival: Arrival, *, channel_value: str, on_filed=None) -> Received:
+    """File an arrival as a new report, or add it to the reporter's case.
+
+    ``channel_value``: the report's ``cases.Channel``. ``on_filed(report, receipt, token)``
+    runs inside the filing transaction and returns unsaved outbox rows to queue with it
+    (the message that carries the receipt back to the reporter); ``token`` is the
+    report's thread token for a reply address (mail only)."""
+    channel = arrival.channel
+    seen = already(channel.kind, arrival.source_id)
+    if seen is not None:
+        return Received(seen.outcome, report=seen.report, repeated=True, reason=seen.reason)
+    text = arrival.text.strip()
+    if not text and not arrival.files:
+        return refuse(channel, arrival.source_id, InboundMessage.Reason.EMPTY)
+    report = thread_of(arrival)
+    try:
+        if report is not None and report.case.inbox_public_key:
+            return _add(arrival, report, text)
+        return _file(arrival, text, channel_value, on_filed)
+    except IntegrityError:
+        # The same delivery, at the same moment, from another process: it won.
+        seen = already(channel.kind, arrival.source_id)
+        if seen is None:
+            raise
+        return Received(seen.outcome, report=seen.report, repeated=True)
+
+
+def _file(arrival: Arrival, text: str, channel_value: str, on_filed) -> Received:
+    channel = arrival.channel
+    token = receipts.new_receipt() if channel.kind == IntakeChannel.Kind.MAIL else ""
+    data = intake.ReportInput(
+        content={"what_happened": text[:TEXT_LIMIT], "contact": arrival.sender},
+        danger_now=arrival.danger_now,
+        channel=channel_value,
+        language=arrival.language,
+        attachments=list(arrival.files),
+        contact_digest=contact_digest(channel.kind, arrival.sender),
+        thread_digest=thread_digest(token) if token else None,
+    )
+
+    def record(report, receipt):
+        InboundMessage(
+            source_digest=source_digest(channel.kind, arrival.source_id),
+            channel=channel,
+            event_id=channel.event_id,
+            received_at=report.received_at,
+            outcome=InboundMessage.Outcome.FILED,
+            report=report,
+        ).save(force_insert=True)
+        if on_filed is not None:
+            notify.save(on_filed(report, receipt, token))
+
+    submission = intake.submit_report(channel.event, data, within=record)
+    return Received(InboundMessage.Outcome.FILED, submission.report, submission.receipt)
+
+
+def _add(arrival: Arrival, report: Report, text: str) -> Received:
+    """The reporter's addition, sealed to the case's inbox; named staff recused first."""
+    case = report.case
+    now = timezone.now()
+    message = Message(
+        case=case,
+        report=report,
+        direction=Message.Direction.FROM_REPORTER,
+        created_at=now,
+        via_inbox=True,
+    )
+    message.sealed = inbox.seal(
+        case.inbox_public_key, case.pk, "message", message.pk, {"text": text[:TEXT_LIMIT]}
+    )
+    given = attachments.sealed_to_inbox(case, arrival.files, at=now, report=report)
+    reasons = recusal.reasons_for(case.event, recusal.addition_as_naming(text))
+    with transaction.atomic():
+        InboundMessage(
+            source_digest=source_digest(arrival.channel.kind, arrival.source_id),
+            channel=arrival.channel,
+            event_id=case.event_id,
+            received_at=now,
+            outcome=InboundMessage.Outcome.ADDED,
+            report=report,
+        ).save(force_insert=True)
+        message.save(force_insert=True)
+        Attachment.objects.bulk_create(given)
+        recusal.recuse(case, None, reasons, now=now)
+        recused = recusal.recused_among(case, roster.load(case.event).members)
+        Case.objects.filter(pk=case.pk).update(updated_at=now)
+        timeline.add(case, TimelineEntry.Kind.MESSAGE_FROM_REPORTER, by_reporter=True, at=now)
+        alerts.alert_reporter_added(case, recused)
+        audit.record(Actor.reporter(), "message.created", message, event_id=case.event_id)
+    return Received(InboundMessage.Outcome.ADDED, report)
