@@ -46,7 +46,9 @@ def test_a_first_text_files_a_sealed_report_with_the_sender_as_contact(cast, tex
 def test_the_same_delivery_twice_files_one_report(cast, texts):
     first = inbound.receive(_arrival(texts), channel_value=Channel.SMS)
     again = inbound.receive(_arrival(texts), channel_value=Channel.SMS)
-    assert again.repeated and again.report == first.report and not again.receipt
+    assert again.repeated
+    assert again.report == first.report
+    assert not again.receipt
     assert Report.objects.count() == 1
     assert InboundMessage.objects.count() == 1
 
@@ -57,9 +59,11 @@ def test_a_later_text_joins_the_case_sealed_to_its_inbox_and_recuses_who_it_name
     later = inbound.receive(
         _arrival(texts, "SM2", "LATERCANARY and Lou Second saw it"), channel_value=Channel.SMS
     )
-    assert later.outcome == InboundMessage.Outcome.ADDED and later.report == first.report
+    assert later.outcome == InboundMessage.Outcome.ADDED
+    assert later.report == first.report
     message = Message.objects.get(case=case)
-    assert message.via_inbox and b"LATERCANARY" not in bytes(message.sealed)
+    assert message.via_inbox
+    assert b"LATERCANARY" not in bytes(message.sealed)
     # Nobody holding only the server key opens it (per-person mode) ...
     with pytest.raises(VaultError):
         vault.open_as_server(case.pk)

@@ -85,7 +85,7 @@ class ReportInput:
     # Channel reports (intake.channels): who sent it, as a keyed hash, and the keyed
     # hash of the token that threads replies to Ombud's mail.
     contact_digest: str = ""
-    thread_digest: str | None = None
+    thread_token: str = ""
     taken_orally: bool = False
 
 
@@ -375,7 +375,9 @@ def _file(
         taken_orally=data.taken_orally
         or (data.taken_by is not None and data.channel in ORAL_CHANNELS),
         contact_digest=data.contact_digest,
-        thread_digest=data.thread_digest,
+        thread_digest=receipts.keyed_digest("thread", data.thread_token)
+        if data.thread_token
+        else None,
     )
     if resend:
         report.resend_box = receipts.seal_for_resend(
@@ -387,7 +389,13 @@ def _file(
     )
     case.inbox_public_key, case.sealed_inbox_key = inbox.new_inbox(case_key, case.pk)
     report.sealed = case_key.seal(
-        "report", report.pk, {**data.content, recusal.EXCLUDED_STAFF: list(data.exclude_staff)}
+        "report",
+        report.pk,
+        {
+            **data.content,
+            recusal.EXCLUDED_STAFF: list(data.exclude_staff),
+            **({recusal.THREAD_TOKEN: data.thread_token} if data.thread_token else {}),
+        },
     )
     files = attachments.sealed(
         case_key, case, data.attachments, at=now, report=report, by=data.taken_by

@@ -260,4 +260,13 @@ def rescan_for_member(membership) -> int:
 # Sealed with the report: the usernames the reporter picked to keep away, so
 # people who join the staff later are kept away too.
 EXCLUDED_STAFF = "excluded_staff"
+# The token in the reply address of Ombud's mail to a reporter (intake.channels): sealed
+# with the report, so a team member writing back can address the reply to thread.
+THREAD_TOKEN = "thread_token"
+
+
+def thread_token(report, case_key) -> str:
+    return report_content(report, case_key).get(THREAD_TOKEN, "")
+
+
 _TEXT = frozenset(Report.SEALED_FIELDS)

@@ -72,6 +72,7 @@ def contact_digest(channel_kind: str, sender: str) -> str:
 
 
 def thread_digest(token: str) -> str:
+    # As intake.services keeps it on the report.
     return receipts.keyed_digest("thread", token)
 
 
@@ -183,7 +184,7 @@ def _file(arrival: Arrival, text: str, channel_value: str, on_filed) -> Received
         language=arrival.language,
         attachments=list(arrival.files),
         contact_digest=contact_digest(channel.kind, arrival.sender),
-        thread_digest=thread_digest(token) if token else None,
+        thread_token=token,
     )
 
     def record(report, receipt):
