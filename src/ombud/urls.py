@@ -22,6 +22,8 @@ urlpatterns = [
     path("staff/", include("ombud.staff.urls")),
     path("staff/", include("ombud.notify.urls")),
     path("api/v1/", api.urls),
+    # Providers' webhooks for the events' text-message numbers and hotlines.
+    path("hooks/", include("ombud.intake.hook_urls")),
 ]
 
 if settings.DEMO_MODE:

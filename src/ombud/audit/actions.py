@@ -27,6 +27,7 @@ ACTIONS = {
     "account.created": _("recorded an account"),
     "respondent.recorded": _("recorded who was reported"),
     "alert.retried": _("retried an alert"),
+    "case.call_logged": _("logged a hotline call"),
     # The team around a case
     "case.declared_no_conflict": _("declared no conflict of interest"),
     "case.recused_self": _("recused themselves"),

@@ -148,3 +148,29 @@ class InboundMessage(models.Model):
 
     def __str__(self):
         return f"inbound {self.outcome} {self.received_at:%Y-%m-%d %H:%M}"
+
+
+class PendingRecording(models.Model):
+    """A hotline voicemail still at the provider: fetched, sealed into a case and then
+    deleted there by ``intake.channels.voicemail`` - retried until that succeeds.
+
+    Only what fetching needs is kept: the provider's recording id, and the caller's
+    number sealed under a server-derived key (it decides the caller's case). Never
+    the audio: that stays at the provider until it is sealed.
+    """
+
+    channel = models.ForeignKey(IntakeChannel, on_delete=models.CASCADE, related_name="+")
+    recording_sid = models.CharField(max_length=64, unique=True)
+    call_sid = models.CharField(max_length=64)
+    sealed_caller = models.BinaryField()
+    seconds = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField()
+    next_attempt_at = models.DateTimeField(db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("voicemail waiting to be fetched")
+
+    def __str__(self):
+        return f"pending voicemail {self.pk}"
