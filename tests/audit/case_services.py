@@ -1,7 +1,7 @@
 """Audited services on cases: intake, the reporter's follow-up, working a case, its
 team, who can open it, and decisions."""
 
-from ombud.cases.models import Case, Category, Status
+from ombud.cases.models import Case, Category, Report, Status
 from ombud.cases.services import (
     alerts,
     attachments,
@@ -16,6 +16,8 @@ from ombud.cases.services import (
 )
 from ombud.decisions.services import appeals, decide
 from ombud.decisions.services import reporter as decision_reporter
+from ombud.intake.channels import inbound, voice
+from ombud.intake.models import IntakeChannel
 from ombud.intake.services import submit_report
 from ombud.notify.models import OutboxMessage
 from ombud.staff.models import Role
@@ -351,3 +353,27 @@ def review_an_appeal(cast):
     return Call(
         lambda: appeals.review(appeal, "upheld", "It stands.", by=keyed(cast.lead2)), cast.lead2
     )
+
+
+# The hotline (intake.channels.voice)
+
+
+@audited(voice.log_call, "case.call_logged@system")
+def a_hotline_call_on_the_callers_case(cast):
+    case = filed(cast, contact="+4915100000042")
+    Report.objects.filter(case=case).update(
+        contact_digest=inbound.contact_digest("voice", "+4915100000042")
+    )
+    channel = IntakeChannel.objects.create(
+        event=cast.event,
+        kind=IntakeChannel.Kind.VOICE,
+        provider=IntakeChannel.Provider.TWILIO,
+        address="+12025550142",
+    )
+    return Call(lambda: voice.log_call(channel, "CA" + "0" * 32, "+4915100000042", seconds=30))
+
+
+@audited(voice.hand_on, "recusal.created@system")
+def a_hotline_call_handed_on(cast):
+    case = filed(cast)
+    return Call(lambda: voice.hand_on(fresh(case), cast.memberships["responder"]))

@@ -37,6 +37,7 @@ from ombud.intake.channels import inbound, twilio
 from ombud.notify import envelope
 from ombud.notify.channels import http
 from ombud.notify.channels.webhook import REPLAY_WINDOW_SECONDS
+from ombud.vault import receipts
 
 # The longest text Ombud sends back: two SMS segments of 7-bit characters.
 REPLY_LIMIT = 306
@@ -48,7 +49,11 @@ def receipt_text(event, receipt: str) -> str:
             "%(event)s code of conduct team: we received your report. Your receipt is "
             "%(receipt)s - keep it private. With it you can read our replies and add "
             "more at %(url)s. Texts you send to this number are added to your report."
-        ) % {"event": event.name, "receipt": receipt, "url": settings.BASE_URL + "/receipt/"}
+        ) % {
+            "event": event.name,
+            "receipt": receipts.display(receipt),
+            "url": settings.BASE_URL + "/receipt/",
+        }
 
 
 def added_text(event) -> str:

@@ -23,7 +23,7 @@ from ombud.audit.services import Actor
 from ombud.cases.models import Case, Recusal, Report, TimelineEntry
 from ombud.cases.services import recusal, timeline
 from ombud.intake.channels import inbound, voicemail
-from ombud.intake.channels.twilio import SID, hook_url, say, tag, twiml
+from ombud.intake.channels.twilio import SID, hook_url, say, tag, text, twiml
 from ombud.intake.models import InboundMessage, IntakeChannel
 from ombud.staff import roster
 from ombud.staff.models import Membership, Role
@@ -180,7 +180,7 @@ def incoming(channel: IntakeChannel, params) -> str:
             action=_step(channel, "menu"),
             method="POST",
         ),
-        tag("Redirect", _step(channel, "menu"), method="POST"),
+        tag("Redirect", text(_step(channel, "menu")), method="POST"),
     )
 
 
@@ -220,7 +220,7 @@ def _dial(channel, call_sid: str, call: dict, stage: int, group: list[Callee]) -
     numbers = [
         tag(
             "Number",
-            p.phone,
+            text(p.phone),
             url=_step(channel, "whisper", call=call_sid, m=p.membership_id),
             method="POST",
         )
@@ -268,7 +268,7 @@ def whisper(channel: IntakeChannel, params, query) -> str:
             method="POST",
         ),
         # No key (a phone's own voicemail picked up): not taken, on to the others.
-        tag("Redirect", answer, method="POST"),
+        tag("Redirect", text(answer), method="POST"),
     )
 
 
@@ -390,6 +390,8 @@ def log_call(channel, call_sid: str, caller: str, *, seconds: int, voicemail=Fal
     """Once per call, whichever callback comes first: counted, and on the caller's case
     timeline (how long, who answered - a name, never a number)."""
     call = state(call_sid)
+    if "case" not in call and caller:
+        call["case"] = _caller_case(channel, call_sid, caller)  # the cache lost the call
     case = _case(call.get("case"))
     report = Report.objects.filter(case=case).order_by("-received_at").first() if case else None
     answered_by = ""
