@@ -60,6 +60,8 @@ from ombud.cases.services import team
 from ombud.cases.services.access import case_key
 from ombud.cases.services.attachments import CheckedFile
 from ombud.decisions.models import Decision
+from ombud.intake.channels import config as intake_config
+from ombud.intake.models import IntakeChannel
 from ombud.notify.channels import config as channel_config
 from ombud.notify.models import AlertChannel, OutboxMessage
 from ombud.staff.models import Briefing, DutyShift, Role
@@ -155,6 +157,34 @@ PAGES = {
                            405,   405,   405),
         "POST":           (400,   200,   400,   400,   400,   400,   400,   400,
                            400,   400,   400),
+    },
+    "hooks:twilio_sms": {
+        # A provider's webhook: heard only when signed with the channel's secret.
+        "GET":            (405,   405,   405,   405,   405,   405,   405,   405,
+                           405,   405,   405),
+        "POST":           (403,   403,   403,   403,   403,   403,   403,   403,
+                           403,   403,   403),
+    },
+    "hooks:twilio_voice": {
+        # A provider's webhook: heard only when signed with the channel's secret.
+        "GET":            (405,   405,   405,   405,   405,   405,   405,   405,
+                           405,   405,   405),
+        "POST":           (403,   403,   403,   403,   403,   403,   403,   403,
+                           403,   403,   403),
+    },
+    "hooks:twilio_voice_step": {
+        # A provider's webhook: heard only when signed with the channel's secret.
+        "GET":            (405,   405,   405,   405,   405,   405,   405,   405,
+                           405,   405,   405),
+        "POST":           (403,   403,   403,   403,   403,   403,   403,   403,
+                           403,   403,   403),
+    },
+    "hooks:gateway_sms": {
+        # A provider's webhook: heard only when signed with the channel's secret.
+        "GET":            (405,   405,   405,   405,   405,   405,   405,   405,
+                           405,   405,   405),
+        "POST":           (403,   403,   403,   403,   403,   403,   403,   403,
+                           403,   403,   403),
     },
     "set_language": {
         # Chooses how pages read, for anyone; changes nothing else.
@@ -737,6 +767,17 @@ def _build_world() -> World:
         ),
         is_primary=True,
     )
+    # The event's text-message number and hotline (Twilio), and a gateway number.
+    for kind, provider, config in (
+        ("sms", "twilio", {"account_sid": "AC" + "0" * 32, "auth_token": "t" * 32}),
+        ("voice", "twilio", {"account_sid": "AC" + "0" * 32, "auth_token": "t" * 32}),
+    ):
+        hook = IntakeChannel(event=cast.event, kind=kind, provider=provider, address="+4930555")
+        intake_config.seal(hook, config)
+        hook.save()
+    hook = IntakeChannel(event=cast.event, kind="sms", provider="gateway", address="+4930556")
+    intake_config.seal(hook, {"secret": "s" * 32})
+    hook.save()
     # A password link of someone who never signs in here (signing in voids a link).
     link = resolve(password_link_path(cast.unacked)).kwargs
     cookies, tokens, usernames = {}, {}, {}
@@ -774,6 +815,7 @@ def _build_world() -> World:
         "uidb64": link["uidb64"],
         "token": link["token"],
         "language": "de",
+        "step": "menu",
     }
     return World(ids, submission.receipt, cookies, tokens, usernames)
 
