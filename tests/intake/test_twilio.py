@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from ombud.cases.models import Attachment, Case, Channel, Report, TimelineEntry
+from ombud.cases.models import Attachment, Case, Channel, RepliesTo, Report, TimelineEntry
 from ombud.cases.services import reporter, work
 from ombud.intake.channels import config as intake_config
 from ombud.intake.channels import texts, twilio, voicemail
@@ -502,3 +502,25 @@ def test_a_voicemail_from_a_reporter_joins_their_case(client, sms, hotline, fake
     assert attachment.via_inbox
     [entry] = TimelineEntry.objects.filter(case=case, kind=TimelineEntry.Kind.CALL)
     assert entry.detail["voicemail"] is True
+
+
+def test_staff_replies_reach_a_texter_as_a_notice_or_in_full_only_if_asked(client, cast, sms, fake):
+    text(client, "it was at the registration desk")
+    delivered_receipt(fake)
+    report = Report.objects.get()
+    factories.declared(report.case, cast.lead)
+    lead = factories.holding_key(cast.lead)
+    work.message_reporter(report.case, "REPLYCANARY could you tell us when?", by=lead)
+    worker.deliver_due()
+    notice = fake.sent_to(CALLER)[-1]
+    assert "REPLYCANARY" not in notice.body
+    assert "/receipt/" in notice.body
+    assert notice.sender == HOTLINE
+    # The reporter asked for the team's replies by text: then in full.
+    Report.objects.filter(pk=report.pk).update(replies_to=RepliesTo.SMS)
+    work.message_reporter(Case.objects.get(), "REPLYCANARY and where?", by=lead)
+    queued = OutboxMessage.objects.filter(kind=OutboxMessage.Kind.TO_REPORTER, state="pending")
+    assert b"REPLYCANARY" not in bytes(queued.get().sealed_envelope)
+    worker.deliver_due()
+    assert "REPLYCANARY and where?" in fake.sent_to(CALLER)[-1].body
+    assert len(fake.sent_to(CALLER)) == 3

@@ -375,5 +375,9 @@ def message_reporter(case: Case, text: str, *, by, report=None) -> Message:
             path=reverse("receipt:followup"),
             language=report.language,
         )
+    from ombud.intake.channels import texts  # noqa: PLC0415 -- intake builds on cases
+
+    contact = recusal.report_fields(report, opened).get("contact", "")
+    notify.save(texts.to_texter(case, report, contact, text))
     audit.record(by, "message.created", message, event_id=case.event_id)
     return message

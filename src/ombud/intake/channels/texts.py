@@ -30,7 +30,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from ombud.cases.models import Channel, TimelineEntry
+from ombud.cases.models import Channel, RepliesTo, TimelineEntry
 from ombud.cases.services import attachments, timeline
 from ombud.intake.channels import config as intake_config
 from ombud.intake.channels import inbound, twilio
@@ -39,8 +39,8 @@ from ombud.notify.channels import http
 from ombud.notify.channels.webhook import REPLAY_WINDOW_SECONDS
 from ombud.vault import receipts
 
-# The longest text Ombud sends back: two SMS segments of 7-bit characters.
-REPLY_LIMIT = 306
+# The longest text Twilio sends (as several segments).
+FULL_LIMIT = 1600
 
 
 def receipt_text(event, receipt: str) -> str:
@@ -93,6 +93,39 @@ def reply_for(channel, received: inbound.Received) -> str:
     if received.repeated or received.outcome != inbound.InboundMessage.Outcome.ADDED:
         return ""
     return added_text(channel.event)
+
+
+def to_texter(case, report, contact: str, message_text: str) -> list:
+    """Staff wrote to a reporter who texted: unsaved outbox rows. The message goes in
+    full only if the reporter asked for replies by text (it then passes through the
+    provider in the clear); otherwise a notice that says nothing of it, pointing to
+    the receipt. Sealed now, while the writer holds the case open."""
+    from ombud.intake.models import IntakeChannel  # noqa: PLC0415 -- cases call this
+
+    if report.channel != Channel.SMS or not contact.strip():
+        return []
+    channel = IntakeChannel.objects.filter(
+        event_id=case.event_id, kind=IntakeChannel.Kind.SMS, enabled=True
+    ).first()
+    if channel is None:
+        return []
+    event = case.event
+    with translation.override(report.language or event.default_language):
+        if report.replies_to == RepliesTo.SMS:
+            body = _("%(event)s code of conduct team: %(text)s") % {
+                "event": event.name,
+                "text": message_text,
+            }
+        else:
+            body = _(
+                "%(event)s code of conduct team: there is a new message for you. Read "
+                "it with your receipt at %(url)s"
+            ) % {"event": event.name, "url": settings.BASE_URL + "/receipt/"}
+    return [
+        envelope.to_reporter(
+            envelope.SMS, contact.strip(), body[:FULL_LIMIT], intake_channel_id=channel.pk
+        )
+    ]
 
 
 # --- The generic gateway --------------------------------------------------------------
