@@ -329,7 +329,8 @@ def test_a_call_hears_a_menu_in_the_events_language(client, cast, hotline):
 
 
 def test_everyone_on_duty_is_rung_at_once_from_the_hotlines_number(client, hotline):
-    doc = through_menu(client, sid("CA"))
+    call_sid = sid("CA")
+    doc = through_menu(client, call_sid)
     dial = doc.find("Dial")
     assert dial.get("callerId") == HOTLINE
     assert dial.get("timeout") == "20"
@@ -337,6 +338,10 @@ def test_everyone_on_duty_is_rung_at_once_from_the_hotlines_number(client, hotli
     assert dialled_numbers(doc) == {"+49302222", "+49303333"}
     assert all("/voice/whisper?" in n.get("url") for n in doc.iter("Number"))
     assert CALLER not in ET.tostring(doc, encoding="unicode")
+    # Nobody answered: the lead off duty is rung (the escalation), then voicemail.
+    doc = nobody_answered(client, doc, call_sid)
+    assert dialled_numbers(doc) == {"+49301111"}
+    assert nobody_answered(client, doc, call_sid).find("Record") is not None
 
 
 def test_in_rota_order_one_at_a_time_then_the_leads_then_voicemail(client, hotline):
@@ -524,3 +529,13 @@ def test_staff_replies_reach_a_texter_as_a_notice_or_in_full_only_if_asked(clien
     worker.deliver_due()
     assert "REPLYCANARY and where?" in fake.sent_to(CALLER)[-1].body
     assert len(fake.sent_to(CALLER)) == 3
+
+
+def test_a_sealed_config_that_does_not_open_signs_nothing(client, cast, fake):
+    channel = IntakeChannel(event=cast.event, kind="sms", provider="twilio", address="+12025550100")
+    intake_config.seal(channel, {"account_sid": ACCOUNT, "auth_token": TOKEN})
+    channel.address = HOTLINE  # sealed for another number: it must not open here
+    channel.save()
+    response, _params = text(client, "hello")
+    assert response.status_code == 403
+    assert not Report.objects.exists()

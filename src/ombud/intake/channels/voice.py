@@ -116,9 +116,9 @@ def reachable(event, at) -> list[Callee]:
 
 
 def stages(channel: IntakeChannel, *, staff_only: bool, at=None) -> list[list[Callee]]:
-    """Who is rung, in turn: everyone on duty at once (then the leads, if nobody is on
-    duty), or one after another in rota order with the leads last; for a report about
-    a member of staff, the incident leads only."""
+    """Who is rung, in turn: everyone on duty at once, then the leads off duty at once
+    (the escalation); or one after another in rota order, the leads off duty last;
+    for a report about a member of staff, the incident leads only."""
     people = reachable(channel.event, at or timezone.now())
     leads = sorted((p for p in people if p.role == Role.LEAD), key=lambda p: p.name)
     if staff_only:
@@ -127,7 +127,7 @@ def stages(channel: IntakeChannel, *, staff_only: bool, at=None) -> list[list[Ca
         first = sorted((p for p in people if p.on_duty), key=lambda p: (p.since, p.name))
         escalation = [p for p in leads if not p.on_duty]
     if channel.ringing == IntakeChannel.Ringing.ALL:
-        groups = [first[:MAX_AT_ONCE]] if first else [escalation[:MAX_AT_ONCE]]
+        groups = [first[:MAX_AT_ONCE], escalation[:MAX_AT_ONCE]]
     else:
         groups = [[p] for p in (first + escalation)[:MAX_ROTA]]
     return [g for g in groups if g]
@@ -241,9 +241,10 @@ def _dial(channel, call_sid: str, call: dict, stage: int, group: list[Callee]) -
 
 def _callee(channel, params) -> tuple[str, Membership]:
     call_sid = params.get("call", "")
-    if not SID.match(call_sid) or not params.get("m", "").isdigit():
+    member_id = params.get("m", "")
+    if not SID.match(call_sid) or not member_id.isdigit() or len(member_id) > 12:
         raise Malformed("call")
-    member = Membership.objects.filter(event=channel.event, pk=int(params["m"])).first()
+    member = Membership.objects.filter(event=channel.event, pk=int(member_id)).first()
     if member is None:
         raise Unknown("member")
     return call_sid, member
@@ -299,7 +300,9 @@ def hand_on(case: Case | None, member: Membership) -> None:
 def dialled(channel: IntakeChannel, params, query) -> str:
     """The <Dial> ended: taken, handed on (ring the rest), or nobody answered (next)."""
     call_sid = required(params, "CallSid", SID)
-    if not query.get("stage", "").isdigit() or not query.get("skipped", "").isdigit():
+    if not all(
+        query.get(name, "").isdigit() and len(query[name]) < 4 for name in ("stage", "skipped")
+    ):
         raise Malformed("stage")
     call = _call(channel, call_sid, params)
     status = params.get("DialCallStatus", "")
@@ -383,7 +386,8 @@ def _log_ended(channel, call_sid: str, params) -> None:
 
 
 def _int(value) -> int:
-    return int(value) if (value or "").isdigit() else 0
+    # Seconds, as Twilio counts them; anything else (or absurdly long) counts as none.
+    return int(value) if (value or "").isdigit() and len(value) <= 9 else 0
 
 
 def log_call(channel, call_sid: str, caller: str, *, seconds: int, voicemail=False) -> None:
