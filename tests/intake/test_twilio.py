@@ -486,10 +486,14 @@ def test_a_failed_fetch_is_retried_until_sealed_and_never_files_twice(client, ho
     recording = voicemail_left(client, fake, sid("CA"), fail=2)
     assert not Report.objects.exists()
     pending = PendingRecording.objects.get()
-    assert pending.attempts == 2
+    assert pending.attempts == 1
     assert pending.last_error
     assert recording in fake.recordings  # still at the provider
     assert CALLER.encode() not in bytes(pending.sealed_caller)
+    # Retried after its back-off: it fails once more, then it is sealed.
+    assert pending.next_attempt_at > timezone.now() - timedelta(seconds=1)
+    assert voicemail.settle_due(timezone.now() + timedelta(hours=1)) == 0
+    assert PendingRecording.objects.get().attempts == 2
     later = timezone.now() + timedelta(days=1)
     assert voicemail.settle_due(later) == 1
     assert voicemail.settle_due(later) == 0

@@ -355,11 +355,12 @@ def recorded(channel: IntakeChannel, params) -> str:
     caller = required(params, "From")
     seconds = _int(params.get("RecordingDuration"))
     remember(call_sid, voicemail=True)
-    pending = voicemail.hold(
+    # Fetched when Twilio says the recording is ready (``recording``), or by the
+    # worker's retries: not here, where the caller waits for the goodbye.
+    voicemail.hold(
         channel, recording_sid=recording_sid, call_sid=call_sid, caller=caller, seconds=seconds
     )
     log_call(channel, call_sid, caller, seconds=seconds, voicemail=True)
-    voicemail.settle(pending)
     with translation.override(_lang(channel)):
         words = _("Thank you. Your message has reached the team. Goodbye.")
     return twiml(say(words, _lang(channel)), tag("Hangup"))
