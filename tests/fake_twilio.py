@@ -120,6 +120,7 @@ class FakeTwilio:
         self.media: dict[str, bytes] = {}
         self.deleted: list[str] = []
         self.fail_fetches: dict[str, int] = {}
+        self.fail_deletes = 0  # the next N deletions answer 500
         self.unauthorised: list[str] = []
         self.file_store_auth: list[str] = []
         self.gateway: list[dict] = []  # requests to the generic SMS gateway at /gateway
@@ -229,6 +230,10 @@ class FakeTwilio:
                     return self._answer(404)
                 if not self._authorised():
                     return None
+                with fake.lock:
+                    failing, fake.fail_deletes = fake.fail_deletes, max(0, fake.fail_deletes - 1)
+                if failing:
+                    return self._answer(500, b'{"code": 20500}')
                 with fake.lock:
                     gone = fake.recordings.pop(found.group(1), None)
                     fake.deleted.append(found.group(1))

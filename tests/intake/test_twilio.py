@@ -543,3 +543,17 @@ def test_a_sealed_config_that_does_not_open_signs_nothing(client, cast, fake):
     response, _params = text(client, "hello")
     assert response.status_code == 403
     assert not Report.objects.exists()
+
+
+def test_a_voicemail_sealed_but_not_yet_deleted_is_deleted_later_not_filed_again(
+    client, hotline, fake
+):
+    fake.fail_deletes = 1
+    recording = voicemail_left(client, fake, sid("CA"))
+    assert Report.objects.count() == 1
+    assert recording in fake.recordings  # the deletion failed: it is still there
+    assert PendingRecording.objects.get().attempts == 1
+    assert voicemail.settle_due(timezone.now() + timedelta(days=1)) == 1
+    assert recording not in fake.recordings
+    assert Report.objects.count() == 1
+    assert not PendingRecording.objects.exists()
