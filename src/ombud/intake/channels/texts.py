@@ -253,7 +253,9 @@ def from_gateway(channel, data) -> dict:
         raise Malformed("text")
     sender = _sender(data.get("from"))
     _ours(channel, data.get("to"))
-    received = receive(channel, source_id=source_id, sender=sender, text=text)
+    # A gateway's ids are its own: two events' gateways may both count from 1.
+    scoped = f"gateway:{channel.pk}:{source_id}"
+    received = receive(channel, source_id=scoped, sender=sender, text=text)
     return {
         "outcome": received.outcome,
         "repeated": received.repeated,
