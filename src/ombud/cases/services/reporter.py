@@ -104,20 +104,29 @@ def add_information(receipt_text: str, text: str, files=()) -> Message:
     if not text:
         raise ValueError("empty message")
     report, receipt = _find(receipt_text)
+    addition = _sealed_addition(report, _case_key(report, receipt), text, files)
     with transaction.atomic():
-        return _added(report, _case_key(report, receipt), text, files)
+        return _add(report, addition, text)
 
 
-def _added(report, case_key, text: str, files=(), **sealed_with) -> Message:
-    """A reporter's addition, inside the caller's transaction: sealed, named staff
-    recused before anyone is alerted, the team told."""
-    case = report.case
-    now = timezone.now()
+def _sealed_addition(report, case_key, text: str, files=(), **sealed_with):
+    """A reporter's addition, sealed before any write: (message, attachments, key)."""
     message = Message(
-        case=case, report=report, direction=Message.Direction.FROM_REPORTER, created_at=now
+        case=report.case,
+        report=report,
+        direction=Message.Direction.FROM_REPORTER,
+        created_at=timezone.now(),
     )
     message.sealed = case_key.seal("message", message.pk, {"text": text, **sealed_with})
-    given = attachments.sealed(case_key, case, files, at=now, report=report)
+    given = attachments.sealed(case_key, report.case, files, at=message.created_at, report=report)
+    return message, given, case_key
+
+
+def _add(report, addition, text: str) -> Message:
+    """Write a sealed addition in the caller's transaction: named staff recused before
+    anyone is alerted, the team told."""
+    message, given, case_key = addition
+    case, now = report.case, message.created_at
     message.save(force_insert=True)
     Attachment.objects.bulk_create(given)
     if connection.vendor == "postgresql":
@@ -173,9 +182,9 @@ def correct_account(receipt_text: str, text: str) -> Message:
     if not text:
         raise ValueError("empty correction")
     report, receipt = _oral(receipt_text)
-    case_key = _case_key(report, receipt)
+    addition = _sealed_addition(report, _case_key(report, receipt), text, correction=True)
     with transaction.atomic():
-        message = _added(report, case_key, text, correction=True)
+        message = _add(report, addition, text)
         now = message.created_at
         Report.objects.filter(pk=report.pk).update(
             confirmation=Confirmation.CORRECTED, confirmed_at=now
