@@ -62,9 +62,9 @@ def offered(report, opened) -> list[str]:
     """Where this reporter may ask for the team's replies in full."""
     ways = []
     if email_of(report, opened):
-        ways.append(RepliesTo.EMAIL)
+        ways.append(RepliesTo.EMAIL.value)
     if number_of(report, opened) and text_channel(report.event_id) is not None:
-        ways.append(RepliesTo.SMS)
+        ways.append(RepliesTo.SMS.value)
     return ways
 
 
