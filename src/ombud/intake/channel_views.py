@@ -37,11 +37,11 @@ def channels(request, slug):
 @login_required
 @sensitive_post_parameters()
 @require_http_methods(["GET", "HEAD", "POST"])
-def channel(request, slug, kind=None, channel_id=None):
-    """Add one channel of ``kind``, or change (or turn off) channel ``channel_id``."""
+def channel(request, slug, kind=None, intake_channel_id=None):
+    """Add one channel of ``kind``, or change (or turn off) ``intake_channel_id``."""
     event = get_object_or_404(events_managed_by(request.user), slug=slug)
-    if channel_id is not None:
-        instance = get_object_or_404(IntakeChannel, event=event, pk=channel_id)
+    if intake_channel_id is not None:
+        instance = get_object_or_404(IntakeChannel, event=event, pk=intake_channel_id)
     elif kind in IntakeChannel.Kind.values:
         instance = IntakeChannel(event=event, kind=kind)
     else:

@@ -47,7 +47,7 @@ urlpatterns = [
         name="new_channel",
     ),
     path(
-        "manage/events/<slug:slug>/channels/<int:channel_id>/",
+        "manage/events/<slug:slug>/channels/<int:intake_channel_id>/",
         channel_views.channel,
         name="channel",
     ),
