@@ -14,6 +14,7 @@ from tests.browser.helpers import (
     open_section,
     sign_in_at,
 )
+from tests.browser.test_axe_everywhere import violations
 
 pytestmark = pytest.mark.browser
 
@@ -65,8 +66,10 @@ def test_the_reporter_confirms_what_a_staff_member_wrote_down(new_context, modul
     receipt = _take_in_person(new_context(javascript=False).new_page(), base, what)
     case_id = _case_of(base, receipt)
 
-    reporter = new_context(javascript=False).new_page()
+    # With scripts on here, for axe: the written account and its two answers.
+    reporter = new_context().new_page()
     _open_as_reporter(reporter, base, receipt, what)
+    assert violations(reporter) == []
     reporter.get_by_role("button", name="Yes, this is right").click()
     expect(reporter.get_by_role("status")).to_contain_text("you confirmed it")
     account = reporter.get_by_role("region", name="What was written down")
