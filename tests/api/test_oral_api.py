@@ -131,3 +131,33 @@ def test_the_new_operations_are_in_the_schema(client, db):
         "/api/v1/reports/{report_id}/receipt",
     ):
         assert "post" in paths[path], path
+
+
+def test_a_message_written_over_the_api_goes_in_full_only_when_asked(client, cast):
+    submission = factories.file_report(cast.event, contact="mo@example.org")
+    report = submission.report
+    factories.declared(report.case, cast.lead)
+    lead = _token(client, "lead")
+    url = f"/api/v1/cases/{report.case_id}/messages"
+    OutboxMessage.objects.all().delete()
+    assert _post(client, url, {"text": "APIREPLYCANARY one"}, **lead).status_code in (200, 201)
+    assert list(OutboxMessage.objects.values_list("kind", flat=True)) == ["reporter_message"]
+    receipt = {"HTTP_X_RECEIPT": submission.receipt}
+    assert _post(client, "/api/v1/receipt/replies", {"via": "email"}, **receipt).status_code == 200
+    OutboxMessage.objects.all().delete()
+    assert _post(client, url, {"text": "APIREPLYCANARY two"}, **lead).status_code in (200, 201)
+    row = OutboxMessage.objects.get()
+    assert row.kind == OutboxMessage.Kind.TO_REPORTER
+    assert "APIREPLYCANARY" not in str(row.context) + row.address
+    assert "APIREPLYCANARY two" in envelope.opened(row)["body"]
+
+
+def test_the_events_other_ways_to_report_are_in_its_public_info(client, cast):
+    IntakeChannel.objects.create(
+        event=cast.event, kind="mail", provider="listener", address="report@conf.example"
+    )
+    IntakeChannel.objects.create(
+        event=cast.event, kind="sms", provider="gateway", address="+4930555000", enabled=False
+    )
+    info = client.get("/api/v1/events/conf").json()
+    assert info["other_ways"] == [{"kind": "mail", "address": "report@conf.example"}]

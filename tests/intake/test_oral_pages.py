@@ -50,7 +50,7 @@ def test_the_staff_receipt_page_offers_paper_and_email_and_text_only_with_a_numb
 
 
 def test_the_staff_member_sends_the_receipt_by_email_and_a_mistake_keeps_what_was_typed(
-    signed_in, cast
+    signed_in, cast, caplog
 ):
     client = signed_in(cast.staff)
     _response, receipt = _take(client)
@@ -70,6 +70,9 @@ def test_the_staff_member_sends_the_receipt_by_email_and_a_mistake_keeps_what_wa
     row = OutboxMessage.objects.get()
     assert envelope.opened(row)["to"] == "mo@example.org"
     assert "mo@example.org" not in str(row.context) + row.address
+    # Neither the address nor the receipt nor the report reaches a log.
+    for needle in ("mo@example.org", "mo at example", receipt, CANARY):
+        assert needle not in caplog.text
 
 
 def test_only_the_staff_member_who_took_it_may_send_it_and_only_its_own_receipt(

@@ -14,6 +14,7 @@ from ombud.api.schemas import Refusal, text
 from ombud.cases.models import STAFF_CHANNELS, Channel, Report
 from ombud.cases.services import oral
 from ombud.events.models import Event
+from ombud.events.services import other_ways
 from ombud.intake import throttle
 from ombud.intake.services import (
     FIELD_LIMITS,
@@ -90,6 +91,11 @@ class StaffOnDuty(Schema):
     phone: str
 
 
+class OtherWay(Schema):
+    kind: Literal["mail", "sms", "voice"]
+    address: str = Field(description="The e-mail address, or the number in E.164 form.")
+
+
 class EventOut(Schema):
     slug: str
     name: str
@@ -103,6 +109,10 @@ class EventOut(Schema):
     code_of_conduct_url: str
     report_url: str
     on_duty: list[StaffOnDuty]
+    other_ways: list[OtherWay] = Field(
+        default_factory=list,
+        description="The event's enabled reporting address, text number and hotline.",
+    )
 
 
 def _event(slug: str) -> Event:
@@ -144,6 +154,7 @@ def event_info(request, event: str):
                 {"name": str(m.user), "role": m.role, "phone": m.phone}
                 for m in on_duty_publicly(found)
             ],
+            "other_ways": [{"kind": w.kind, "address": w.address} for w in other_ways(found)],
         },
     )
 

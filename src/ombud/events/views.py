@@ -40,14 +40,9 @@ def event_page(request, slug):
             "texts": event.texts_in(request.LANGUAGE_CODE),
             "on_duty": on_duty_publicly(event),
             "ack_hours": event.ack_promise_hours_at(timezone.now()),
-            "ways": other_ways(event),
+            "ways": services.other_ways(event),
         },
     )
-
-
-def other_ways(event) -> list:
-    """The event's enabled reporting address, text number and hotline, for its pages."""
-    return list(event.intake_channels.filter(enabled=True).order_by("kind", "address"))
 
 
 def public_event(request, slug) -> Event:
@@ -239,7 +234,7 @@ def _printable(event, *, public_only: bool) -> dict:
         "report_url": url,
         "qr": printables.qr_svg(url),
         "leads": leads_to_call(event, public_only=public_only),
-        "ways": other_ways(event),
+        "ways": services.other_ways(event),
     }
 
 
