@@ -85,6 +85,7 @@ def test_mistakes_come_back_with_what_was_typed_and_nothing_is_saved(admin, cast
         {"address": "bad", "provider": "imap", "imap_url": f"imaps://{SECRET}@h/"},
     )
     assert SECRET not in response.content.decode()
+    assert "type it once more" in response.content.decode()
 
 
 def test_a_text_number_is_normalised_and_a_gateway_secret_is_shown_once(admin, cast):

@@ -24,6 +24,7 @@ def _secret(label, help_text=""):
     )
 
 
+SECRET_FIELDS = ("imap_url", "account_sid", "auth_token")
 KEEP = _("Written once and never shown again. Leave empty to keep the one saved.")
 
 
@@ -68,8 +69,12 @@ class IntakeChannelForm(ModelForm):
                 unused += ("ringing", "ring_seconds")
         for name in unused:
             del self.fields[name]
+        if "imap_done_folder" in self.fields:
+            self.fields["imap_done_folder"].help_text = _(
+                "IMAP only. Empty: each message is deleted from the mailbox once it is sealed."
+            )
         self.kept = configure.stored_secrets(self.instance)
-        for name in ("imap_url", "account_sid", "auth_token"):
+        for name in SECRET_FIELDS:
             if name in self.fields and self.kept.get(name):
                 self.fields[name].help_text = KEEP
 
@@ -114,11 +119,15 @@ class IntakeChannelForm(ModelForm):
             raise forms.ValidationError(_("Enter an imap:// or imaps:// URL with the host."))
         return value
 
+    @property
+    def secrets_typed(self) -> bool:
+        """A secret was typed into a form that came back: it is not shown again."""
+        names = [n for n in SECRET_FIELDS if n in self.fields]
+        return self.is_bound and any(self.data.get(self.add_prefix(n)) for n in names)
+
     def secrets(self) -> dict:
         return {
-            name: self.cleaned_data.get(name, "")
-            for name in ("imap_url", "account_sid", "auth_token")
-            if name in self.fields
+            name: self.cleaned_data.get(name, "") for name in SECRET_FIELDS if name in self.fields
         }
 
     def clean(self):
