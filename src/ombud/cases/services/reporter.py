@@ -213,6 +213,8 @@ def choose_replies(receipt_text: str, via: str) -> Report:
     report, receipt = _find(receipt_text)
     if via and via not in replies.offered(report, _case_key(report, receipt)):
         raise RepliesNotOffered
+    if via == report.replies_to:
+        return report  # already so: nothing changes, nothing to record
     with transaction.atomic():
         Report.objects.filter(pk=report.pk).update(replies_to=via)
         audit.record(
