@@ -9,7 +9,6 @@ from pydantic import ConfigDict, Field
 from ombud.api.errors import ApiError
 from ombud.api.schemas import Refusal, text
 from ombud.cases.services import reporter
-from ombud.intake import followup_actions
 from ombud.vault import receipts
 from ombud.web import ratelimit
 
@@ -176,7 +175,7 @@ def confirm(request):
     except reporter.UnknownReceipt:
         raise _unknown(request) from None
     except reporter.NothingToConfirm:
-        raise ApiError(409, str(followup_actions.NOTHING_TO_CONFIRM)) from None
+        raise ApiError(409, str(reporter.NothingToConfirm.message)) from None
     return Status(201, {"detail": _("Thank you. The response team sees that you confirmed it.")})
 
 
@@ -201,7 +200,7 @@ def correct(request, body: Correction):
     except reporter.UnknownReceipt:
         raise _unknown(request) from None
     except reporter.NothingToConfirm:
-        raise ApiError(409, str(followup_actions.NOTHING_TO_CONFIRM)) from None
+        raise ApiError(409, str(reporter.NothingToConfirm.message)) from None
     return Status(
         201,
         {"detail": _("Thank you. Your correction was added and the response team has been told.")},
@@ -221,5 +220,5 @@ def choose_replies(request, body: RepliesChoice):
     except reporter.UnknownReceipt:
         raise _unknown(request) from None
     except reporter.RepliesNotOffered:
-        raise ApiError(422, str(followup_actions.NOT_OFFERED)) from None
+        raise ApiError(422, str(reporter.RepliesNotOffered.message)) from None
     return Status(200, {"detail": _("Saved.")})

@@ -2,20 +2,15 @@
 correct an account a staff member wrote down, choose how the team's replies reach
 them. Each returns what the page then says; the services do the work."""
 
-from django.utils.translation import gettext_lazy as _
-
 from ombud.cases.services import reporter
 from ombud.intake.oral_forms import CorrectionForm
-
-NOTHING_TO_CONFIRM = _("There is nothing to confirm: you already answered.")
-NOT_OFFERED = _("The team's replies cannot be sent there.")
 
 
 def _confirm(receipt, post) -> dict:
     try:
         reporter.confirm_account(receipt)
     except reporter.NothingToConfirm:
-        return {"account_error": NOTHING_TO_CONFIRM}
+        return {"account_error": reporter.NothingToConfirm.message}
     return {"account_done": "confirmed"}
 
 
@@ -26,7 +21,7 @@ def _correct(receipt, post) -> dict:
     try:
         reporter.correct_account(receipt, form.cleaned_data["correction"])
     except reporter.NothingToConfirm:
-        return {"account_error": NOTHING_TO_CONFIRM}
+        return {"account_error": reporter.NothingToConfirm.message}
     return {"account_done": "corrected"}
 
 
@@ -34,7 +29,7 @@ def _replies(receipt, post) -> dict:
     try:
         reporter.choose_replies(receipt, post.get("via", "")[:8])
     except reporter.RepliesNotOffered:
-        return {"replies_error": NOT_OFFERED}
+        return {"replies_error": reporter.RepliesNotOffered.message}
     return {"replies_done": True}
 
 

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from ombud.cases.models import Report
 from ombud.cases.services import oral
+from ombud.intake.context import event_context
 from ombud.intake.oral_forms import SendReceiptForm
 from ombud.vault import receipts
 
@@ -25,8 +26,6 @@ def staff_receipt(
     status=200,
 ):
     """The receipt page a staff member shows the reporter; ``sending``: the form just sent."""
-    from ombud.intake.views import event_context  # noqa: PLC0415 -- views use this page
-
     forms = {via: SendReceiptForm(via=via) for via in oral.VIA}
     sent = ""
     if sending is not None:

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import resolve, reverse
 from django.urls.exceptions import Resolver404
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -22,6 +22,7 @@ from ombud.decisions.services import reporter as outcomes
 from ombud.events.models import Event
 from ombud.events.views import public_event
 from ombud.intake import browser, followup_actions, forms, held, oral_views, throttle
+from ombud.intake.context import event_context
 from ombud.intake.oral_forms import CorrectionForm
 from ombud.intake.services import submit_report
 from ombud.staff.queries import membership_for
@@ -32,14 +33,6 @@ from ombud.web.i18n import remember, speak_for_event, supported
 from ombud.web.responses import download
 
 log = logging.getLogger(__name__)
-
-
-def event_context(event):
-    return {
-        "event": event,
-        "event_zone": event.zone,
-        "texts": event.texts_in(translation.get_language()),
-    }
 
 
 def _unavailable(request, event, status=503):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from ombud.audit import services as audit
 from ombud.audit.services import Actor
@@ -146,6 +147,8 @@ class NothingToConfirm(Exception):
     """The report was not written down from what the reporter said, or they already
     confirmed it: there is nothing (more) to confirm."""
 
+    message = gettext_lazy("There is nothing to confirm: you already answered.")
+
 
 def _oral(receipt_text: str) -> tuple[Report, str]:
     report, receipt = _find(receipt_text)
@@ -200,6 +203,8 @@ def correct_account(receipt_text: str, text: str) -> Message:
 
 class RepliesNotOffered(Exception):
     """The team's replies cannot go where the reporter asked: no such contact."""
+
+    message = gettext_lazy("The team's replies cannot be sent there.")
 
 
 def replies_offered(receipt_text: str) -> list[str]:
