@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from ombud.cases.models import Report
+from ombud.cases.models import Report, TimelineEntry
 from ombud.cases.services import oral
 from ombud.intake.context import event_context
 from ombud.intake.oral_forms import SendReceiptForm
@@ -72,11 +72,18 @@ def send_receipt(request, slug, report_id):
             oral.send_receipt(report, receipt, via, form.cleaned_data["to"], by=request.user)
         except oral.ReceiptNotSent as exc:
             form.add_error("to", str(exc))
+    # As the page first said: whether anyone could be alerted when it was filed.
+    alerted = (
+        report.case.timeline.filter(kind=TimelineEntry.Kind.ALERT_QUEUED)
+        .values_list("detail", flat=True)
+        .first()
+    )
     return staff_receipt(
         request,
         report.event,
         report,
         receipt,
+        nobody_alerted=alerted is not None and not alerted.get("count"),
         sending=form,
         status=400 if form.errors else 200,
     )
