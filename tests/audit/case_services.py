@@ -9,6 +9,7 @@ from ombud.cases.services import (
     grants,
     keytrust,
     links,
+    oral,
     reporter,
     respondents,
     team,
@@ -377,3 +378,48 @@ def a_hotline_call_on_the_callers_case(cast):
 def a_hotline_call_handed_on(cast):
     case = filed(cast)
     return Call(lambda: voice.hand_on(fresh(case), cast.memberships["responder"]))
+
+
+# Oral reports, the receipt sent on, replies in full (issue 12)
+
+
+def _taken_orally(cast):
+    return factories.file_report(cast.event, channel="in_person", taken_by=cast.staff)
+
+
+@audited(reporter.confirm_account, "report.confirmed_by_reporter@reporter")
+def confirm_the_written_account(cast):
+    receipt = _taken_orally(cast).receipt
+    return Call(lambda: reporter.confirm_account(receipt))
+
+
+@audited(
+    reporter.correct_account, "message.created@reporter", "report.corrected_by_reporter@reporter"
+)
+def correct_the_written_account(cast):
+    receipt = _taken_orally(cast).receipt
+    return Call(lambda: reporter.correct_account(receipt, "It was at ten, not at nine."))
+
+
+@audited(reporter.choose_replies, "report.replies_chosen@reporter")
+def ask_for_replies_in_full(cast):
+    receipt = factories.file_report(cast.event, contact="mo@example.org").receipt
+    return Call(lambda: reporter.choose_replies(receipt, "email"))
+
+
+@audited(reporter.choose_replies, "report.replies_stopped@reporter", case="stopped")
+def stop_replies_in_full(cast):
+    receipt = factories.file_report(cast.event, contact="mo@example.org").receipt
+    reporter.choose_replies(receipt, "email")
+    return Call(lambda: reporter.choose_replies(receipt, ""))
+
+
+@audited(oral.send_receipt, "receipt.sent")
+def send_the_receipt_on_by_email(cast):
+    submission = _taken_orally(cast)
+    return Call(
+        lambda: oral.send_receipt(
+            fresh(submission.report), submission.receipt, "email", "mo@example.org", by=cast.staff
+        ),
+        cast.staff,
+    )

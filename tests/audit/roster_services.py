@@ -8,6 +8,8 @@ from django.utils import timezone
 from ombud.decisions.services import approval_rules, banlist
 from ombud.events import services as events
 from ombud.events.models import Event
+from ombud.intake.channels import configure
+from ombud.intake.models import IntakeChannel
 from ombud.notify import alert_channels
 from ombud.notify.models import AlertChannel
 from ombud.staff import rota
@@ -349,3 +351,16 @@ def change_the_decision_rules(cast):
 @audited(banlist.desk_check, "banlist.checked")
 def check_at_the_desk(cast):
     return Call(lambda: banlist.desk_check(cast.event, "José Ávila", by=cast.desk), cast.desk)
+
+
+@audited(configure.save_channel, "event.channel_changed")
+def add_a_reporting_address(cast):
+    def add():
+        channel = IntakeChannel(
+            event=cast.event, kind="mail", provider="imap", address="conduct@conf.example"
+        )
+        return configure.save_channel(
+            channel, {"imap_url": "imaps://u:AUDITCANARY@imap.example/INBOX"}, by=cast.admin
+        )
+
+    return Call(add, cast.admin)

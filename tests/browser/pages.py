@@ -12,6 +12,7 @@ Ids in braces (``{case_id}``) come from the world those tests set up in the demo
 - ``decided_case_id`` / ``receipt``: a case with a proposed outcome shown to its
   reporter, who holds ``receipt``;
 - ``member_id``: the roster entry of the demo's staff member ``staff1``;
+- ``intake_channel_id``: the demo event's reporting address (``report@pycon-demo.example``);
 - the lead has an alert channel of their own (e-mail, primary);
 - ``uidb64``: the account of the e-mailed password link the visitor opened.
 """
@@ -92,6 +93,8 @@ _ORG = {"org_slug": ORGANISATION}
 _CASE = {"case_id": "{case_id}"}
 _MEMBER = {"slug": EVENT, "member_id": "{member_id}"}
 _LINK = {"uidb64": "{uidb64}", "token": "set-password"}
+_NEW_TEXTS = {"slug": EVENT, "kind": "sms"}
+_INTAKE = {"slug": EVENT, "intake_channel_id": "{intake_channel_id}"}
 _LONG = "x" * 4_100  # beyond the 4,000 characters a category list may have
 # More fields than Django parses (DATA_UPLOAD_MAX_NUMBER_FIELDS): a 400, Ombud's own page.
 _TOO_MANY_FIELDS = "&".join(f"f{n}=1" for n in range(301))
@@ -248,6 +251,27 @@ VISITS: tuple[Visit, ...] = (
         steps=(Submit(_REPORT_FORM, {"what_happened": "A11Y: taken at the desk."}),),
         shows="#receipt",
     ),
+    _mistakes(
+        "staff:take_report",
+        _form_with("email-to"),
+        {"email-to": "not an address"},
+        state="the receipt, sent on with errors",
+        role=LEAD,
+        kwargs=_SLUG,
+        before=(Submit(_REPORT_FORM, {"what_happened": "A11Y: told at the desk."}),),
+    ),
+    Visit(
+        "staff:take_report",
+        "the receipt, sent on by e-mail",
+        LEAD,
+        kwargs=_SLUG,
+        steps=(
+            Submit(_REPORT_FORM, {"what_happened": "A11Y: told at the desk, sent on."}),
+            Submit(_form_with("email-to"), {"email-to": "reporter@pycon-demo.example"}),
+        ),
+        shows="#give-heading ~ [role=status]",
+    ),
+    Visit("staff:turned_away", "empty", LEAD, kwargs=_SLUG),
     Visit("staff:rota", "empty", LEAD, kwargs=_SLUG),
     _mistakes(
         "staff:rota",
@@ -353,6 +377,23 @@ VISITS: tuple[Visit, ...] = (
         role=ORGANISER,
         kwargs=_MEMBER,
     ),
+    Visit("staff:channels", "empty", ORGANISER, kwargs=_SLUG),
+    Visit("staff:new_channel", "empty", ORGANISER, kwargs=_NEW_TEXTS),
+    _mistakes(
+        "staff:new_channel",
+        _form_with("address"),
+        {"address": "call me"},
+        role=ORGANISER,
+        kwargs=_NEW_TEXTS,
+    ),
+    Visit("staff:channel", "empty", ORGANISER, kwargs=_INTAKE),
+    _mistakes(
+        "staff:channel",
+        _form_with("address"),
+        {"address": "not an address"},
+        role=ORGANISER,
+        kwargs=_INTAKE,
+    ),
     Visit("staff:briefings", "empty", ORGANISER, kwargs=_SLUG),
     _mistakes(
         "staff:briefings",
@@ -405,6 +446,8 @@ NOT_PAGES: dict[str, str] = {
     "decisions:appeal": "POST only: redirects to the case page",
     "decisions:review": "POST only: redirects to the case page",
     "staff:delete_shift": "POST only: redirects to the member page",
+    "staff:send_receipt": "POST only: answers with the receipt page of staff:take_report, "
+    "visited there as “the receipt, sent on …”",
 }
 
 # Pages with a form that cannot be sent with a mistake, each with why.

@@ -147,6 +147,7 @@ class Site:
             "decided_case_id": decided_case_id,
             "receipt": receipt,
             "member_id": self._member_id("staff1"),
+            "intake_channel_id": self._intake_channel_id("report@pycon-demo.example"),
             "uidb64": self._open_password_link(LINK_FOR),
         }
         return self.ids
@@ -165,6 +166,13 @@ class Site:
         row = page.locator("main li").filter(has_text=username)
         href = row.locator("a[href*='/staff/']").first.get_attribute("href")
         return int(re.search(r"/staff/(\d+)/", href).group(1))
+
+    def _intake_channel_id(self, address: str) -> int:
+        page = self.page(ORGANISER)
+        page.goto(self.base + reverse("staff:channels", kwargs={"slug": EVENT}))
+        row = page.locator("main li").filter(has_text=address)
+        href = row.locator("a[href*='/channels/']").first.get_attribute("href")
+        return int(re.search(r"/channels/(\d+)/", href).group(1))
 
     def _open_password_link(self, username: str) -> str:
         """Ask for a password link as a visitor, open it from the e-mail; its account id."""

@@ -436,6 +436,36 @@ PAGES = {
         "POST":           (LOGIN, LOGIN, 404,   404,   404,   404,   404,   404,
                            BRIEFS, 404,   404),
     },
+    "staff:send_receipt": {
+        # Only the staff member who took the report, with its receipt, while the
+        # reporter is with them.
+        "GET":            (LOGIN, LOGIN, 405,   405,   405,   405,   405,   405,
+                           405,   405,   405),
+        "POST":           (LOGIN, LOGIN, 200,   404,   404,   404,   404,   404,
+                           404,   404,   404),
+    },
+    "staff:turned_away": {
+        # Counts of what the event's channels did not file: its incident leads.
+        "GET":            (LOGIN, LOGIN, 404,   404,   404,   404,   200,   200,
+                           404,   404,   404),
+    },
+    "staff:channels": {
+        # The event's reporting channels: set up by its organiser admins.
+        "GET":            (LOGIN, LOGIN, 404,   404,   404,   404,   404,   404,
+                           200,   404,   404),
+    },
+    "staff:new_channel": {
+        "GET":            (LOGIN, LOGIN, 404,   404,   404,   404,   404,   404,
+                           200,   404,   404),
+        "POST":           (LOGIN, LOGIN, 404,   404,   404,   404,   404,   404,
+                           400,   404,   404),
+    },
+    "staff:channel": {
+        "GET":            (LOGIN, LOGIN, 404,   404,   404,   404,   404,   404,
+                           200,   404,   404),
+        "POST":           (LOGIN, LOGIN, 404,   404,   404,   404,   404,   404,
+                           400,   404,   404),
+    },
     "staff:poster": {
         # For the venue's walls: the event's leads and its organiser admins print it.
         "GET":            (LOGIN, LOGIN, 404,   404,   404,   404,   200,   200,
@@ -629,6 +659,24 @@ API = {
         "POST":           (401,   401,   404,   404,   404,   404,   200,   200,
                            404,   200,   404),
     },
+    "/api/v1/receipt/confirmation": {
+        # Only the receipt's holder; the world's report was taken down in person.
+        "POST":           (401,   201,   401,   401,   401,   401,   401,   401,
+                           401,   401,   401),
+    },
+    "/api/v1/receipt/correction": {
+        "POST":           (401,   201,   401,   401,   401,   401,   401,   401,
+                           401,   401,   401),
+    },
+    "/api/v1/receipt/replies": {
+        "POST":           (401,   200,   401,   401,   401,   401,   401,   401,
+                           401,   401,   401),
+    },
+    "/api/v1/reports/{report_id}/receipt": {
+        # Only the staff member who took the report, with its receipt.
+        "POST":           (401,   401,   202,   404,   404,   404,   404,   404,
+                           404,   404,   404),
+    },
     "/api/v1/receipt/replace": {
         # Only the receipt's holder; the staff member who took the report saw it, and
         # this is how the reporter takes it back.
@@ -655,6 +703,11 @@ POST_DATA = {
         "attended": "{member_id}",
     },
     ("notify:channels", "POST"): {"action": "toggle", "channel": "{channel_id}"},
+    ("staff:send_receipt", "POST"): {
+        "receipt": "{receipt}",
+        "via": "email",
+        "email-to": "reporter@example.org",
+    },
 }
 API_BODIES = {
     ("POST", "/api/v1/auth/token"): {
@@ -664,6 +717,13 @@ API_BODIES = {
     },
     ("POST", "/api/v1/events/{event}/reports"): {"what_happened": "Filed by the matrix."},
     ("POST", "/api/v1/receipt/messages"): {"text": "More from the reporter."},
+    ("POST", "/api/v1/receipt/correction"): {"text": "It was later than that."},
+    ("POST", "/api/v1/receipt/replies"): {"via": ""},
+    ("POST", "/api/v1/reports/{report_id}/receipt"): {
+        "receipt": "{receipt}",
+        "via": "email",
+        "to": "reporter@example.org",
+    },
     ("POST", "/api/v1/cases/{case_id}/acknowledge"): {"version": "{case_version}"},
     ("POST", "/api/v1/cases/{case_id}/status"): {
         "version": "{case_version}",
@@ -778,6 +838,10 @@ def _build_world() -> World:
     hook = IntakeChannel(event=cast.event, kind="sms", provider="gateway", address="+4930556")
     intake_config.seal(hook, {"secret": "s" * 32})
     hook.save()
+    # The event's reporting address (intake.channels), for its organisers' pages.
+    mailbox = IntakeChannel.objects.create(
+        event=cast.event, kind="mail", provider="listener", address="report@conf.example"
+    )
     # A password link of someone who never signs in here (signing in voids a link).
     link = resolve(password_link_path(cast.unacked)).kwargs
     cookies, tokens, usernames = {}, {}, {}
@@ -816,6 +880,10 @@ def _build_world() -> World:
         "token": link["token"],
         "language": "de",
         "step": "menu",
+        "kind": "mail",
+        "intake_channel_id": mailbox.pk,
+        # For the staff member who took the report to send it on (staff:send_receipt).
+        "receipt": submission.receipt,
     }
     return World(ids, submission.receipt, cookies, tokens, usernames)
 

@@ -49,6 +49,7 @@ SAMPLE_WORLD = {
     "decided_case_id": "00000000-0000-4000-8000-000000000003",
     "receipt": "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG",
     "member_id": 7,
+    "intake_channel_id": 3,
     "uidb64": "Nw",
 }
 

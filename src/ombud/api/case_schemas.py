@@ -45,6 +45,14 @@ class ReportSummary(Schema):
     status: str
     urgent: bool
     access: str = Field(description="'case' for case workers; 'status' for staff who took it.")
+    taken_orally: bool = Field(
+        default=False, description="Written down by a staff member from what the reporter said."
+    )
+    confirmation: str = Field(
+        default="",
+        description="The reporter's answer about a report taken orally: 'confirmed', "
+        "'corrected' (the correction is among the case's messages) or '' (none yet).",
+    )
 
     resolve_id = _of_report(lambda report: report.pk)
     resolve_case_id = _of_report(lambda report: report.case_id)
@@ -54,6 +62,8 @@ class ReportSummary(Schema):
     resolve_channel = _of_report(lambda report: report.channel)
     resolve_status = _of_report(lambda report: report.case.status)
     resolve_urgent = _of_report(lambda report: report.case.urgent)
+    resolve_taken_orally = _of_report(lambda report: report.taken_orally)
+    resolve_confirmation = _of_report(lambda report: report.confirmation)
 
     @staticmethod
     def resolve_access(item) -> str:
@@ -87,7 +97,13 @@ class ReportOut(ReportSummary):
     attachments: list[dict] = Field(
         default_factory=list, description="id, name, type and size of each file."
     )
+    replies_to: str | None = Field(
+        default=None,
+        description="'email' or 'sms': the reporter asked for the team's messages in full "
+        "there (they are then sent, sealed until delivered); '' behind the receipt only.",
+    )
 
+    resolve_replies_to = _opened("replies_to")
     resolve_danger_now = _opened("danger_now")
     resolve_still_going_on = _opened("still_going_on")
     resolve_reporter_relation = _opened("reporter_relation")
@@ -174,6 +190,9 @@ class MessageOut(Schema):
     author: str | None
     created_at: datetime
     text: str
+    correction: bool = Field(
+        default=False, description="The reporter's correction of an account taken orally."
+    )
 
     @staticmethod
     def resolve_id(view) -> UUID:

@@ -11,8 +11,10 @@ from pydantic import ConfigDict, Field
 from ombud.api.auth import optional_user
 from ombud.api.errors import ApiError
 from ombud.api.schemas import Refusal, text
-from ombud.cases.models import STAFF_CHANNELS, Channel
+from ombud.cases.models import STAFF_CHANNELS, Channel, Report
+from ombud.cases.services import oral
 from ombud.events.models import Event
+from ombud.events.services import other_ways
 from ombud.intake import throttle
 from ombud.intake.services import (
     FIELD_LIMITS,
@@ -89,6 +91,11 @@ class StaffOnDuty(Schema):
     phone: str
 
 
+class OtherWay(Schema):
+    kind: Literal["mail", "sms", "voice"]
+    address: str = Field(description="The e-mail address, or the number in E.164 form.")
+
+
 class EventOut(Schema):
     slug: str
     name: str
@@ -102,6 +109,10 @@ class EventOut(Schema):
     code_of_conduct_url: str
     report_url: str
     on_duty: list[StaffOnDuty]
+    other_ways: list[OtherWay] = Field(
+        default_factory=list,
+        description="The event's enabled reporting address, text number and hotline.",
+    )
 
 
 def _event(slug: str) -> Event:
@@ -143,6 +154,7 @@ def event_info(request, event: str):
                 {"name": str(m.user), "role": m.role, "phone": m.phone}
                 for m in on_duty_publicly(found)
             ],
+            "other_ways": [{"kind": w.kind, "address": w.address} for w in other_ways(found)],
         },
     )
 
@@ -221,3 +233,37 @@ def submit(request, event: str, body: ReportIn):
             "follow_up_url": settings.BASE_URL + reverse("receipt:followup"),
         },
     )
+
+
+class SendReceiptIn(Schema):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    receipt: text(100, required=True) = Field(description="The report's receipt, as given.")
+    via: Literal["email", "sms"] = Field(
+        description="sms only where the event has a text-message number."
+    )
+    to: text(254, required=True) = Field(
+        description="The reporter's e-mail address or mobile number (with country code); "
+        "used for this message only, kept nowhere."
+    )
+
+
+@router.post(
+    "/reports/{report_id}/receipt",
+    response={202: Detail, 400: Detail, 401: Detail, 404: Detail, 422: Refusal},
+)
+def send_receipt(request, report_id: UUID, body: SendReceiptIn):
+    """Send the reporter their receipt by e-mail or text message, to the address or number
+    they give: only the staff member who took the report, within an hour of taking it,
+    with the report's own receipt. Anyone else, or a wrong receipt: 404."""
+    report = Report.objects.select_related("event", "case").filter(pk=report_id).first()
+    if report is None or not oral.may_give_receipt(request.auth, report):
+        raise ApiError(404, _("Not found."))
+    receipt = receipts.normalise(body.receipt)
+    if receipt is None or not receipts.matches(report.receipt_digest, receipt):
+        raise ApiError(404, _("Not found."))
+    try:
+        oral.send_receipt(report, receipt, body.via, body.to, by=request.auth)
+    except oral.ReceiptNotSent as exc:
+        raise ApiError(422, str(exc)) from None
+    return Status(202, {"detail": _("The receipt is on its way. The address was not kept.")})

@@ -1,4 +1,5 @@
 from datetime import datetime
+from typing import Literal
 from uuid import UUID
 
 from django.utils.translation import gettext as _
@@ -18,6 +19,9 @@ class ThreadItemOut(Schema):
     at: datetime
     from_reporter: bool
     text: str
+    correction: bool = Field(
+        default=False, description="The reporter's correction of the account written down."
+    )
 
 
 class StatusChangeOut(Schema):
@@ -34,6 +38,20 @@ class ReceiptView(Schema):
     report: dict
     messages: list[ThreadItemOut]
     status_history: list[StatusChangeOut]
+    taken_orally: bool = Field(
+        description="A staff member wrote the report down from what the reporter said: "
+        "POST /receipt/confirmation or /receipt/correction."
+    )
+    confirmation: Literal["", "confirmed", "corrected"] = Field(
+        description="The reporter's answer about the written account; empty: none yet."
+    )
+    confirmed_at: datetime | None = None
+    replies_to: Literal["", "email", "sms"] = Field(
+        description="Where the team's replies go in full; empty: behind the receipt only."
+    )
+    replies_offered: list[str] = Field(
+        description="Where the reporter may ask for them in full (POST /receipt/replies)."
+    )
 
 
 class Detail(Schema):
@@ -43,6 +61,19 @@ class Detail(Schema):
 class AddInformation(Schema):
     model_config = ConfigDict(extra="forbid", strict=True)
     text: text(reporter.MESSAGE_LIMIT, required=True)
+
+
+class Correction(Schema):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    text: text(reporter.MESSAGE_LIMIT, required=True)
+
+
+class RepliesChoice(Schema):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    via: Literal["", "email", "sms"] = Field(
+        description="email or sms: the team's replies in full there - they then pass "
+        "through mail or phone providers in the clear. Empty: behind the receipt only."
+    )
 
 
 class ReceiptReplaced(Schema):
@@ -84,9 +115,20 @@ def view(request):
             "status": found.case.status,
             "report": found.content,
             "messages": [
-                {"at": m.at, "from_reporter": m.from_reporter, "text": m.text} for m in found.thread
+                {
+                    "at": m.at,
+                    "from_reporter": m.from_reporter,
+                    "text": m.text,
+                    "correction": m.correction,
+                }
+                for m in found.thread
             ],
             "status_history": [{"at": at, "status": status} for at, status in found.status_history],
+            "taken_orally": found.report.taken_orally,
+            "confirmation": found.report.confirmation,
+            "confirmed_at": found.report.confirmed_at,
+            "replies_to": found.report.replies_to,
+            "replies_offered": list(found.replies_offered),
         },
     )
 
@@ -118,3 +160,65 @@ def replace(request):
     except reporter.UnknownReceipt:
         raise _unknown(request) from None
     return Status(201, {"receipt": receipts.display(new)})
+
+
+@router.post(
+    "/receipt/confirmation",
+    response={201: Detail, 401: Detail, 404: Detail, 409: Detail, 429: Detail},
+    auth=None,
+)
+def confirm(request):
+    """Confirm the account a staff member wrote down from what one told them (once).
+    409 when the report was not taken down orally, or is already confirmed or corrected."""
+    try:
+        reporter.confirm_account(_receipt_header(request))
+    except reporter.UnknownReceipt:
+        raise _unknown(request) from None
+    except reporter.NothingToConfirm:
+        raise ApiError(409, str(reporter.NothingToConfirm.message)) from None
+    return Status(201, {"detail": _("Thank you. The response team sees that you confirmed it.")})
+
+
+@router.post(
+    "/receipt/correction",
+    response={
+        201: Detail,
+        400: Detail,
+        401: Detail,
+        404: Detail,
+        409: Detail,
+        422: Refusal,
+        429: Detail,
+    },
+    auth=None,
+)
+def correct(request, body: Correction):
+    """Correct the account a staff member wrote down: added to the report like added
+    information (the written account stays as it was). 409 for a report not taken orally."""
+    try:
+        reporter.correct_account(_receipt_header(request), body.text)
+    except reporter.UnknownReceipt:
+        raise _unknown(request) from None
+    except reporter.NothingToConfirm:
+        raise ApiError(409, str(reporter.NothingToConfirm.message)) from None
+    return Status(
+        201,
+        {"detail": _("Thank you. Your correction was added and the response team has been told.")},
+    )
+
+
+@router.post(
+    "/receipt/replies",
+    response={200: Detail, 400: Detail, 401: Detail, 404: Detail, 422: Refusal, 429: Detail},
+    auth=None,
+)
+def choose_replies(request, body: RepliesChoice):
+    """Have the team's replies sent in full by e-mail or text (only where the report's
+    contact allows: ``replies_offered``), or kept behind the receipt again."""
+    try:
+        reporter.choose_replies(_receipt_header(request), body.via)
+    except reporter.UnknownReceipt:
+        raise _unknown(request) from None
+    except reporter.RepliesNotOffered:
+        raise ApiError(422, str(reporter.RepliesNotOffered.message)) from None
+    return Status(200, {"detail": _("Saved.")})

@@ -5,7 +5,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from ombud.audit import actions
 from ombud.audit.models import ActorKind, Entry
-from ombud.cases.models import Case, Recusal, Report, Status
+from ombud.cases.models import Case, Channel, Recusal, Report, Status
 from ombud.cases.services.recusal import tag_for
 from ombud.events.models import VaultMode
 from ombud.staff.models import Membership
@@ -67,6 +67,21 @@ def dashboard_cases(cases, limit: int) -> list:
         rows.sort(key=lambda case: case.created_at, reverse=True)
         found += rows[:wanted]
     return found
+
+
+def attach_channels(cases: list) -> list:
+    """Set ``channels`` on each case: how its reports came in (labels, in order), in
+    one query for the whole list."""
+    labels = dict(Channel.choices)
+    found: dict = {}
+    rows = Report.objects.filter(case_id__in=[c.pk for c in cases]).order_by("received_at")
+    for case_id, channel in rows.values_list("case_id", "channel"):
+        label = labels.get(channel, channel)
+        if label not in found.setdefault(case_id, []):
+            found[case_id].append(label)
+    for case in cases:
+        case.channels = found.get(case.pk, [])
+    return cases
 
 
 ACCESS_LOG_LIMIT = 300

@@ -151,6 +151,11 @@ def may_see_event_overview(user, event) -> bool:
     return is_lead(user, event)
 
 
+def may_see_turned_away(user, event) -> bool:
+    """How many messages the event's channels did not file, and why: its incident leads."""
+    return is_lead(user, event)
+
+
 def may_see_handover(user, event) -> bool:
     return works_cases(user, event)
 

@@ -176,3 +176,9 @@ def use_recovery_key(organisation: Organisation, text: str, person, *, by) -> in
         # key made before endorsements existed is vouched for this way).
         keytrust.endorse_recovery(organisation, by=by)
     return opened
+
+
+def other_ways(event) -> list:
+    """The event's enabled reporting address, text number and hotline (intake.channels),
+    for its public page, its printables and the API."""
+    return list(event.intake_channels.filter(enabled=True).order_by("kind", "address"))

@@ -40,6 +40,7 @@ def event_page(request, slug):
             "texts": event.texts_in(request.LANGUAGE_CODE),
             "on_duty": on_duty_publicly(event),
             "ack_hours": event.ack_promise_hours_at(timezone.now()),
+            "ways": services.other_ways(event),
         },
     )
 
@@ -233,6 +234,7 @@ def _printable(event, *, public_only: bool) -> dict:
         "report_url": url,
         "qr": printables.qr_svg(url),
         "leads": leads_to_call(event, public_only=public_only),
+        "ways": services.other_ways(event),
     }
 
 

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import resolve, reverse
 from django.urls.exceptions import Resolver404
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -21,7 +21,9 @@ from ombud.cases.services.attachments import CheckedFile
 from ombud.decisions.services import reporter as outcomes
 from ombud.events.models import Event
 from ombud.events.views import public_event
-from ombud.intake import browser, forms, held, throttle
+from ombud.intake import browser, followup_actions, forms, held, oral_views, throttle
+from ombud.intake.context import event_context
+from ombud.intake.oral_forms import CorrectionForm
 from ombud.intake.services import submit_report
 from ombud.staff.queries import membership_for
 from ombud.vault import receipts
@@ -33,17 +35,9 @@ from ombud.web.responses import download
 log = logging.getLogger(__name__)
 
 
-def _event_context(event):
-    return {
-        "event": event,
-        "event_zone": event.zone,
-        "texts": event.texts_in(translation.get_language()),
-    }
-
-
 def _unavailable(request, event, status=503):
     # The reporter must still learn how to reach a human.
-    return render(request, "intake/unavailable.html", _event_context(event), status=status)
+    return render(request, "intake/unavailable.html", event_context(event), status=status)
 
 
 def _kept_for_retry(request, form) -> dict:
@@ -75,7 +69,7 @@ def _render_form(
     resend_needed=False,
 ):
     context = {
-        **_event_context(event),
+        **event_context(event),
         "form": form,
         "danger_first": request.GET.get("danger") == "yes" or status == 429,
         "slow_down": status == 429,
@@ -90,15 +84,14 @@ def _render_form(
     return response
 
 
-def _render_receipt(request, event, submission, *, staff=False):
+def _render_receipt(request, event, submission):
     context = {
-        **_event_context(event),
-        "switch_receipt": None if staff else receipts.display(submission.receipt),
+        **event_context(event),
+        "switch_receipt": receipts.display(submission.receipt),
         "receipt": receipts.display(submission.receipt),
         "report": submission.report,
         "repeated": submission.repeated,
         "nobody_alerted": submission.alerted == 0,
-        "staff_assisted": staff,
     }
     return render(request, "intake/receipt.html", context)
 
@@ -155,7 +148,14 @@ def staff_report(request, slug):
                 log.error("report could not be filed: the vault is unavailable")
                 return _unavailable(request, event)
             held.release(form.held_token)
-            return _render_receipt(request, event, submission, staff=True)
+            return oral_views.staff_receipt(
+                request,
+                event,
+                submission.report,
+                submission.receipt,
+                repeated=submission.repeated,
+                nobody_alerted=submission.alerted == 0,
+            )
     return _render_form(
         request,
         event,
@@ -176,15 +176,17 @@ def _followup_page(
     comment=None,
     replaced=False,
     language=None,
+    extra=None,
 ):
     event = view.report.event
+    extra = extra or {}
     speak_for_event(request, event, chosen=language)
     comment = comment or {}
     response = render(
         request,
         "intake/followup.html",
         {
-            **_event_context(event),
+            **event_context(event),
             "view": view,
             "content": Report.labelled(view.content),
             "receipt": receipt,
@@ -204,8 +206,10 @@ def _followup_page(
             and any(request.FILES.getlist("attachments")),
             # The staff member who took it down saw the receipt: offer a new one first.
             "taken_by_staff": view.report.taken_by_id is not None,
+            "correction_form": extra.get("correction_form") or CorrectionForm(),
+            **extra,
         },
-        status=400 if comment.get("form") is not None else 200,
+        status=400 if comment.get("form") is not None or followup_actions.failed(extra) else 200,
     )
     if language is not None:
         remember(response, language)
@@ -237,6 +241,7 @@ def followup(request):
                 reporter.add_information(receipt, data["text"], data["attachments"])
                 add_form, sent = None, True
         comment = _comment(receipt, request) if action == "comment" else None
+        extra = followup_actions.act(action, receipt, request.POST)
         view = reporter.view(receipt)
         outcome = outcomes.outcome_for(receipt)
     except (reporter.UnknownReceipt, Attachment.DoesNotExist):
@@ -261,6 +266,7 @@ def followup(request):
         comment=comment,
         replaced=replaced,
         language=supported(request.POST.get("language")) if action == "language" else None,
+        extra=extra,
     )
 
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from ombud.events import views as event_views
+from ombud.intake import channel_views, oral_views
 from ombud.intake import views as intake_views
 from ombud.staff import views
 
@@ -8,6 +9,12 @@ app_name = "staff"
 urlpatterns = [
     path("events/<slug:slug>/acknowledge/", views.acknowledge, name="acknowledge"),
     path("events/<slug:slug>/report/", intake_views.staff_report, name="take_report"),
+    path(
+        "events/<slug:slug>/report/<uuid:report_id>/receipt/",
+        oral_views.send_receipt,
+        name="send_receipt",
+    ),
+    path("events/<slug:slug>/turned-away/", channel_views.turned_away, name="turned_away"),
     path("events/<slug:slug>/rota/", views.rota, name="rota"),
     path("events/<slug:slug>/pocket-card/", event_views.pocket_card, name="pocket_card"),
     path("manage/", event_views.manage, name="manage"),
@@ -33,5 +40,16 @@ urlpatterns = [
         name="delete_shift",
     ),
     path("manage/events/<slug:slug>/briefings/", views.briefings, name="briefings"),
+    path("manage/events/<slug:slug>/channels/", channel_views.channels, name="channels"),
+    path(
+        "manage/events/<slug:slug>/channels/new/<str:kind>/",
+        channel_views.channel,
+        name="new_channel",
+    ),
+    path(
+        "manage/events/<slug:slug>/channels/<int:intake_channel_id>/",
+        channel_views.channel,
+        name="channel",
+    ),
     path("manage/events/<slug:slug>/poster/", event_views.poster, name="poster"),
 ]

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from ombud.audit import services as audit
 from ombud.audit.services import Actor
-from ombud.cases.models import Attachment, Case, Message, Report, TimelineEntry
-from ombud.cases.services import alerts, attachments, recusal, timeline
+from ombud.cases.models import Attachment, Case, Confirmation, Message, Report, TimelineEntry
+from ombud.cases.services import alerts, attachments, recusal, replies, timeline
 from ombud.events.models import Event
 from ombud.staff import roster
 from ombud.vault import receipts
@@ -32,6 +33,7 @@ class ThreadItem:
     at: object
     from_reporter: bool
     text: str
+    correction: bool = False  # the reporter's correction of the written account
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class ReporterView:
     thread: list
     status_history: list
     files: list = ()  # name, type and size of the files given with the report
+    replies_offered: list = ()  # where the team's replies may go in full (replies.offered)
 
 
 def _find(receipt_text: str) -> tuple[Report, str]:
@@ -63,13 +66,15 @@ def view(receipt_text: str) -> ReporterView:
     report, receipt = _find(receipt_text)
     case_key = _case_key(report, receipt)
     content = recusal.report_fields(report, case_key)
+    said = [(m, recusal.message_content(m, case_key)) for m in report.messages.all()]
     thread = [
         ThreadItem(
             m.created_at,
             m.direction == Message.Direction.FROM_REPORTER,
-            recusal.message_content(m, case_key)["text"],
+            opened["text"],
+            bool(opened.get("correction")),
         )
-        for m in report.messages.all()
+        for m, opened in said
     ]
     history = [
         (entry.at, entry.detail.get("to"))
@@ -78,7 +83,8 @@ def view(receipt_text: str) -> ReporterView:
     files = attachments.described(report.attachments.all(), case_key)
     with transaction.atomic():
         audit.record(Actor.reporter(), "report.read_by_reporter", report, event_id=report.event_id)
-    return ReporterView(report, report.case, content, thread, history, files)
+    offered = replies.offered(report, case_key)
+    return ReporterView(report, report.case, content, thread, history, files, offered)
 
 
 def open_file(receipt_text: str, attachment_id) -> attachments.CheckedFile:
@@ -99,28 +105,131 @@ def add_information(receipt_text: str, text: str, files=()) -> Message:
     if not text:
         raise ValueError("empty message")
     report, receipt = _find(receipt_text)
-    case_key = _case_key(report, receipt)
-    case = report.case
-    now = timezone.now()
-    message = Message(
-        case=case, report=report, direction=Message.Direction.FROM_REPORTER, created_at=now
-    )
-    message.sealed = case_key.seal("message", message.pk, {"text": text})
-    given = attachments.sealed(case_key, case, files, at=now, report=report)
+    addition = _sealed_addition(report, _case_key(report, receipt), text, files)
     with transaction.atomic():
-        message.save(force_insert=True)
-        Attachment.objects.bulk_create(given)
-        if connection.vendor == "postgresql":
-            # As at intake: a roster change waits for this, and its rescan sees it.
-            Event.objects.select_for_update(no_key=True).filter(pk=case.event_id).exists()
-        reasons = recusal.reasons_for(case.event, recusal.addition_as_naming(text))
-        recusal.recuse(case, case_key, reasons)
-        recused = recusal.recused_among(case, roster.load(case.event).members)
-        Case.objects.filter(pk=case.pk).update(updated_at=now)
-        timeline.add(case, TimelineEntry.Kind.MESSAGE_FROM_REPORTER, by_reporter=True, at=now)
-        alerts.alert_reporter_added(case, recused)
-        audit.record(Actor.reporter(), "message.created", message, event_id=case.event_id)
+        return _add(report, addition, text)
+
+
+def _sealed_addition(report, case_key, text: str, files=(), **sealed_with):
+    """A reporter's addition, sealed before any write: (message, attachments, key)."""
+    message = Message(
+        case=report.case,
+        report=report,
+        direction=Message.Direction.FROM_REPORTER,
+        created_at=timezone.now(),
+    )
+    message.sealed = case_key.seal("message", message.pk, {"text": text, **sealed_with})
+    given = attachments.sealed(case_key, report.case, files, at=message.created_at, report=report)
+    return message, given, case_key
+
+
+def _add(report, addition, text: str) -> Message:
+    """Write a sealed addition in the caller's transaction: named staff recused before
+    anyone is alerted, the team told."""
+    message, given, case_key = addition
+    case, now = report.case, message.created_at
+    message.save(force_insert=True)
+    Attachment.objects.bulk_create(given)
+    if connection.vendor == "postgresql":
+        # As at intake: a roster change waits for this, and its rescan sees it.
+        Event.objects.select_for_update(no_key=True).filter(pk=case.event_id).exists()
+    reasons = recusal.reasons_for(case.event, recusal.addition_as_naming(text))
+    recusal.recuse(case, case_key, reasons)
+    recused = recusal.recused_among(case, roster.load(case.event).members)
+    Case.objects.filter(pk=case.pk).update(updated_at=now)
+    timeline.add(case, TimelineEntry.Kind.MESSAGE_FROM_REPORTER, by_reporter=True, at=now)
+    alerts.alert_reporter_added(case, recused)
+    audit.record(Actor.reporter(), "message.created", message, event_id=case.event_id)
     return message
+
+
+class NothingToConfirm(Exception):
+    """The report was not written down from what the reporter said, or they already
+    confirmed it: there is nothing (more) to confirm."""
+
+    message = gettext_lazy("There is nothing to confirm: you already answered.")
+
+
+def _oral(receipt_text: str) -> tuple[Report, str]:
+    report, receipt = _find(receipt_text)
+    if not report.taken_orally:
+        raise NothingToConfirm
+    return report, receipt
+
+
+def confirm_account(receipt_text: str) -> Report:
+    """The reporter read what a staff member wrote down from what they said: it is right."""
+    report, _receipt = _oral(receipt_text)
+    now = timezone.now()
+    with transaction.atomic():
+        # Once: a confirmation does not undo a correction, nor repeat itself.
+        done = Report.objects.filter(pk=report.pk, confirmation="").update(
+            confirmation=Confirmation.CONFIRMED, confirmed_at=now
+        )
+        if not done:
+            raise NothingToConfirm
+        timeline.add(
+            report.case, TimelineEntry.Kind.CONFIRMATION, by_reporter=True, at=now, corrected=False
+        )
+        audit.record(
+            Actor.reporter(), "report.confirmed_by_reporter", report, event_id=report.event_id
+        )
+    report.confirmation, report.confirmed_at = Confirmation.CONFIRMED, now
+    return report
+
+
+def correct_account(receipt_text: str, text: str) -> Message:
+    """The reporter corrects the written account: the correction joins the case like
+    added information (sealed, read for recusal, the team alerted). Several may follow."""
+    text = text.strip()
+    if not text:
+        raise ValueError("empty correction")
+    report, receipt = _oral(receipt_text)
+    addition = _sealed_addition(report, _case_key(report, receipt), text, correction=True)
+    with transaction.atomic():
+        message = _add(report, addition, text)
+        now = message.created_at
+        Report.objects.filter(pk=report.pk).update(
+            confirmation=Confirmation.CORRECTED, confirmed_at=now
+        )
+        timeline.add(
+            report.case, TimelineEntry.Kind.CONFIRMATION, by_reporter=True, at=now, corrected=True
+        )
+        audit.record(
+            Actor.reporter(), "report.corrected_by_reporter", report, event_id=report.event_id
+        )
+    return message
+
+
+class RepliesNotOffered(Exception):
+    """The team's replies cannot go where the reporter asked: no such contact."""
+
+    message = gettext_lazy("The team's replies cannot be sent there.")
+
+
+def replies_offered(receipt_text: str) -> list[str]:
+    report, receipt = _find(receipt_text)
+    return replies.offered(report, _case_key(report, receipt))
+
+
+def choose_replies(receipt_text: str, via: str) -> Report:
+    """The reporter's explicit choice to get the team's replies in full by e-mail or by
+    text (``via``), or only behind the receipt again (``via`` empty)."""
+    report, receipt = _find(receipt_text)
+    if via and via not in replies.offered(report, _case_key(report, receipt)):
+        raise RepliesNotOffered
+    if via == report.replies_to:
+        return report  # already so: nothing changes, nothing to record
+    with transaction.atomic():
+        Report.objects.filter(pk=report.pk).update(replies_to=via)
+        audit.record(
+            Actor.reporter(),
+            "report.replies_chosen" if via else "report.replies_stopped",
+            report,
+            event_id=report.event_id,
+        )
+    report.replies_to = via
+    return report
 
 
 def replace_receipt(receipt_text: str) -> str:

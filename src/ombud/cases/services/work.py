@@ -2,15 +2,11 @@
 change status, write notes, message the reporter. Each is audited in its
 own transaction."""
 
-import re
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,10 +15,9 @@ from ombud.audit import services as audit
 from ombud.audit.models import Entry
 from ombud.cases import rules
 from ombud.cases.models import Account, Attachment, Case, Message, Note, Status, TimelineEntry
-from ombud.cases.services import attachments, escalation, recusal, timeline
+from ombud.cases.services import attachments, escalation, recusal, replies, timeline
 from ombud.cases.services.access import case_key
 from ombud.notify import services as notify
-from ombud.notify.models import OutboxMessage
 from ombud.staff.models import CASE_ROLES
 
 TEXT_LIMIT = 20_000
@@ -79,6 +74,8 @@ class NoteView:
 class MessageView:
     message: Message
     text: str
+    # The reporter's correction of an account a staff member wrote down for them.
+    correction: bool = False
 
 
 @dataclass(frozen=True)
@@ -144,10 +141,8 @@ def open_case(case: Case, *, by) -> CaseFile:
         )
         for n in case.notes.select_related("author")
     ]
-    messages = [
-        MessageView(m, recusal.message_content(m, opened)["text"])
-        for m in case.messages.select_related("author")
-    ]
+    said = [(m, recusal.message_content(m, opened)) for m in case.messages.select_related("author")]
+    messages = [MessageView(m, c["text"], bool(c.get("correction"))) for m, c in said]
     who = dict(recusal.who_and_why(r, opened) for r in case.recusals.all())
     people = get_user_model().objects.in_bulk(list(who))
     recusals = [
@@ -222,22 +217,6 @@ def bump(case: Case, expected_version: int, **changes) -> None:
     if not updated:
         raise StaleCase
     case.refresh_from_db(fields=["version", "updated_at", *changes])
-
-
-_EMAIL = re.compile(r"[^\s<>(),;:\"']+@[^\s<>(),;:\"']+\.[^\s<>(),;:\"']+")
-
-
-def _reporter_email(report, opened) -> str:
-    """The e-mail address in the reporter's contact details, if they gave one."""
-    found = _EMAIL.search(recusal.report_fields(report, opened).get("contact", ""))
-    if found is None:
-        return ""
-    try:
-        validate_email(found.group(0))
-        notify.validate_deliverable(found.group(0))
-    except ValidationError:
-        return ""
-    return found.group(0)
 
 
 def reporter_reachable(case: Case) -> bool:
@@ -365,19 +344,7 @@ def message_reporter(case: Case, text: str, *, by, report=None) -> Message:
     message.save(force_insert=True)
     Case.objects.filter(pk=case.pk).update(updated_at=now)
     timeline.add(case, TimelineEntry.Kind.MESSAGE_TO_REPORTER, actor=by, at=now)
-    address = _reporter_email(report, opened)
-    if address:
-        # Content-free: the message itself waits behind the receipt.
-        notify.queue(
-            OutboxMessage.Kind.REPORTER_MESSAGE,
-            [(None, address)],
-            event_name=case.event.name,
-            path=reverse("receipt:followup"),
-            language=report.language,
-        )
-    from ombud.intake.channels import texts  # noqa: PLC0415 -- intake builds on cases
-
-    contact = recusal.report_fields(report, opened).get("contact", "")
-    notify.save(texts.to_texter(case, report, contact, text))
+    # A content-free notice, or the text in full where the reporter asked for it.
+    notify.save(replies.reply_rows(case, report, opened, text))
     audit.record(by, "message.created", message, event_id=case.event_id)
     return message

@@ -13,7 +13,12 @@ from django.views.decorators.http import require_POST
 
 from ombud.cases import rules
 from ombud.cases.models import Case
-from ombud.cases.queries import cases_visible_to, dashboard_cases, reports_taken_by
+from ombud.cases.queries import (
+    attach_channels,
+    cases_visible_to,
+    dashboard_cases,
+    reports_taken_by,
+)
 from ombud.cases.services import alerts, grants, keytrust, promises, team
 from ombud.events.services import events_managed_by
 from ombud.notify import worker
@@ -40,7 +45,7 @@ def dashboard(request):
         )
     )
     has_more = not request.GET.get("more") and len(cases) > DASHBOARD_LIMIT
-    cases = cases[:DASHBOARD_LIMIT] if has_more else cases
+    cases = attach_channels(cases[:DASHBOARD_LIMIT] if has_more else cases)
     now = timezone.now()
     for case in cases:
         case.overdue = promises.overdue(case, now)

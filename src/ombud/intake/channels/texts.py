@@ -95,39 +95,6 @@ def reply_for(channel, received: inbound.Received) -> str:
     return added_text(channel.event)
 
 
-def to_texter(case, report, contact: str, message_text: str) -> list:
-    """Staff wrote to a reporter who texted: unsaved outbox rows. The message goes in
-    full only if the reporter asked for replies by text (it then passes through the
-    provider in the clear); otherwise a notice that says nothing of it, pointing to
-    the receipt. Sealed now, while the writer holds the case open."""
-    from ombud.intake.models import IntakeChannel  # noqa: PLC0415 -- cases call this
-
-    if report.channel != Channel.SMS or not contact.strip():
-        return []
-    channel = IntakeChannel.objects.filter(
-        event_id=case.event_id, kind=IntakeChannel.Kind.SMS, enabled=True
-    ).first()
-    if channel is None:
-        return []
-    event = case.event
-    with translation.override(report.language or event.default_language):
-        if report.replies_to == RepliesTo.SMS:
-            body = _("%(event)s code of conduct team: %(text)s") % {
-                "event": event.name,
-                "text": message_text,
-            }
-        else:
-            body = _(
-                "%(event)s code of conduct team: there is a new message for you. Read "
-                "it with your receipt at %(url)s"
-            ) % {"event": event.name, "url": settings.BASE_URL + "/receipt/"}
-    return [
-        envelope.to_reporter(
-            envelope.SMS, contact.strip(), body[:FULL_LIMIT], intake_channel_id=channel.pk
-        )
-    ]
-
-
 # --- The generic gateway --------------------------------------------------------------
 
 
