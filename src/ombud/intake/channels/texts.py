@@ -30,7 +30,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from ombud.cases.models import Channel, RepliesTo, TimelineEntry
+from ombud.cases.models import Channel, TimelineEntry
 from ombud.cases.services import attachments, timeline
 from ombud.intake.channels import config as intake_config
 from ombud.intake.channels import inbound, twilio
