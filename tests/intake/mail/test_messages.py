@@ -23,9 +23,7 @@ def _receive(message, address=REPORTING, **options):
 
 
 def test_a_mail_becomes_a_sealed_report_and_the_sender_gets_the_receipt(reporting):
-    message = build(
-        "MAILBODYCANARY he grabbed my arm", subject="MAILSUBJECTCANARY at the party"
-    )
+    message = build("MAILBODYCANARY he grabbed my arm", subject="MAILSUBJECTCANARY at the party")
     message["Reply-To"] = "someone.else@example.net"
     outcome = mail.receive(message.as_bytes(), reporting)
     assert outcome.smtp_code == 250
@@ -132,7 +130,9 @@ def test_bounces_and_our_own_mail_are_not_reports(reporting, sender):
 
 def test_a_delivery_report_and_an_empty_envelope_sender_are_bounces(reporting):
     report = build("Your message could not be delivered")
-    report.replace_header("Content-Type", 'multipart/report; report-type=delivery-status; boundary="b"')
+    report.replace_header(
+        "Content-Type", 'multipart/report; report-type=delivery-status; boundary="b"'
+    )
     assert _receive(report).reason == Reason.BOUNCE
     assert _receive(build("x"), envelope_sender="").reason == Reason.BOUNCE
     assert not Report.objects.exists()
