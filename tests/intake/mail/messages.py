@@ -46,6 +46,11 @@ def mail(
     return message
 
 
+def wire(message: EmailMessage) -> bytes:
+    """The bytes as a mail server sends them: CRLF line ends (smtplib sends bytes as given)."""
+    return message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+
+
 def replies() -> list[dict]:
     """What Ombud queued for reporters, opened as the worker opens it."""
     rows = OutboxMessage.objects.filter(kind=OutboxMessage.Kind.TO_REPORTER).order_by("created_at")
