@@ -22,7 +22,6 @@ from email.utils import getaddresses
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
-from django.db import close_old_connections
 from django.utils import timezone
 
 from ombud.intake.channels import config, mail
@@ -65,6 +64,10 @@ class Mailbox:
         cls = imaplib.IMAP4_SSL if self.secure else imaplib.IMAP4
         imap = cls(self.host, self.port, timeout=timeout)
         imap.login(self.user, self.password)
+        # What the server offers once logged in (UIDPLUS, MOVE) is often more.
+        status, data = imap.capability()
+        if status == "OK" and data and data[-1]:
+            imap.capabilities = tuple(data[-1].decode("ascii", "replace").upper().split())
         status, _data = imap.select(_quoted(self.folder))
         if status != "OK":
             raise imaplib.IMAP4.error("the folder cannot be opened")
@@ -124,7 +127,7 @@ class Poller:
             else:
                 failures = 0
             finally:
-                close_old_connections()
+                mail.fresh_connections()
 
     def session(self) -> None:
         """One connection: take what is there, then wait for more, until it breaks."""
@@ -146,6 +149,7 @@ class Poller:
                 log.debug("mailbox logout failed")
 
     def take_all(self, imap) -> int:
+        imap.noop()  # the server tells of mail that arrived since the last command
         status, data = imap.uid("SEARCH", None, "UNDELETED", "UNKEYWORD", LEFT_KEYWORD)
         if status != "OK":
             raise imaplib.IMAP4.error("search failed")
@@ -171,7 +175,7 @@ class Poller:
                 return
             if self.channel is not None:
                 token = mail.split_address(_to_address(data[0][1], self.channel))[1]
-            close_old_connections()
+            mail.fresh_connections()
             outcome = mail.receive(data[0][1], channel, token)
         self.settle(imap, uid, outcome)
 
@@ -183,6 +187,10 @@ class Poller:
         if self.done_folder:
             status, _data = imap.uid("COPY", uid, _quoted(self.done_folder))
             if status != "OK":
+                # A folder not there yet ([TRYCREATE]): made once, then copied into.
+                imap.create(_quoted(self.done_folder))
+                status, _data = imap.uid("COPY", uid, _quoted(self.done_folder))
+            if status != "OK":
                 raise imaplib.IMAP4.error("the folder for sealed mail cannot be written")
         imap.uid("STORE", uid, "+FLAGS", r"(\Deleted)")
         if b"UIDPLUS" in _capabilities(imap):
@@ -193,7 +201,7 @@ class Poller:
     def _health(self, exc) -> None:
         if self.channel is None:
             return
-        close_old_connections()
+        mail.fresh_connections()
         fields = {"last_error": describe(exc)} if exc else {"last_ok_at": timezone.now()}
         if exc is None:
             fields["last_error"] = ""

@@ -20,6 +20,7 @@ from datetime import timedelta
 from email.utils import getaddresses, parseaddr
 
 from django.conf import settings
+from django.db import close_old_connections, connection
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -62,6 +63,13 @@ class Outcome:
     def settled(self) -> bool:
         """Whether the message may now be removed from a mailbox."""
         return self.received.reason not in (Reason.TOO_LARGE, Reason.MALFORMED)
+
+
+def fresh_connections() -> None:
+    """Before and after a message in a long-running thread: a database connection that
+    died or grew old is replaced (not inside a transaction: a test sharing its own)."""
+    if not connection.in_atomic_block:
+        close_old_connections()
 
 
 def max_bytes() -> int:

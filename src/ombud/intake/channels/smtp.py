@@ -15,7 +15,6 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from aiosmtpd.controller import Controller
-from django.db import close_old_connections, connection
 
 from ombud.intake.channels import mail
 
@@ -34,17 +33,11 @@ def bind_address(value: str) -> tuple[str, int]:
 
 def _in_thread(function, *args):
     """Django work from a pool thread: fresh connections when the old ones died."""
-    _close_old()
+    mail.fresh_connections()
     try:
         return function(*args)
     finally:
-        _close_old()
-
-
-def _close_old():
-    # Inside a transaction (a test sharing its connection with the pool): leave it be.
-    if not connection.in_atomic_block:
-        close_old_connections()
+        mail.fresh_connections()
 
 
 def _known(address: str) -> bool:
