@@ -145,6 +145,7 @@ def test_mail_intake_killed_while_messages_stream_in_files_each_in_exactly_one_c
     thread.join(timeout=max(1, started + 50 - time.monotonic()))
     assert not sender.pending, f"{len(sender.pending)} messages never acknowledged"
     intake.stop()
+    assert intake.process.returncode == 0, intake.log()  # SIGTERM: a clean stop
     ids = ",".join(repr(m["Message-ID"]) for m in messages)
     output = site.command("shell", "-c", _COUNT.replace("IDS", ids)).stdout
     counted = output.strip().splitlines()[-4:]
