@@ -241,3 +241,25 @@ def test_a_paused_address_is_no_address(reporting):
     reporting.enabled = False
     reporting.save()
     assert _receive(build("x")).reason == Reason.UNKNOWN_ADDRESS
+
+
+def test_a_message_longer_than_a_report_holds_is_kept_whole_as_a_file(reporting):
+    long = "LONGSTART " + "word " * 5000 + "LONGEND"
+    _receive(build(long))
+    [reply] = replies()
+    view = reporter.view(receipt_in(reply["body"]))
+    assert "all of it is in the file message.txt" in view.content["what_happened"]
+    assert "LONGSTART" in view.content["what_happened"]
+    [kept] = view.files
+    assert kept["name"] == "message.txt"
+    opened = reporter.open_file(receipt_in(reply["body"]), kept["id"])
+    assert opened.data.decode().endswith("LONGEND")
+
+
+def test_a_message_of_only_a_file_is_a_report(reporting):
+    message = build(None, subject="", files=[("photo.png", PNG, "image", "png")])
+    del message["Subject"]
+    outcome = _receive(message)
+    assert outcome.received.outcome == "filed"
+    [reply] = replies()
+    assert [f["name"] for f in reporter.view(receipt_in(reply["body"])).files] == ["photo.png"]

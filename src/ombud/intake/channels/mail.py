@@ -286,6 +286,23 @@ def report_text(message, body, notes: list) -> str:
     return "\n\n".join(parts)
 
 
+def whole(text: str, files: list) -> tuple[str, list]:
+    """A text longer than a report holds is kept whole as a file beside it, so nothing
+    of a long message is cut off."""
+    if len(text) <= inbound.TEXT_LIMIT:
+        return text, files
+    data = text.encode("utf-8")
+    room = len(files) < settings.ATTACHMENT_MAX_FILES and (
+        sum(f.size for f in files) + len(data) <= settings.ATTACHMENT_MAX_TOTAL_BYTES
+    )
+    if not room:
+        note = _("The message is longer than a report holds; its end is cut off.")
+        return f"{note}\n\n{text}", files
+    kept = attachments.CheckedFile("message.txt", "text/plain", data)
+    note = _("The message is longer than a report holds: all of it is in the file message.txt.")
+    return f"{note}\n\n{text}", [*files, kept]
+
+
 def _refused(channel, source, reason, sender="", *, code=250, text="2.0.0 Received") -> Outcome:
     return Outcome(inbound.refuse(channel, source, reason, sender=sender), code, text)
 
@@ -361,7 +378,7 @@ def _filed(message, source, channel, sender, token_in_address) -> Outcome:
     with translation.override(language):
         body = _body_part(message)
         files, notes = files_of(message, body)
-        text = report_text(message, body, notes)
+        text, files = whole(report_text(message, body, notes), files)
     arrival = inbound.Arrival(
         channel=channel,
         source_id=source,
