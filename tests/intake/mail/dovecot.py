@@ -22,7 +22,7 @@ base_dir = {root}/run
 state_dir = {root}/state
 log_path = {root}/dovecot.log
 protocols = imap
-listen = 127.0.0.1
+listen = {address}
 ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
@@ -44,7 +44,7 @@ userdb {{
 service imap-login {{
   chroot =
   inet_listener imap {{
-    address = 127.0.0.1
+    address = {address}
     port = {port}
   }}
   inet_listener imaps {{
@@ -72,11 +72,12 @@ def available() -> bool:
 class Dovecot:
     """``start()``, ``stop()``, ``url``; ``idle=False`` takes IDLE off the capability list."""
 
-    def __init__(self, *, idle: bool = True):
+    def __init__(self, *, idle: bool = True, address: str = "127.0.0.1"):
         self.password = secrets.token_urlsafe(12)
         self.root = Path(tempfile.mkdtemp(prefix="ombud-dovecot-"))
         self.port = 0
         self.idle = idle
+        self.address = address
         self.process = None
         account = pwd.getpwnam("dovecot") if os.geteuid() == 0 else pwd.getpwuid(os.getuid())
         self.account = account
@@ -85,7 +86,7 @@ class Dovecot:
             (self.root / folder).mkdir()
         capability = "" if idle else "imap_capability = IMAP4rev1 LITERAL+ SASL-IR UIDPLUS MOVE"
         with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
+            probe.bind((address, 0))
             self.port = probe.getsockname()[1]
         (self.root / "dovecot.conf").write_text(
             CONFIG.format(
@@ -95,6 +96,7 @@ class Dovecot:
                 uid=account.pw_uid,
                 gid=account.pw_gid,
                 port=self.port,
+                address=address,
                 capability=capability,
             )
         )
@@ -105,7 +107,7 @@ class Dovecot:
 
     @property
     def url(self) -> str:
-        return f"imap://{USER}:{self.password}@127.0.0.1:{self.port}/INBOX"
+        return f"imap://{USER}:{self.password}@{self.address}:{self.port}/INBOX"
 
     def _command(self, *args) -> list:
         command = [DOVECOT, "-c", str(self.root / "dovecot.conf"), *args]
@@ -123,7 +125,7 @@ class Dovecot:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                if probe.connect_ex((self.address, self.port)) == 0:
                     return self
             if self.process.poll() is not None:
                 break
@@ -143,7 +145,7 @@ class Dovecot:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", self.port)) != 0:
+                if probe.connect_ex((self.address, self.port)) != 0:
                     return
             time.sleep(0.05)
 

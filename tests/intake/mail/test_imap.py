@@ -194,3 +194,29 @@ def test_a_mailbox_url_is_read_with_its_secrets_unquoted():
     )
     with pytest.raises(ValueError, match="imaps://"):
         imap.Mailbox.from_url("https://example.org")
+
+
+def test_a_password_is_not_sent_in_the_clear_beyond_loopback():
+    # The same server without TLS, on this machine's own non-loopback address.
+    address = _non_loopback_address()
+    if address is None:
+        pytest.fail("this machine has no non-loopback address to test with")
+    server = Dovecot(address=address).start()
+    try:
+        with pytest.raises(ValueError, match="only for loopback"):
+            imap.Mailbox.from_url(server.url).connect(timeout=5)
+        assert "Login: user=<conduct>" not in server.log()
+    finally:
+        server.cleanup()
+
+
+def _non_loopback_address():
+    import socket  # noqa: PLC0415
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET: nothing is sent
+        except OSError:
+            return None
+        address = probe.getsockname()[0]
+    return None if address.startswith("127.") else address

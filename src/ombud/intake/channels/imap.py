@@ -13,9 +13,11 @@ away is retried with back-off.
 """
 
 import imaplib
+import ipaddress
 import logging
 import re
 import select
+import ssl
 import threading
 from dataclasses import dataclass
 from email.utils import getaddresses
@@ -63,6 +65,14 @@ class Mailbox:
     def connect(self, timeout: float = 30) -> imaplib.IMAP4:
         cls = imaplib.IMAP4_SSL if self.secure else imaplib.IMAP4
         imap = cls(self.host, self.port, timeout=timeout)
+        if not self.secure:
+            # imap://: TLS by STARTTLS where offered; a password in the clear only on
+            # this machine's loopback.
+            if "STARTTLS" in imap.capabilities:
+                imap.starttls(ssl.create_default_context())
+            elif not _loopback(self.host):
+                imap.shutdown()
+                raise ValueError("plain-text IMAP is only for loopback: use imaps://")
         imap.login(self.user, self.password)
         # What the server offers once logged in (UIDPLUS, MOVE) is often more.
         status, data = imap.capability()
@@ -72,6 +82,13 @@ class Mailbox:
         if status != "OK":
             raise imaplib.IMAP4.error("the folder cannot be opened")
         return imap
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def _quoted(name: str) -> str:
