@@ -1,7 +1,12 @@
 """One e-mail into a report, a thread, or a counted refusal (intake.channels.mail),
 and the reply that carries the receipt back to the sender only."""
 
+import secrets
+
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 
 from ombud.cases.models import Channel, Report, TimelineEntry
 from ombud.cases.services import reporter
@@ -263,3 +268,32 @@ def test_a_message_of_only_a_file_is_a_report(reporting):
     assert outcome.received.outcome == "filed"
     [reply] = replies()
     assert [f["name"] for f in reporter.view(receipt_in(reply["body"])).files] == ["photo.png"]
+
+
+_HEADERS = st.sampled_from(
+    [
+        b"Content-Type: multipart/mixed; boundary=x\r\n",
+        b"Content-Type: text/html; charset=utf-7\r\n",
+        b"Content-Transfer-Encoding: base64\r\n",
+        b"Content-Transfer-Encoding: quoted-printable\r\n",
+        b"Subject: =?utf-8?b?////?=\r\n",
+        b"Content-Type: message/rfc822\r\n",
+        b"Content-Disposition: attachment; filename*=utf-8''%ff%fe.png\r\n",
+        b"In-Reply-To: <ombud.\xff@x>\r\n",
+        b"\xff\xfe: \x00\r\n",
+    ]
+)
+
+
+@examples(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(headers=st.lists(_HEADERS, max_size=4), rest=st.binary(max_size=1500))
+def test_whatever_the_bytes_the_answer_is_a_report_or_a_refusal(reporting, headers, rest):
+    raw = b"From: fuzz-" + secrets.token_hex(4).encode() + b"@example.org\r\n"
+    raw += b"".join(headers) + b"\r\n" + rest
+    outcome = _receive(raw)
+    assert outcome.smtp_code in (250, 550, 552, 554)
+    assert outcome.received.outcome in InboundMessage.Outcome.values

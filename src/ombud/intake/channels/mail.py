@@ -149,11 +149,12 @@ def own_addresses() -> set:
 
 def not_a_report(message, sender: str, envelope_sender: str | None) -> str:
     """Why this message is not a report, or "" when it may be one."""
-    if message.get(LOOP_HEADER) is not None or split_address(sender)[0] in own_addresses():
+    # Presence is enough (``in`` does not parse the value, which may be anything).
+    if LOOP_HEADER in message or split_address(sender)[0] in own_addresses():
         return Reason.LOOP
     local = sender.partition("@")[0]
     return_path = envelope_sender
-    if return_path is None and message.get("Return-Path") is not None:
+    if return_path is None and "Return-Path" in message:
         return_path = header(message, "Return-Path").strip().strip("<>")
     if return_path == "" or local in _DAEMONS or message.get_content_type() == "multipart/report":
         return Reason.BOUNCE
@@ -162,7 +163,7 @@ def not_a_report(message, sender: str, envelope_sender: str | None) -> str:
         _AUTO_PRECEDENCE
     ):
         return Reason.AUTO_REPLY
-    if message.get("X-Autoreply") is not None or message.get("X-Autorespond") is not None:
+    if "X-Autoreply" in message or "X-Autorespond" in message:
         return Reason.AUTO_REPLY
     if header(message, "X-Spam-Flag").strip().upper() == "YES":
         return Reason.SPAM
