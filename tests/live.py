@@ -318,8 +318,9 @@ class OmbudWorker(OmbudProcess):
 class OmbudMailIntake(OmbudProcess):
     """`ombud mail-intake`, ready once its SMTP listener answers."""
 
-    def __init__(self, site: "OmbudSite"):
-        super().__init__(site, "mail-intake", ["mail-intake", "--no-imap"])
+    def __init__(self, site: "OmbudSite", *, imap: bool = False):
+        checks = ["--imap-poll-seconds", "1"] if imap else ["--no-imap"]
+        super().__init__(site, "mail-intake", ["mail-intake", *checks])
 
     def wait_until_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -394,8 +395,8 @@ class OmbudSite:
         self.processes.append(process)
         return process
 
-    def mail_intake(self) -> OmbudMailIntake:
-        process = OmbudMailIntake(self)
+    def mail_intake(self, *, imap: bool = False) -> OmbudMailIntake:
+        process = OmbudMailIntake(self, imap=imap)
         self.processes.append(process)
         return process
 

@@ -1,6 +1,7 @@
 """Reports by e-mail against real processes: `ombud demo` with its mail intake, and
 `ombud mail-intake` killed while a sending server streams messages to it."""
 
+import imaplib
 import re
 import secrets
 import smtplib
@@ -159,6 +160,50 @@ def test_mail_intake_killed_while_messages_stream_in_files_each_in_exactly_one_c
     assert sender.attempts >= count  # some were sent again after a kill
     assert kills == 3
     assert time.monotonic() - started < 60
+
+
+def test_mail_intake_empties_the_installation_mailbox_and_stops_cleanly(tmp_path, mail_sink):
+    """`ombud mail-intake` with OMBUD_INTAKE_IMAP_URL: a real Dovecot, a message for the
+    demo's reporting address, sealed and gone from the mailbox; SIGTERM stops it."""
+    from tests.intake.mail.dovecot import USER, Dovecot  # noqa: PLC0415
+
+    dovecot = Dovecot().start()
+    try:
+        site = OmbudSite(
+            tmp_path / "data", email_url=mail_sink.url, env={"OMBUD_INTAKE_IMAP_URL": dovecot.url}
+        ).setup()
+        intake = site.mail_intake(imap=True).start()
+        message = _message("imap.reporter@example.org", "From the mailbox", "IMAPSYSTEM text")
+        client = imaplib.IMAP4("127.0.0.1", dovecot.port)
+        client.login(USER, dovecot.password)
+        client.append(
+            "INBOX", None, None, message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+        )
+        deadline, left = time.monotonic() + 30, b"1"
+        while left and time.monotonic() < deadline:
+            time.sleep(0.2)
+            client.select("INBOX")
+            left = client.uid("SEARCH", None, "ALL")[1][0]
+        client.logout()
+        assert not left, intake.log()
+        # No worker runs here: the reply waits in the outbox, sealed.
+        counted = site.command("shell", "-c", _FILED).stdout.strip().splitlines()[-1]
+        assert counted == "1 1"
+        stopping = time.monotonic()
+        intake.stop()
+        assert intake.process.returncode == 0, intake.log()
+        assert time.monotonic() - stopping < 15
+        assert dovecot.password not in intake.log()
+    finally:
+        dovecot.cleanup()
+
+
+_FILED = """
+from ombud.cases.models import Report
+from ombud.notify.models import OutboxMessage
+replies = OutboxMessage.objects.filter(kind="to_reporter").count()
+print(Report.objects.filter(channel="mail").count(), replies)
+"""
 
 
 # Per message: one inbound row, with a report; reports from the listener; duplicates.
