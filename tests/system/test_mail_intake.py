@@ -173,7 +173,13 @@ def test_mail_intake_empties_the_installation_mailbox_and_stops_cleanly(tmp_path
             tmp_path / "data", email_url=mail_sink.url, env={"OMBUD_INTAKE_IMAP_URL": dovecot.url}
         ).setup()
         intake = site.mail_intake(imap=True).start()
-        message = _message("imap.reporter@example.org", "From the mailbox", "IMAPSYSTEM text")
+        subject, body, file_text = _canary("imapsubject"), _canary("imapbody"), _canary("imapfile")
+        message = _message(
+            "imap.reporter@example.org",
+            subject,
+            body,
+            files=[("notes.txt", f"{file_text} notes".encode())],
+        )
         client = imaplib.IMAP4("127.0.0.1", dovecot.port)
         client.login(USER, dovecot.password)
         client.append(
@@ -194,6 +200,11 @@ def test_mail_intake_empties_the_installation_mailbox_and_stops_cleanly(tmp_path
         assert intake.process.returncode == 0, intake.log()
         assert time.monotonic() - stopping < 15
         assert dovecot.password not in intake.log()
+        # Nothing of it at rest in the clear: database, data directory, the reply queued.
+        stored = _database_bytes(site)
+        for secret in (subject, body, file_text, "imap.reporter@example.org"):
+            assert secret.encode() not in stored
+            assert secret not in intake.log()
     finally:
         dovecot.cleanup()
 
