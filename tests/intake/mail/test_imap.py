@@ -220,3 +220,22 @@ def _non_loopback_address():
             return None
         address = probe.getsockname()[0]
     return None if address.startswith("127.") else address
+
+
+def test_a_message_that_cannot_be_taken_does_not_hold_up_the_others(mailbox, dovecot, monkeypatch):
+    _append(dovecot, build("POISON"), build("fine one", sender="other@example.org"))
+    real_receive = mail.receive
+
+    def a_bug_on_one_message(raw, *args, **kwargs):
+        if b"POISON" in raw:
+            raise KeyError("a bug")
+        return real_receive(raw, *args, **kwargs)
+
+    monkeypatch.setattr(mail, "receive", a_bug_on_one_message)
+    poller = imap.Poller(dovecot.url, mailbox, threading.Event())
+    connection = imap.Mailbox.from_url(dovecot.url).connect()
+    assert poller.take_all(connection) == 2
+    assert poller.take_all(connection) == 0  # not fetched again and again
+    connection.logout()
+    assert Report.objects.count() == 1
+    assert _count(dovecot, "INBOX", "KEYWORD", imap.LEFT_KEYWORD) == 1

@@ -24,6 +24,7 @@ from email.utils import getaddresses
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.utils import timezone
 
 from ombud.intake.channels import config, mail
@@ -174,7 +175,15 @@ class Poller:
         for uid in uids:
             if self.stop.is_set():
                 break
-            self.take(imap, uid)
+            try:
+                self.take(imap, uid)
+            except (imaplib.IMAP4.error, OSError, DatabaseError):
+                raise  # the server or the database: reconnect and take it again later
+            except Exception as exc:  # this message: it must not hold up the others
+                log.error(
+                    "a message could not be taken (%s); left in the mailbox", type(exc).__name__
+                )
+                imap.uid("STORE", uid, "+FLAGS", f"({LEFT_KEYWORD})")
         return len(uids)
 
     def take(self, imap, uid: bytes) -> None:
