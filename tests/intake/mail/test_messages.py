@@ -152,6 +152,16 @@ def test_a_flood_from_one_sender_is_refused_after_the_limit(reporting, settings)
     assert _receive(build("me too", sender="someone.else@example.org")).received.report
 
 
+def test_a_message_held_back_by_the_flood_limit_is_filed_when_sent_again_later(reporting, settings):
+    settings.INTAKE_MAIL_PER_SENDER_HOUR = 1
+    _receive(build("first"))
+    late = build("second", message_id="<late@example.org>")
+    assert _receive(late).reason == Reason.FLOOD
+    settings.INTAKE_MAIL_PER_SENDER_HOUR = 10
+    assert _receive(late).received.outcome == "filed"
+    assert Report.objects.count() == 2
+
+
 def test_html_is_read_as_text_and_attachments_follow_the_attachment_rules(reporting):
     message = build(
         None,

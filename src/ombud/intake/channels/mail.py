@@ -15,6 +15,7 @@ import email.policy
 import hashlib
 import logging
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import getaddresses, parseaddr
@@ -61,8 +62,9 @@ class Outcome:
 
     @property
     def settled(self) -> bool:
-        """Whether the message may now be removed from a mailbox."""
-        return self.received.reason not in (Reason.TOO_LARGE, Reason.MALFORMED)
+        """Whether the message may now be removed from a mailbox (what a person should
+        look at stays: too large, unreadable, held back by the flood limit)."""
+        return self.received.reason not in (Reason.TOO_LARGE, Reason.MALFORMED, Reason.FLOOD)
 
 
 def fresh_connections() -> None:
@@ -361,9 +363,11 @@ def _screened(message, source, channel, sender, envelope_sender) -> Outcome | No
     if reason:
         return _refused(channel, source, reason, sender)
     if flooding(channel, sender):
+        # Counted under an id of its own: the same message sent again after the hour is
+        # judged afresh, not taken for one already handled.
         return _refused(
             channel,
-            source,
+            f"{source}#flood-{secrets.token_hex(8)}",
             Reason.FLOOD,
             sender,
             code=550,
