@@ -103,6 +103,8 @@ def describe(exc: Exception) -> str:
         return "The mail server could not be reached or closed the connection."
     if isinstance(exc, imaplib.IMAP4.error):
         return "The mail server refused the login or the folder."
+    if isinstance(exc, ValueError) and "loopback" in str(exc):
+        return "The server offers no TLS: use imaps:// (plain imap:// only on loopback)."
     if isinstance(exc, ValueError):
         return "The mailbox URL is not an imaps://user:password@host/FOLDER URL."
     return f"Checking the mailbox failed ({type(exc).__name__})."
