@@ -123,10 +123,23 @@ class ResendingServer:
         self.done.set()
 
 
-def test_mail_intake_killed_while_messages_stream_in_files_each_in_exactly_one_case(
-    tmp_path, mail_sink
-):
-    site = OmbudSite(tmp_path / "data", email_url=mail_sink.url).setup()
+@pytest.fixture
+def new_site(tmp_path, mail_sink):
+    """A seeded data directory; every process started on it is stopped afterwards,
+    whatever the test's outcome."""
+    made = []
+
+    def make(**env):
+        made.append(OmbudSite(tmp_path / "data", email_url=mail_sink.url, env=env).setup())
+        return made[-1]
+
+    yield make
+    for each in made:
+        each.stop()
+
+
+def test_mail_intake_killed_while_messages_stream_in_files_each_in_exactly_one_case(new_site):
+    site = new_site()
     intake = site.mail_intake().start()
     # Bounded from here: migrating and seeding a fresh site is not what is measured.
     started = time.monotonic()
@@ -162,16 +175,14 @@ def test_mail_intake_killed_while_messages_stream_in_files_each_in_exactly_one_c
     assert time.monotonic() - started < 60
 
 
-def test_mail_intake_empties_the_installation_mailbox_and_stops_cleanly(tmp_path, mail_sink):
+def test_mail_intake_empties_the_installation_mailbox_and_stops_cleanly(new_site):
     """`ombud mail-intake` with OMBUD_INTAKE_IMAP_URL: a real Dovecot, a message for the
     demo's reporting address, sealed and gone from the mailbox; SIGTERM stops it."""
     from tests.intake.mail.dovecot import USER, Dovecot  # noqa: PLC0415
 
     dovecot = Dovecot().start()
     try:
-        site = OmbudSite(
-            tmp_path / "data", email_url=mail_sink.url, env={"OMBUD_INTAKE_IMAP_URL": dovecot.url}
-        ).setup()
+        site = new_site(OMBUD_INTAKE_IMAP_URL=dovecot.url)
         intake = site.mail_intake(imap=True).start()
         subject, body, file_text = _canary("imapsubject"), _canary("imapbody"), _canary("imapfile")
         message = _message(
