@@ -18,6 +18,8 @@ messages:
 	./scripts/messages.sh
 
 # Submission throughput and latency, baseline ratio, report page weight and alert
-# latency against a real server (DESIGN §8); writes bench/results/latest.json.
+# latency against a real server (DESIGN §8); writes bench/results/latest.json. Then
+# e-mail intake throughput and message-to-alert latency (bench/results/mail_intake.json).
 bench:
 	$(VENV)/python -m bench.run $(BENCH_ARGS)
+	$(VENV)/python -m bench.mail_intake

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run Ombud's whole test suite on a fresh Debian machine (as root). Installs what it
-# needs (Debian's chromium, postgresql, gettext and Noto fonts, the virtualenv), starts
+# needs (Debian's chromium, postgresql, dovecot-imapd, gettext and Noto fonts, the
+# virtualenv), starts
 # a PostgreSQL server as the postgres user on a free loopback port, then runs lint, the
 # suite on SQLite (with the browser and system tests) and the suite again on PostgreSQL.
 set -euo pipefail
@@ -9,6 +10,8 @@ cd "$(dirname "$0")/.."
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+# The IMAP server the mail-intake tests start (as the dovecot user, on loopback).
+[ -x /usr/sbin/dovecot ] && [ -x /usr/lib/dovecot/imap ] || missing+=(dovecot-imapd)
 # makemessages (the catalogue test) needs GNU gettext; screenshots in Japanese and
 # Arabic need fonts that have those scripts.
 command -v xgettext >/dev/null 2>&1 || missing+=(gettext)

@@ -140,8 +140,11 @@ class OmbudDemo:
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = data_dir / "process.log"
+        # The demo's mail intake listens here: each demo its own port.
+        self.intake_port = free_port()
         self.env = {
             **os.environ,
+            "OMBUD_INTAKE_SMTP": f"127.0.0.1:{self.intake_port}",
             "OMBUD_MODE": "demo",
             "OMBUD_DATA_DIR": str(data_dir),
             "OMBUD_EMAIL_URL": mail.url,
@@ -312,6 +315,26 @@ class OmbudWorker(OmbudProcess):
         raise AssertionError(f"ombud worker did not start in {timeout}s:\n{self.log()}")
 
 
+class OmbudMailIntake(OmbudProcess):
+    """`ombud mail-intake`, ready once its SMTP listener answers."""
+
+    def __init__(self, site: "OmbudSite", *, imap: bool = False):
+        checks = ["--imap-poll-seconds", "1"] if imap else ["--no-imap"]
+        super().__init__(site, "mail-intake", ["mail-intake", *checks])
+
+    def wait_until_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"ombud mail-intake exited early:\n{self.log()}")
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", self.site.intake_port)) == 0:
+                    return
+            time.sleep(0.05)
+        self.kill()
+        raise AssertionError(f"ombud mail-intake did not start in {timeout}s:\n{self.log()}")
+
+
 class OmbudSite:
     """One data directory and database, served by `ombud serve` and `ombud worker`
     processes run separately, as in production, so each can be killed on its own.
@@ -326,8 +349,10 @@ class OmbudSite:
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.database_url = database_url
+        self.intake_port = free_port()
         self.env = {
             **os.environ,
+            "OMBUD_INTAKE_SMTP": f"127.0.0.1:{self.intake_port}",
             "OMBUD_MODE": "demo",
             "OMBUD_DATA_DIR": str(data_dir),
             "OMBUD_EMAIL_URL": email_url,
@@ -367,6 +392,11 @@ class OmbudSite:
 
     def worker(self, name: str = "worker") -> OmbudWorker:
         process = OmbudWorker(self, name)
+        self.processes.append(process)
+        return process
+
+    def mail_intake(self, *, imap: bool = False) -> OmbudMailIntake:
+        process = OmbudMailIntake(self, imap=imap)
         self.processes.append(process)
         return process
 

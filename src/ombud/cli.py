@@ -3,6 +3,7 @@
 ombud demo [--port 8000] [--reset]   migrate, seed and serve the demo with its worker
 ombud serve [--port 8000]            serve with gunicorn
 ombud worker                         deliver alerts
+ombud mail-intake                    take reports by e-mail (SMTP listener, IMAP mailboxes)
 ombud audit verify                   check the audit log's hash chain
 ombud keys init                      create the vault key file (new installations)
 """
@@ -10,6 +11,8 @@ ombud keys init                      create the vault key file (new installation
 import argparse
 import os
 import sys
+
+COMMAND_ALIASES = {"mail-intake": "mail_intake"}
 
 
 def main(argv=None) -> None:
@@ -35,6 +38,8 @@ def main(argv=None) -> None:
         return
     from django.core.management import execute_from_command_line  # noqa: PLC0415
 
+    # Management commands are Python modules: `ombud mail-intake` is mail_intake.
+    argv[1] = COMMAND_ALIASES.get(argv[1], argv[1])
     execute_from_command_line(argv)
 
 

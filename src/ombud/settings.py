@@ -272,6 +272,14 @@ SMS_GATEWAY_TOKEN = conf.env_secret("OMBUD_SMS_GATEWAY_TOKEN")
 # (`ombud mail-intake`) and the installation-wide mailbox it polls over IMAP.
 INTAKE_SMTP = conf.env_str("OMBUD_INTAKE_SMTP", "127.0.0.1:8026" if DEMO_MODE else "")
 INTAKE_IMAP_URL = conf.env_secret("OMBUD_INTAKE_IMAP_URL")
+# A whole message larger than this is refused (552 at DATA: the sender's server tells
+# the sender); the attachment limits below apply to the files in a smaller one.
+INTAKE_MAIL_MAX_BYTES = 15 * 1024 * 1024
+# More messages than this from one sender to one address in an hour are a flood.
+INTAKE_MAIL_PER_SENDER_HOUR = 20
+# How often a mailbox is checked when its server does not offer IDLE (and how long
+# one IDLE lasts before it is renewed).
+INTAKE_IMAP_POLL_SECONDS = 60
 # Where Twilio's REST API is (a test points it at a fake provider on loopback).
 TWILIO_API_URL = conf.env_str("OMBUD_TWILIO_API_URL", "https://api.twilio.com")
 # How many proxies in front of Ombud append to X-Forwarded-For (0: none, use the peer).

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from ombud.demo import seed
+from ombud.intake.channels import smtp
 from ombud.vault import keys
 from ombud.web.server import serve
 
@@ -24,6 +25,20 @@ def _free_port(preferred: int) -> int:
                 continue
             return probe.getsockname()[1]
     raise CommandError("No free port on 127.0.0.1 for the demo mail server.")
+
+
+def _port_free(address: str) -> bool:
+    """Whether the mail intake can listen on ``host:port`` (another demo may hold it)."""
+    try:
+        host, port = smtp.bind_address(address)
+    except ValueError:
+        return False
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
 
 
 def _wait_for_port(port: int, seconds: float = 10.0) -> None:
@@ -79,6 +94,9 @@ class Command(BaseCommand):
             children.append(self._spawn(["mailsink", "--port", str(sink_port)], env))
             _wait_for_port(sink_port)
         children.append(self._spawn(["worker", "--exit-with-parent"], env))
+        self.mail_intake = _port_free(settings.INTAKE_SMTP)
+        if self.mail_intake:
+            children.append(self._spawn(["mail-intake", "--exit-with-parent"], env))
         self._banner(event, password, generated, options, sink_port)
         try:
             serve(host=options["host"], port=options["port"], workers=options["workers"])
@@ -115,6 +133,7 @@ class Command(BaseCommand):
         self.stdout.write("Demo data removed; starting over.")
 
     def _banner(self, event, password, generated, options, sink_port):
+        mail_intake = getattr(self, "mail_intake", False)
         base = f"http://{options['host']}:{options['port']}"
         users = ", ".join([*seed.PEOPLE, seed.ADMIN[0]])
         lines = [
@@ -133,7 +152,13 @@ class Command(BaseCommand):
             "OMBUD_DEMO_TOTP_SECRET)"
         )
         lines += [
-            f"  Report by mail: {seed.REPORTING_ADDRESS}  (SMTP on {settings.INTAKE_SMTP})",
+            f"  Report by mail: {seed.REPORTING_ADDRESS}  "
+            + (
+                f"(SMTP on {settings.INTAKE_SMTP})"
+                if mail_intake
+                else f"(not listening: {settings.INTAKE_SMTP or 'OMBUD_INTAKE_SMTP'} is "
+                "taken or unset; run `ombud mail-intake` with another OMBUD_INTAKE_SMTP)"
+            ),
             f"  Text and call:  {seed.HOTLINE_NUMBER}  (Twilio webhooks at "
             f"{base}/hooks/twilio/{event.slug}/sms and /voice)",
             f"  Twilio token:   {self.twilio_token}  (signs the webhooks; or set "
