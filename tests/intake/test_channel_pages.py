@@ -175,7 +175,7 @@ def test_leads_see_what_the_channels_turned_away_counted_without_senders(signed_
     page = signed_in(cast.lead).get("/staff/events/conf/turned-away/")
     html = page.content.decode()
     assert page.status_code == 200
-    assert "Too many from one sender" in html
+    assert "Too many messages from one sender" in html
     assert "<dd>3</dd>" in html
     assert "<strong>4</strong>" in html
     assert "151999888" not in html

@@ -174,8 +174,8 @@ def confirm(request):
         reporter.confirm_account(_receipt_header(request))
     except reporter.UnknownReceipt:
         raise _unknown(request) from None
-    except reporter.NothingToConfirm:
-        raise ApiError(409, str(reporter.NothingToConfirm.message)) from None
+    except reporter.NothingToConfirm as refusal:
+        raise ApiError(409, str(refusal.message)) from None
     return Status(201, {"detail": _("Thank you. The response team sees that you confirmed it.")})
 
 
@@ -199,8 +199,8 @@ def correct(request, body: Correction):
         reporter.correct_account(_receipt_header(request), body.text)
     except reporter.UnknownReceipt:
         raise _unknown(request) from None
-    except reporter.NothingToConfirm:
-        raise ApiError(409, str(reporter.NothingToConfirm.message)) from None
+    except reporter.NothingToConfirm as refusal:
+        raise ApiError(409, str(refusal.message)) from None
     return Status(
         201,
         {"detail": _("Thank you. Your correction was added and the response team has been told.")},

@@ -25,7 +25,7 @@ def _secret(label, help_text=""):
 
 
 SECRET_FIELDS = ("imap_url", "account_sid", "auth_token")
-KEEP = _("Written once and never shown again. Leave empty to keep the one saved.")
+KEEP = _("Typed once and never shown again. Leave empty to keep the saved one.")
 
 
 class IntakeChannelForm(ModelForm):

@@ -9,8 +9,8 @@ from ombud.intake.oral_forms import CorrectionForm
 def _confirm(receipt, post) -> dict:
     try:
         reporter.confirm_account(receipt)
-    except reporter.NothingToConfirm:
-        return {"account_error": reporter.NothingToConfirm.message}
+    except reporter.NothingToConfirm as refusal:
+        return {"account_error": refusal.message}
     return {"account_done": "confirmed"}
 
 
@@ -20,8 +20,8 @@ def _correct(receipt, post) -> dict:
         return {"correction_form": form}
     try:
         reporter.correct_account(receipt, form.cleaned_data["correction"])
-    except reporter.NothingToConfirm:
-        return {"account_error": reporter.NothingToConfirm.message}
+    except reporter.NothingToConfirm as refusal:
+        return {"account_error": refusal.message}
     return {"account_done": "corrected"}
 
 

@@ -66,7 +66,7 @@ class IntakeChannel(models.Model):
         LISTENER = "listener", _("Mail sent or forwarded to Ombud's listener")
         IMAP = "imap", _("A mailbox Ombud checks over IMAP")
         TWILIO = "twilio", _("Twilio")
-        GATEWAY = "gateway", _("Ombud's SMS gateway request")
+        GATEWAY = "gateway", _("Generic SMS gateway (Ombud's request format)")
 
     class Ringing(models.TextChoices):
         ALL = "all", _("Everyone on duty at once")
@@ -121,7 +121,7 @@ class InboundMessage(models.Model):
         BOUNCE = "bounce", _("Bounce")
         LOOP = "loop", _("Mail loop")
         SPAM = "spam", _("Marked as spam")
-        FLOOD = "flood", _("Too many from one sender")
+        FLOOD = "flood", _("Too many messages from one sender")
         TOO_LARGE = "too_large", _("Too large")
         MALFORMED = "malformed", _("Unreadable")
         EMPTY = "empty", _("Empty")

@@ -93,6 +93,18 @@ def test_a_reply_to_ombuds_mail_joins_the_case_by_address_or_by_in_reply_to(repo
     assert len(replies()) == 1  # an addition gets no second receipt
 
 
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Precedence": "list", "List-Id": "<conduct.example.org>"},
+        {"Auto-Submitted": "auto-forwarded"},
+    ],
+)
+def test_a_report_passed_on_by_a_conduct_group_or_forwarding_rule_is_filed(reporting, headers):
+    outcome = _receive(build("LISTCANARY someone grabbed me", headers=headers))
+    assert outcome.received.outcome == InboundMessage.Outcome.FILED
+
+
 def test_the_token_from_another_sender_opens_a_new_report(reporting):
     _receive(build("FIRST"))
     [reply] = replies()
@@ -106,7 +118,6 @@ def test_the_token_from_another_sender_opens_a_new_report(reporting):
     [
         ({"Auto-Submitted": "auto-replied"}, Reason.AUTO_REPLY),
         ({"Precedence": "bulk"}, Reason.AUTO_REPLY),
-        ({"Precedence": "list"}, Reason.AUTO_REPLY),
         ({"X-Autoreply": "yes"}, Reason.AUTO_REPLY),
         ({"X-Autorespond": "Out of office"}, Reason.AUTO_REPLY),
         ({"Return-Path": "<>"}, Reason.BOUNCE),

@@ -95,20 +95,28 @@ def _row(report, receipt: str, via: str, to: str):
         channel = replies.text_channel(event.pk)
         if channel is None:
             raise ReceiptNotSent(gettext_lazy("This event has no text-message number."))
-        body = _("Your receipt for your report to %(event)s: %(receipt)s - at %(url)s") % {
-            "event": event.name,
-            "receipt": context["receipt"],
-            "url": context["followup_url"],
-        }
         if report.taken_orally:
-            body += " " + _("read what was written down and confirm or correct it.")
+            body = _(
+                "Your receipt for your report to %(event)s: %(receipt)s. With it, at %(url)s, "
+                "you can read what was written down and confirm or correct it."
+            )
+        else:
+            body = _(
+                "Your receipt for your report to %(event)s: %(receipt)s. With it you can "
+                "follow your report at %(url)s."
+            )
+        body %= {"event": event.name, "receipt": context["receipt"], "url": context["followup_url"]}
         return envelope.to_reporter(envelope.SMS, _number(to), body, intake_channel_id=channel.pk)
 
 
 def send_receipt(report, receipt_text: str, via: str, to: str, *, by) -> None:
     """Send the reporter their receipt by e-mail or text, to where they said."""
     if not may_give_receipt(by, report):
-        raise ReceiptNotSent(gettext_lazy("Only the staff member who took it sends it, at once."))
+        raise ReceiptNotSent(
+            gettext_lazy(
+                "Only the staff member who took the report can send its receipt, within the hour."
+            )
+        )
     if via not in VIA:
         raise ReceiptNotSent(gettext_lazy("Choose e-mail or text message."))
     receipt = receipts.normalise(receipt_text or "")

@@ -149,11 +149,18 @@ class NothingToConfirm(Exception):
 
     message = gettext_lazy("There is nothing to confirm: you already answered.")
 
+    def __init__(self, message=None):
+        super().__init__()
+        if message is not None:
+            self.message = message
+
 
 def _oral(receipt_text: str) -> tuple[Report, str]:
     report, receipt = _find(receipt_text)
     if not report.taken_orally:
-        raise NothingToConfirm
+        raise NothingToConfirm(
+            gettext_lazy("There is nothing to confirm: you wrote this report yourself.")
+        )
     return report, receipt
 
 

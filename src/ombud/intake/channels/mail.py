@@ -41,7 +41,9 @@ TOKEN_LENGTH = receipts.LENGTH
 _TOKEN = re.compile(rf"^[{receipts.ALPHABET}]{{{TOKEN_LENGTH}}}$")
 # The Message-ID of a reply Ombud sent: <ombud.TOKEN.random@domain> (see mail_reply).
 _OUR_MESSAGE_ID = re.compile(rf"<ombud\.([{receipts.ALPHABET}]{{{TOKEN_LENGTH}}})\.[^>@]*@[^>]+>")
-_AUTO_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
+# Not "list": a conduct@ group (Google Groups, Mailman) that forwards to Ombud marks
+# every message it passes on that way, reports included.
+_AUTO_PRECEDENCE = {"bulk", "junk", "auto_reply"}
 _DAEMONS = {"mailer-daemon", "postmaster"}
 
 Reason = InboundMessage.Reason
@@ -161,8 +163,10 @@ def not_a_report(message, sender: str, envelope_sender: str | None) -> str:
     if return_path == "" or local in _DAEMONS or message.get_content_type() == "multipart/report":
         return Reason.BOUNCE
     auto = header(message, "Auto-Submitted").strip().lower()
-    if (auto and auto != "no") or header(message, "Precedence").strip().lower() in (
-        _AUTO_PRECEDENCE
+    # "auto-forwarded": a forwarding rule passed a person's mail on - a report still.
+    if (
+        auto not in ("", "no", "auto-forwarded")
+        or header(message, "Precedence").strip().lower() in _AUTO_PRECEDENCE
     ):
         return Reason.AUTO_REPLY
     if "X-Autoreply" in message or "X-Autorespond" in message:

@@ -48,7 +48,7 @@ def receipt_text(event, receipt: str) -> str:
         return _(
             "%(event)s code of conduct team: we received your report. Your receipt is "
             "%(receipt)s - keep it private. With it you can read our replies and add "
-            "more at %(url)s. Texts you send to this number are added to your report."
+            "more at %(url)s. Text messages you send to this number are added to your report."
         ) % {
             "event": event.name,
             "receipt": receipts.display(receipt),

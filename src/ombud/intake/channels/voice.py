@@ -256,7 +256,7 @@ def whisper(channel: IntakeChannel, params, query) -> str:
     with translation.override(_lang(channel)):
         words = _(
             "A call to the %(event)s code of conduct hotline. Press 1 to take it. "
-            "Press 2 to hand it on, if you should not hear this report."
+            "Press 2 to hand it on, for example if you may be involved."
         ) % {"event": channel.event.name}
     answer = _step(channel, "answer", call=call_sid, m=member.pk)
     return twiml(
