@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "ombud.intake",
     "ombud.notify",
     "ombud.api",
+    "ombud.records",
     "ombud.demo",
 ]
 
@@ -274,6 +275,8 @@ INTAKE_SMTP = conf.env_str("OMBUD_INTAKE_SMTP", "127.0.0.1:8026" if DEMO_MODE el
 INTAKE_IMAP_URL = conf.env_secret("OMBUD_INTAKE_IMAP_URL")
 # Where Twilio's REST API is (a test points it at a fake provider on loopback).
 TWILIO_API_URL = conf.env_str("OMBUD_TWILIO_API_URL", "https://api.twilio.com")
+# Whom `ombud backup create` encrypts to: age recipients (age1…), comma-separated.
+BACKUP_RECIPIENTS = conf.env_str("OMBUD_BACKUP_RECIPIENTS")
 # How many proxies in front of Ombud append to X-Forwarded-For (0: none, use the peer).
 TRUSTED_PROXIES = conf.env_int("OMBUD_TRUSTED_PROXIES", 0)
 
