@@ -5,6 +5,7 @@ ombud serve [--port 8000]            serve with gunicorn
 ombud worker                         deliver alerts
 ombud audit verify                   check the audit log's hash chain
 ombud keys init                      create the vault key file (new installations)
+ombud backup keygen|create|verify|restore   encrypted backups (see docs/security.md §4)
 """
 
 import argparse
