@@ -6,6 +6,7 @@ ombud worker                         deliver alerts
 ombud mail-intake                    take reports by e-mail (SMTP listener, IMAP mailboxes)
 ombud audit verify                   check the audit log's hash chain
 ombud keys init                      create the vault key file (new installations)
+ombud backup keygen|create|verify|restore   encrypted backups (see docs/security.md §4)
 """
 
 import argparse

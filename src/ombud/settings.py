@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "ombud.intake",
     "ombud.notify",
     "ombud.api",
+    "ombud.records",
     "ombud.demo",
 ]
 
@@ -282,6 +283,8 @@ INTAKE_MAIL_PER_SENDER_HOUR = 20
 INTAKE_IMAP_POLL_SECONDS = 60
 # Where Twilio's REST API is (a test points it at a fake provider on loopback).
 TWILIO_API_URL = conf.env_str("OMBUD_TWILIO_API_URL", "https://api.twilio.com")
+# Whom `ombud backup create` encrypts to: age recipients (age1…), comma-separated.
+BACKUP_RECIPIENTS = conf.env_str("OMBUD_BACKUP_RECIPIENTS")
 # How many proxies in front of Ombud append to X-Forwarded-For (0: none, use the peer).
 TRUSTED_PROXIES = conf.env_int("OMBUD_TRUSTED_PROXIES", 0)
 
