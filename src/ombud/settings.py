@@ -273,6 +273,8 @@ SMS_GATEWAY_TOKEN = conf.env_secret("OMBUD_SMS_GATEWAY_TOKEN")
 # (`ombud mail-intake`) and the installation-wide mailbox it polls over IMAP.
 INTAKE_SMTP = conf.env_str("OMBUD_INTAKE_SMTP", "127.0.0.1:8026" if DEMO_MODE else "")
 INTAKE_IMAP_URL = conf.env_secret("OMBUD_INTAKE_IMAP_URL")
+# Texts and calls from one number in an hour beyond which they are counted, not filed.
+INTAKE_TEXTS_PER_SENDER_HOUR = 30
 # A whole message larger than this is refused (552 at DATA: the sender's server tells
 # the sender); the attachment limits below apply to the files in a smaller one.
 INTAKE_MAIL_MAX_BYTES = 15 * 1024 * 1024

@@ -266,4 +266,11 @@ def send_receipt(request, report_id: UUID, body: SendReceiptIn):
         oral.send_receipt(report, receipt, body.via, body.to, by=request.auth)
     except oral.ReceiptNotSent as exc:
         raise ApiError(422, str(exc)) from None
-    return Status(202, {"detail": _("The receipt is on its way. Where it went was not kept.")})
+    return Status(
+        202,
+        {
+            "detail": _(
+                "The receipt is on its way. The address or number it was sent to was not kept."
+            )
+        },
+    )

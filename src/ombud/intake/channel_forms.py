@@ -100,6 +100,15 @@ class IntakeChannelForm(ModelForm):
         if taken.exists():
             # Whose it is stays unsaid: it may be another organisation's.
             raise forms.ValidationError(_("This address or number is already in use."))
+        if self.kind != IntakeChannel.Kind.MAIL:
+            # Webhooks name the event, not the number: one text number and one hotline each.
+            siblings = IntakeChannel.objects.filter(event_id=self.instance.event_id, kind=self.kind)
+            if self.instance.pk:
+                siblings = siblings.exclude(pk=self.instance.pk)
+            if siblings.exists():
+                raise forms.ValidationError(
+                    _("This event has one already: change that one instead.")
+                )
         return value
 
     def clean_ring_seconds(self):

@@ -22,6 +22,7 @@ def _channel(slug: str, kind: str, provider: str) -> IntakeChannel:
     channel = (
         IntakeChannel.objects.select_related("event")
         .filter(event__slug=slug, kind=kind, provider=provider, enabled=True)
+        .order_by("pk")
         .first()
     )
     if channel is None:

@@ -126,7 +126,10 @@ def _record(outcomes, cancelled) -> None:
             # An unreachable mail server is an outage, not this message's fault: it
             # is retried until the server is back, however long that takes.
             dead = attempts >= MAX_ATTEMPTS and not _is_outage(error)
+            # A message to a reporter that can never be delivered keeps nothing of them.
+            forget = {"sealed_envelope": None} if dead else {}
             OutboxMessage.objects.filter(id=message.id, state=OutboxMessage.State.PENDING).update(
+                **forget,
                 state=OutboxMessage.State.DEAD if dead else OutboxMessage.State.PENDING,
                 attempts=attempts,
                 claimed_by="",

@@ -8,6 +8,7 @@ report, not in the timeline, not in the audit log.
 """
 
 from datetime import timedelta
+from email.utils import formataddr
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -84,7 +85,7 @@ def _row(report, receipt: str, via: str, to: str):
             headers = {replies.LOOP_HEADER: event.slug}
             address = replies.reporting_address(event.pk)
             if address is not None:
-                headers["From"] = f"{event.name} <{address.address}>"
+                headers["From"] = formataddr((event.name, address.address))
             return envelope.to_reporter(
                 envelope.EMAIL,
                 _address(to),
@@ -97,13 +98,13 @@ def _row(report, receipt: str, via: str, to: str):
             raise ReceiptNotSent(gettext_lazy("This event has no text-message number."))
         if report.taken_orally:
             body = _(
-                "Your receipt for your report to %(event)s: %(receipt)s. With it, at %(url)s, "
-                "you can read what was written down and confirm or correct it."
+                "Your receipt for your report to %(event)s: %(receipt)s. With it you can read "
+                "what was written down and confirm or correct it here: %(url)s"
             )
         else:
             body = _(
-                "Your receipt for your report to %(event)s: %(receipt)s. With it you can "
-                "follow your report at %(url)s."
+                "Your receipt for your report to %(event)s: %(receipt)s. Follow your report "
+                "with it here: %(url)s"
             )
         body %= {"event": event.name, "receipt": context["receipt"], "url": context["followup_url"]}
         return envelope.to_reporter(envelope.SMS, _number(to), body, intake_channel_id=channel.pk)
@@ -114,7 +115,8 @@ def send_receipt(report, receipt_text: str, via: str, to: str, *, by) -> None:
     if not may_give_receipt(by, report):
         raise ReceiptNotSent(
             gettext_lazy(
-                "Only the staff member who took the report can send its receipt, within the hour."
+                "Only the staff member who took the report can send its receipt, within an "
+                "hour of taking it."
             )
         )
     if via not in VIA:

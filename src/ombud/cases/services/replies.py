@@ -10,6 +10,7 @@ outbox in the clear.
 """
 
 import re
+from email.utils import formataddr
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -101,7 +102,7 @@ def mail_headers(report, opened) -> dict:
     address = reporting_address(report.event_id)
     if address is None:
         return headers
-    headers["From"] = f"{report.event.name} <{address.address}>"
+    headers["From"] = formataddr((report.event.name, address.address))
     token = recusal.thread_token(report, opened)
     if token:
         local, _at, domain = address.address.partition("@")

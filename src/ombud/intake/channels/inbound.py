@@ -14,13 +14,15 @@ import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from ombud.audit import services as audit
 from ombud.audit.services import Actor
 from ombud.cases.models import Attachment, Case, Message, Report, Status, TimelineEntry
 from ombud.cases.services import alerts, attachments, recusal, timeline
+from ombud.events.models import Event
 from ombud.intake import services as intake
 from ombud.intake.models import InboundMessage, IntakeChannel
 from ombud.notify import services as notify
@@ -48,6 +50,9 @@ class Arrival:
     # A reply to Ombud's own message names its report (intake.channels.mail).
     thread_token: str = ""
     danger_now: bool = False
+    # Staff to keep away (usernames), as a reporter may ask: a hotline caller who said
+    # the report is about a member of staff, or whoever handed their call on.
+    exclude_staff: list = field(default_factory=list)
 
 
 @dataclass
@@ -65,10 +70,25 @@ def source_digest(channel_kind: str, source_id: str) -> str:
 
 def contact_digest(channel_kind: str, sender: str) -> str:
     """The same person across a channel's messages: by address for mail, by number for
-    texts and calls (a caller who texted before is the same reporter)."""
+    texts and calls (a caller who texted before is the same reporter). Empty for a
+    number that names nobody in particular (a hidden caller ID): such messages never
+    join another's case."""
     if channel_kind == IntakeChannel.Kind.MAIL:
         return receipts.keyed_digest("contact", "mail:" + sender.strip().casefold())
+    if not identifies_someone(sender):
+        return ""
     return receipts.keyed_digest("contact", "phone:" + normalise_number(sender))
+
+
+# What providers put in From for a withheld caller ID: shared by every hidden caller.
+_HIDDEN_CALLER_NUMBERS = {"+266696687", "+7378742833", "+86282452253", "+8656696"}
+
+
+def identifies_someone(number: str) -> bool:
+    """A number one person can be reached at: 8 to 15 digits (E.164), not a placeholder
+    a provider uses for every caller who hides their number ("Anonymous", +266696687)."""
+    normalised = normalise_number(number)
+    return 9 <= len(normalised) <= 16 and normalised not in _HIDDEN_CALLER_NUMBERS
 
 
 def thread_digest(token: str) -> str:
@@ -127,11 +147,26 @@ def refused_recently(channel: IntakeChannel, sender: str, since) -> int:
     ).count()
 
 
+def _flooding(arrival: Arrival) -> bool:
+    """One number sending texts without end (a robot answering Ombud's replies, or
+    someone flooding the team with alerts): past the hour's limit, counted, not filed."""
+    sender = contact_digest(arrival.channel.kind, arrival.sender)
+    if not sender:
+        return False
+    since = timezone.now() - timedelta(hours=1)
+    recent = InboundMessage.objects.filter(
+        event_id=arrival.channel.event_id, sender_digest=sender, received_at__gte=since
+    )
+    return recent.count() >= settings.INTAKE_TEXTS_PER_SENDER_HOUR
+
+
 def thread_of(arrival: Arrival) -> Report | None:
     """The report an arrival continues, if any: only from the address or number that
     report came from."""
     channel = arrival.channel
     sender = contact_digest(channel.kind, arrival.sender)
+    if not sender:
+        return None
     reports = Report.objects.select_related("case", "event").filter(
         event_id=channel.event_id, contact_digest=sender
     )
@@ -161,6 +196,11 @@ def receive(arrival: Arrival, *, channel_value: str, on_filed=None) -> Received:
     text = arrival.text.strip()
     if not text and not arrival.files:
         return refuse(channel, arrival.source_id, InboundMessage.Reason.EMPTY)
+    if channel.kind != IntakeChannel.Kind.MAIL and _flooding(arrival):
+        # Mail has its own limit (intake.channels.mail.flooding).
+        return refuse(
+            channel, arrival.source_id, InboundMessage.Reason.FLOOD, sender=arrival.sender
+        )
     report = thread_of(arrival)
     try:
         if report is not None and report.case.inbox_public_key:
@@ -185,6 +225,7 @@ def _file(arrival: Arrival, text: str, channel_value: str, on_filed) -> Received
         attachments=list(arrival.files),
         contact_digest=contact_digest(channel.kind, arrival.sender),
         thread_token=token,
+        exclude_staff=list(arrival.exclude_staff),
     )
 
     def record(report, receipt):
@@ -195,6 +236,7 @@ def _file(arrival: Arrival, text: str, channel_value: str, on_filed) -> Received
             received_at=report.received_at,
             outcome=InboundMessage.Outcome.FILED,
             report=report,
+            sender_digest=data.contact_digest,
         ).save(force_insert=True)
         if on_filed is not None:
             notify.save(on_filed(report, receipt, token))
@@ -218,7 +260,6 @@ def _add(arrival: Arrival, report: Report, text: str) -> Received:
         case.inbox_public_key, case.pk, "message", message.pk, {"text": text[:TEXT_LIMIT]}
     )
     given = attachments.sealed_to_inbox(case, arrival.files, at=now, report=report)
-    reasons = recusal.reasons_for(case.event, recusal.addition_as_naming(text))
     with transaction.atomic():
         InboundMessage(
             source_digest=source_digest(arrival.channel.kind, arrival.source_id),
@@ -227,13 +268,36 @@ def _add(arrival: Arrival, report: Report, text: str) -> Received:
             received_at=now,
             outcome=InboundMessage.Outcome.ADDED,
             report=report,
+            sender_digest=contact_digest(arrival.channel.kind, arrival.sender),
         ).save(force_insert=True)
         message.save(force_insert=True)
         Attachment.objects.bulk_create(given)
+        if connection.vendor == "postgresql":
+            # As at intake: a roster change waits for this, and its rescan sees it.
+            Event.objects.select_for_update(no_key=True).filter(pk=case.event_id).exists()
+        reasons = recusal.reasons_for(
+            case.event, recusal.addition_as_naming(text), arrival.exclude_staff
+        )
         recusal.recuse(case, None, reasons, now=now)
         recused = recusal.recused_among(case, roster.load(case.event).members)
         Case.objects.filter(pk=case.pk).update(updated_at=now)
         timeline.add(case, TimelineEntry.Kind.MESSAGE_FROM_REPORTER, by_reporter=True, at=now)
-        alerts.alert_reporter_added(case, recused)
+        if arrival.danger_now and not case.urgent:
+            _made_urgent(case, recused, now)
+        else:
+            alerts.alert_reporter_added(case, recused)
         audit.record(Actor.reporter(), "message.created", message, event_id=case.event_id)
     return Received(InboundMessage.Outcome.ADDED, report)
+
+
+def _made_urgent(case, recused: set[int], now) -> None:
+    """A voicemail on the hotline is urgent, also from a reporter whose case exists: the
+    case becomes urgent and the team gets the urgent alert, as for a new urgent report."""
+    Case.objects.filter(pk=case.pk).update(urgent=True)
+    case.urgent = True
+    people = roster.load(case.event).members
+    notify.save(
+        alerts.new_case_alerts(
+            case, alerts.recipients(case.event, people, recused, urgent=True, at=now)
+        )
+    )

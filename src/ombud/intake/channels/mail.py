@@ -25,6 +25,7 @@ from django.db import close_old_connections, connection
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ombud.cases.models import Channel
 from ombud.cases.services import attachments
@@ -259,7 +260,11 @@ def files_of(message, body) -> tuple[list, list]:
             continue
         if len(taken) >= settings.ATTACHMENT_MAX_FILES:
             notes.append(
-                _("“%(name)s” was not taken: up to %(count)d files are taken from one message.")
+                ngettext(
+                    "“%(name)s” was not taken: up to %(count)d file is taken from one message.",
+                    "“%(name)s” was not taken: up to %(count)d files are taken from one message.",
+                    len(taken),
+                )
                 % {"name": attachments.safe_name(name, "text/plain")[:-4], "count": len(taken)}
             )
             continue
@@ -288,7 +293,9 @@ def report_text(message, body, notes: list) -> str:
     parts = [p for p in (subject, body.strip()) if p]
     if notes:
         parts.append(
-            _("Not taken from the e-mail (Ombud):") + "\n" + "\n".join(f"- {n}" for n in notes)
+            _("Ombud did not take these from the e-mail:")
+            + "\n"
+            + "\n".join(f"- {n}" for n in notes)
         )
     return "\n\n".join(parts)
 

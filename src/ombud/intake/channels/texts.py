@@ -47,8 +47,8 @@ def receipt_text(event, receipt: str) -> str:
     with translation.override(event.default_language):
         return _(
             "%(event)s code of conduct team: we received your report. Your receipt is "
-            "%(receipt)s - keep it private. With it you can read our replies and add "
-            "more at %(url)s. Text messages you send to this number are added to your report."
+            "%(receipt)s - keep it private. Text messages you send to this number are added "
+            "to your report. Read our replies and add more with your receipt here: %(url)s"
         ) % {
             "event": event.name,
             "receipt": receipts.display(receipt),
@@ -105,9 +105,10 @@ def gateway_signature(secret: str, timestamp: str, body: bytes) -> str:
 
 def gateway_signed(channel, timestamp: str, body: bytes, given: str, *, now=None) -> bool:
     secret = intake_config.opened(channel).get("secret", "")
-    if not secret or not given or not timestamp.isdigit():
+    sent_at = twilio.count(timestamp, digits=12)
+    if not secret or not given or sent_at is None:
         return False
-    if abs((now or time.time()) - int(timestamp)) > REPLAY_WINDOW_SECONDS:
+    if abs((now or time.time()) - sent_at) > REPLAY_WINDOW_SECONDS:
         return False
     expected = gateway_signature(secret, timestamp, body).encode()
     return hmac.compare_digest(expected, given.encode("utf-8", "replace"))
@@ -189,12 +190,12 @@ def from_twilio(channel, params) -> str:
         raise Malformed("MessageSid")
     sender = _sender(params.get("From"))
     _ours(channel, params.get("To"))
-    count = params.get("NumMedia", "0") or "0"
-    if not count.isdigit() or int(count) > MAX_MEDIA:
+    count = twilio.count(params.get("NumMedia", "0") or "0", digits=3)
+    if count is None or count > MAX_MEDIA:
         raise Malformed("NumMedia")
     if inbound.already(channel.kind, sid) is not None:
         return twilio.twiml()  # a retry: nothing fetched, filed or sent again
-    files, lost = _media(channel, params, int(count))
+    files, lost = _media(channel, params, count)
     body = params.get("Body", "")
     if lost:
         with translation.override(channel.event.default_language):

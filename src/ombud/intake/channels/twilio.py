@@ -34,6 +34,15 @@ SID = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")
 # --- Signatures ---------------------------------------------------------------------
 
 
+def count(value, *, digits: int = 9) -> int | None:
+    """A small number from a request (seconds, a stage, a timestamp, a member id): ASCII
+    digits only, never so long that ``int`` refuses it; else None, never an exception."""
+    value = value or ""
+    if value.isascii() and value.isdigit() and len(value) <= digits:
+        return int(value)
+    return None
+
+
 def signature(token: str, url: str, params) -> str:
     """What Twilio puts in ``X-Twilio-Signature`` for a POST of ``params`` (pairs) to
     ``url``: as twilio-python's RequestValidator computes it."""

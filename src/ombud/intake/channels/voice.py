@@ -23,7 +23,7 @@ from ombud.audit.services import Actor
 from ombud.cases.models import Case, Recusal, Report, TimelineEntry
 from ombud.cases.services import recusal, timeline
 from ombud.intake.channels import inbound, voicemail
-from ombud.intake.channels.twilio import SID, hook_url, say, tag, text, twiml
+from ombud.intake.channels.twilio import SID, count, hook_url, say, tag, text, twiml
 from ombud.intake.models import InboundMessage, IntakeChannel
 from ombud.staff import roster
 from ombud.staff.models import Membership, Role
@@ -241,10 +241,10 @@ def _dial(channel, call_sid: str, call: dict, stage: int, group: list[Callee]) -
 
 def _callee(channel, params) -> tuple[str, Membership]:
     call_sid = params.get("call", "")
-    member_id = params.get("m", "")
-    if not SID.match(call_sid) or not member_id.isdigit() or len(member_id) > 12:
+    member_id = count(params.get("m", ""), digits=12)
+    if not SID.match(call_sid) or member_id is None:
         raise Malformed("call")
-    member = Membership.objects.filter(event=channel.event, pk=int(member_id)).first()
+    member = Membership.objects.filter(event=channel.event, pk=member_id).first()
     if member is None:
         raise Unknown("member")
     return call_sid, member
@@ -256,7 +256,7 @@ def whisper(channel: IntakeChannel, params, query) -> str:
     with translation.override(_lang(channel)):
         words = _(
             "A call to the %(event)s code of conduct hotline. Press 1 to take it. "
-            "Press 2 to hand it on, for example if you may be involved."
+            "Press 2 to hand it on, for example if you might be involved in what is reported."
         ) % {"event": channel.event.name}
     answer = _step(channel, "answer", call=call_sid, m=member.pk)
     return twiml(
@@ -282,6 +282,8 @@ def answer(channel: IntakeChannel, params, query) -> str:
         return twiml()  # the end of the whisper puts the caller through
     remember(call_sid, skipped=sorted({*(call.get("skipped") or ()), member.pk}))
     if digits == "2":
+        # Kept for a voicemail this call may end in: it must not reach them either.
+        remember(call_sid, handed_on=sorted({*(call.get("handed_on") or ()), member.pk}))
         hand_on(_case(call.get("case")), member)
         with translation.override(_lang(channel)):
             words = _("Handed on. Thank you.")
@@ -300,9 +302,8 @@ def hand_on(case: Case | None, member: Membership) -> None:
 def dialled(channel: IntakeChannel, params, query) -> str:
     """The <Dial> ended: taken, handed on (ring the rest), or nobody answered (next)."""
     call_sid = required(params, "CallSid", SID)
-    if not all(
-        query.get(name, "").isdigit() and len(query[name]) < 4 for name in ("stage", "skipped")
-    ):
+    stage, skipped = (count(query.get(name), digits=3) for name in ("stage", "skipped"))
+    if stage is None or skipped is None:
         raise Malformed("stage")
     call = _call(channel, call_sid, params)
     status = params.get("DialCallStatus", "")
@@ -318,8 +319,7 @@ def dialled(channel: IntakeChannel, params, query) -> str:
         # The caller hung up while it rang.
         _log_ended(channel, call_sid, params)
         return twiml(tag("Hangup"))
-    stage = int(query["stage"])
-    handed_on = len(call.get("skipped") or ()) > int(query["skipped"])
+    handed_on = len(call.get("skipped") or ()) > skipped
     return ring(channel, call_sid, call, stage if handed_on else stage + 1)
 
 
@@ -354,11 +354,17 @@ def recorded(channel: IntakeChannel, params) -> str:
     recording_sid = required(params, "RecordingSid", SID)
     caller = required(params, "From")
     seconds = _int(params.get("RecordingDuration"))
-    remember(call_sid, voicemail=True)
+    call = remember(call_sid, voicemail=True)
     # Fetched when Twilio says the recording is ready (``recording``), or by the
     # worker's retries: not here, where the caller waits for the goodbye.
     voicemail.hold(
-        channel, recording_sid=recording_sid, call_sid=call_sid, caller=caller, seconds=seconds
+        channel,
+        recording_sid=recording_sid,
+        call_sid=call_sid,
+        caller=caller,
+        seconds=seconds,
+        staff_only=bool(call.get("staff")),
+        handed_on=list(call.get("handed_on") or ()),
     )
     log_call(channel, call_sid, caller, seconds=seconds, voicemail=True)
     with translation.override(_lang(channel)):
@@ -388,7 +394,7 @@ def _log_ended(channel, call_sid: str, params) -> None:
 
 def _int(value) -> int:
     # Seconds, as Twilio counts them; anything else (or absurdly long) counts as none.
-    return int(value) if (value or "").isdigit() and len(value) <= 9 else 0
+    return count(value) or 0
 
 
 def log_call(channel, call_sid: str, caller: str, *, seconds: int, voicemail=False) -> None:

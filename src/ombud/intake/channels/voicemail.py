@@ -8,6 +8,7 @@ the RecordingSid (``inbound.receive``), so a retry after a crash between sealing
 deleting files nothing twice: never a duplicate case.
 """
 
+import json
 import logging
 from datetime import timedelta
 
@@ -22,6 +23,8 @@ from ombud.cases.services import attachments
 from ombud.intake.channels import inbound, twilio
 from ombud.intake.models import InboundMessage, PendingRecording
 from ombud.notify.worker import backoff
+from ombud.staff import roster
+from ombud.staff.models import Role
 from ombud.vault import crypto, keys
 
 log = logging.getLogger(__name__)
@@ -36,14 +39,26 @@ def _key() -> bytes:
     return keys.load().derived("pending voicemail")
 
 
-def hold(channel, *, recording_sid: str, call_sid: str, caller: str, seconds: int):
-    """Remember a voicemail to fetch (once, however often Twilio tells us)."""
+def hold(
+    channel,
+    *,
+    recording_sid: str,
+    call_sid: str,
+    caller: str,
+    seconds: int,
+    staff_only: bool = False,
+    handed_on=(),
+):
+    """Remember a voicemail to fetch (once, however often Twilio tells us), with who
+    must not hear it: everyone but the incident leads when the caller said it is about
+    a member of staff, and whoever handed the call on (membership ids)."""
     now = timezone.now()
+    held = {"caller": caller, "staff_only": staff_only, "handed_on": list(handed_on)}
     pending = PendingRecording(
         channel=channel,
         recording_sid=recording_sid,
         call_sid=call_sid,
-        sealed_caller=crypto.seal(_key(), caller.encode(), _context(recording_sid)),
+        sealed_caller=crypto.seal(_key(), json.dumps(held).encode(), _context(recording_sid)),
         seconds=seconds,
         created_at=now,
         next_attempt_at=now,
@@ -56,9 +71,23 @@ def hold(channel, *, recording_sid: str, call_sid: str, caller: str, seconds: in
     return pending
 
 
-def _caller(pending) -> str:
+def _held(pending) -> dict:
     sealed = bytes(pending.sealed_caller)
-    return crypto.open_sealed(_key(), sealed, _context(pending.recording_sid)).decode()
+    opened = crypto.open_sealed(_key(), sealed, _context(pending.recording_sid)).decode()
+    if not opened.startswith("{"):
+        return {"caller": opened}  # held before who must not hear it was kept too
+    return json.loads(opened)
+
+
+def _kept_away(event, held: dict) -> list[str]:
+    """Usernames the voicemail must not reach (as a reporter's exclusions)."""
+    handed_on = set(held.get("handed_on") or ())
+    return [
+        person.username
+        for person in roster.load(event).members
+        if person.membership_id in handed_on
+        or (held.get("staff_only") and person.role != Role.LEAD)
+    ]
 
 
 def _text(event, kept: bool) -> str:
@@ -86,11 +115,13 @@ def _file(pending) -> bool:
         files = [attachments.check(SimpleUploadedFile("voicemail.mp3", data))]
     except attachments.AttachmentRefused:
         files = []
+    held = _held(pending)
     received = inbound.receive(
         inbound.Arrival(
             channel=channel,
             source_id=pending.recording_sid,
-            sender=_caller(pending),
+            sender=held["caller"],
+            exclude_staff=_kept_away(event, held),
             text=_text(event, kept=bool(files)),
             files=files,
             language=event.default_language,
@@ -107,6 +138,11 @@ def _file(pending) -> bool:
     return bool(files)
 
 
+# A voicemail not fetched by then is reported without its recording (the team is told
+# at once, as for any urgent report); the recording joins the case once it can be had.
+REPORT_UNFETCHED_AFTER = timedelta(minutes=3)
+
+
 def settle(pending) -> bool:
     """Seal one voicemail and delete it at the provider; on failure, retried later."""
     if pending is None:
@@ -115,17 +151,45 @@ def settle(pending) -> bool:
         delete = _file(pending)
         if delete:
             twilio.delete_recording(pending.channel, pending.recording_sid)
-    except (twilio.ProviderError, OSError) as exc:
+    except Exception as exc:  # one voicemail must never hold up the others
         attempts = pending.attempts + 1
+        # Our own errors say what went wrong without secrets; others by class only.
+        why = f"{type(exc).__name__}: {exc}" if isinstance(exc, twilio.ProviderError) else ""
         PendingRecording.objects.filter(pk=pending.pk).update(
             attempts=min(attempts, 32000),
             next_attempt_at=timezone.now() + backoff(attempts),
-            last_error=f"{type(exc).__name__}: {exc}"[:200],
+            last_error=(why or type(exc).__name__)[:200],
         )
         log.warning("hotline voicemail not fetched yet (%s); will retry", type(exc).__name__)
+        if timezone.now() - pending.created_at >= REPORT_UNFETCHED_AFTER:
+            _report_unfetched(pending)
         return False
     PendingRecording.objects.filter(pk=pending.pk).delete()
     return True
+
+
+def _report_unfetched(pending) -> None:
+    """File the voicemail as an urgent report without its recording (once)."""
+    channel = pending.channel
+    event = channel.event
+    held = _held(pending)
+    received = inbound.receive(
+        inbound.Arrival(
+            channel=channel,
+            source_id=f"{pending.recording_sid}:unfetched",
+            sender=held["caller"],
+            exclude_staff=_kept_away(event, held),
+            text=_text(event, kept=False),
+            language=event.default_language,
+            danger_now=True,
+        ),
+        channel_value=Channel.HOTLINE,
+    )
+    if received.outcome == InboundMessage.Outcome.FILED and not received.repeated:
+        from ombud.intake.channels.voice import entry_for_call  # noqa: PLC0415 -- a cycle
+
+        with transaction.atomic():
+            entry_for_call(received.report.case, seconds=pending.seconds, voicemail=True)
 
 
 def settle_sid(channel, recording_sid: str) -> bool:
