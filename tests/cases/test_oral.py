@@ -283,3 +283,32 @@ def test_replies_cannot_go_where_the_report_gives_no_way(cast):
         with pytest.raises(reporter.RepliesNotOffered):
             reporter.choose_replies(web.receipt, via)
     assert Report.objects.get().replies_to == ""
+
+
+def test_an_event_name_with_a_comma_still_gives_mail_a_valid_sender(cast):
+    from ombud.cases.services import replies  # noqa: PLC0415
+    from ombud.intake.models import IntakeChannel  # noqa: PLC0415
+    from ombud.notify import envelope  # noqa: PLC0415
+    from ombud.notify import services as notify_services  # noqa: PLC0415
+    from ombud.vault import services as vault  # noqa: PLC0415
+
+    cast.event.name = "PyCon US, 2026; Pittsburgh"
+    cast.event.save(update_fields=["name"])
+    IntakeChannel.objects.create(
+        event=cast.event, kind="mail", provider="listener", address="report@conf.example"
+    )
+    submission = factories.file_report(cast.event, contact="mo@example.org")
+    report = submission.report
+    opened = vault.open_keyring(
+        report.case_id, vault.ReceiptRecipient(submission.receipt, report.pk)
+    )
+    row = envelope.to_reporter(
+        envelope.EMAIL,
+        "mo@example.org",
+        "text",
+        subject="subject",
+        headers=replies.mail_headers(report, opened),
+    )
+    message = notify_services.render_email(row).message()
+    assert "report@conf.example" in message["From"]
+    assert "PyCon US" in str(message["From"])

@@ -12,7 +12,15 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from ombud.cases.models import Attachment, Case, Channel, RepliesTo, Report, TimelineEntry
+from ombud.cases.models import (
+    Attachment,
+    Case,
+    Channel,
+    Message,
+    RepliesTo,
+    Report,
+    TimelineEntry,
+)
 from ombud.cases.services import reporter, work
 from ombud.intake.channels import config as intake_config
 from ombud.intake.channels import texts, twilio, voicemail
@@ -557,3 +565,123 @@ def test_a_voicemail_sealed_but_not_yet_deleted_is_deleted_later_not_filed_again
     assert recording not in fake.recordings
     assert Report.objects.count() == 1
     assert not PendingRecording.objects.exists()
+
+
+# --- What the review of the channels found (each failed before its fix) ----------------
+
+
+@pytest.mark.parametrize("timestamp", ["²", "9" * 5000, "１２３"])
+def test_a_timestamp_int_cannot_read_is_refused_not_a_500(client, gateway, timestamp):
+    body = json.dumps({"id": "gw-1", "from": CALLER, "to": HOTLINE, "text": "x"}).encode()
+    response = client.generic(
+        "POST",
+        "/hooks/sms/conf",
+        body,
+        content_type="application/json",
+        HTTP_X_OMBUD_TIMESTAMP=timestamp,
+        HTTP_X_OMBUD_SIGNATURE=texts.gateway_signature(SECRET, timestamp, body),
+    )
+    assert response.status_code == 403
+    assert not Report.objects.exists()
+
+
+@pytest.mark.parametrize("hidden", ["Anonymous", "+266696687", "+7378742833", "restricted"])
+def test_callers_who_hide_their_number_never_share_a_case(client, hotline, fake, hidden):
+    voicemail_left(client, fake, sid("CA"), caller=hidden)
+    voicemail_left(client, fake, sid("CA"), caller=hidden)
+    assert Case.objects.count() == 2
+    assert set(Report.objects.values_list("contact_digest", flat=True)) == {""}
+
+
+def test_a_voicemail_about_staff_reaches_the_incident_leads_only(client, cast, hotline, fake):
+    recording = sid("RE")
+    fake.recordings[recording] = AUDIO
+    call_sid = sid("CA")
+    doc = through_menu(client, call_sid, digits="1")  # "about a member of staff"
+    while doc.find("Dial") is not None:
+        doc = nobody_answered(client, doc, call_sid)
+    params = voice_params(ACCOUNT, call_sid, CALLER, HOTLINE)
+    params |= {"RecordingSid": recording, "RecordingDuration": "9", "Digits": "#"}
+    xml(hooked(client, doc.find("Record").get("action"), params))
+    assert voicemail.settle_due(timezone.now() + timedelta(days=1)) == 1
+    case = Report.objects.get().case
+    assert factories.recused(case) >= {"responder", "offduty", "unacked", "staffer", "desker"}
+    assert not factories.recused(case) & {"lead", "lead2"}
+    alerted = set(
+        OutboxMessage.objects.filter(subject_id=case.pk).values_list(
+            "recipient__username", flat=True
+        )
+    )
+    assert alerted
+    assert alerted <= {"lead", "lead2"}
+
+
+def test_whoever_handed_the_call_on_never_gets_its_voicemail(client, cast, hotline, fake):
+    recording = sid("RE")
+    fake.recordings[recording] = AUDIO
+    call_sid = sid("CA")
+    doc = through_menu(client, call_sid)
+    rita = next(n for n in doc.iter("Number") if n.text == "+49302222")
+    whisper(client, rita, "2")
+    while doc.find("Dial") is not None:
+        doc = nobody_answered(client, doc, call_sid)
+    params = voice_params(ACCOUNT, call_sid, CALLER, HOTLINE)
+    params |= {"RecordingSid": recording, "RecordingDuration": "9", "Digits": "#"}
+    xml(hooked(client, doc.find("Record").get("action"), params))
+    voicemail.settle_due(timezone.now() + timedelta(days=1))
+    case = Report.objects.get().case
+    assert "responder" in factories.recused(case)
+
+
+def test_a_returning_callers_voicemail_makes_their_case_urgent(client, sms, hotline, fake):
+    text(client, "it was at the registration desk")
+    case = Report.objects.get().case
+    assert not case.urgent
+    voicemail_left(client, fake, sid("CA"))
+    case.refresh_from_db()
+    assert case.urgent
+    assert OutboxMessage.objects.filter(
+        kind=OutboxMessage.Kind.URGENT_REPORT, subject_id=case.pk
+    ).exists()
+
+
+def test_a_number_that_texts_without_end_is_counted_not_filed(client, sms, settings):
+    settings.INTAKE_TEXTS_PER_SENDER_HOUR = 3
+    for n in range(5):
+        text(client, f"message {n}")
+    assert Report.objects.count() == 1
+    assert Message.objects.filter(case=Report.objects.get().case).count() == 2
+    assert InboundMessage.objects.filter(reason=InboundMessage.Reason.FLOOD).count() == 2
+
+
+def test_a_voicemail_that_cannot_be_fetched_is_reported_without_it_then_joins(
+    client, hotline, fake
+):
+    recording = voicemail_left(client, fake, sid("CA"), fail=3)
+    assert not Report.objects.exists()
+    later = timezone.now() + timedelta(minutes=10)
+    pending = PendingRecording.objects.get()
+    PendingRecording.objects.filter(pk=pending.pk).update(
+        created_at=timezone.now() - voicemail.REPORT_UNFETCHED_AFTER
+    )
+    voicemail.settle_due(later)
+    report = Report.objects.get()
+    assert report.case.urgent  # the team knows at once
+    assert not Attachment.objects.exists()
+    # The recording can be had after all: it joins the same case, once.
+    voicemail.settle_due(later + timedelta(days=1))
+    voicemail.settle_due(later + timedelta(days=2))
+    assert Case.objects.count() == 1
+    assert Attachment.objects.filter(case=report.case).count() == 1
+    assert recording in fake.deleted
+
+
+def test_a_message_to_a_reporter_that_cannot_be_delivered_keeps_nothing(client, sms, fake):
+    text(client, "it was at the registration desk")
+    row = OutboxMessage.objects.get(kind=OutboxMessage.Kind.TO_REPORTER)
+    OutboxMessage.objects.filter(pk=row.pk).update(attempts=worker.MAX_ATTEMPTS - 1)
+    IntakeChannel.objects.filter(pk=sms.pk).update(enabled=False)
+    worker.deliver_due()
+    row.refresh_from_db()
+    assert row.state == OutboxMessage.State.DEAD
+    assert row.sealed_envelope is None
