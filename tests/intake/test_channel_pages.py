@@ -49,7 +49,7 @@ def test_the_organiser_adds_an_imap_mailbox_whose_url_is_sealed_and_never_shown(
     assert "conduct@conf.example" in listing
     edit = admin.get(f"{BASE}{channel.pk}/").content.decode()
     assert SECRET not in edit
-    assert "Leave empty to keep the one saved" in edit
+    assert "Leave empty to keep the saved one" in edit
     # Left empty on edit: the sealed URL stays; the address may change.
     saved = admin.post(
         f"{BASE}{channel.pk}/",

@@ -106,9 +106,11 @@ class IntakeChannelForm(ModelForm):
             if self.instance.pk:
                 siblings = siblings.exclude(pk=self.instance.pk)
             if siblings.exists():
-                raise forms.ValidationError(
-                    _("This event has one already: change that one instead.")
-                )
+                if self.kind == IntakeChannel.Kind.SMS:
+                    raise forms.ValidationError(
+                        _("This event already has a text-message number: change that one.")
+                    )
+                raise forms.ValidationError(_("This event already has a hotline: change that one."))
         return value
 
     def clean_ring_seconds(self):

@@ -116,7 +116,7 @@ def send_receipt(report, receipt_text: str, via: str, to: str, *, by) -> None:
         raise ReceiptNotSent(
             gettext_lazy(
                 "Only the staff member who took the report can send its receipt, within an "
-                "hour of taking it."
+                "hour of taking the report."
             )
         )
     if via not in VIA:

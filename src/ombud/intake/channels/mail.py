@@ -263,9 +263,12 @@ def files_of(message, body) -> tuple[list, list]:
                 ngettext(
                     "“%(name)s” was not taken: up to %(count)d file is taken from one message.",
                     "“%(name)s” was not taken: up to %(count)d files are taken from one message.",
-                    len(taken),
+                    settings.ATTACHMENT_MAX_FILES,
                 )
-                % {"name": attachments.safe_name(name, "text/plain")[:-4], "count": len(taken)}
+                % {
+                    "name": attachments.safe_name(name, "text/plain")[:-4],
+                    "count": settings.ATTACHMENT_MAX_FILES,
+                }
             )
             continue
         try:
