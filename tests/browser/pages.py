@@ -448,6 +448,10 @@ NOT_PAGES: dict[str, str] = {
     "staff:delete_shift": "POST only: redirects to the member page",
     "staff:send_receipt": "POST only: answers with the receipt page of staff:take_report, "
     "visited there as “the receipt, sent on …”",
+    "hooks:twilio_sms": "a provider's webhook: signed POSTs answered with TwiML, never a page",
+    "hooks:twilio_voice": "a provider's webhook: signed POSTs answered with TwiML, never a page",
+    "hooks:twilio_voice_step": "a step of the call: signed POSTs answered with TwiML",
+    "hooks:gateway_sms": "an SMS gateway's webhook: signed JSON POSTs answered with JSON",
 }
 
 # Pages with a form that cannot be sent with a mistake, each with why.
