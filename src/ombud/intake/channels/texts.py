@@ -35,7 +35,7 @@ from ombud.cases.services import attachments, timeline
 from ombud.intake.channels import config as intake_config
 from ombud.intake.channels import inbound, twilio
 from ombud.notify import envelope
-from ombud.notify.channels import http
+from ombud.notify.channels import sms
 from ombud.notify.channels.webhook import REPLAY_WINDOW_SECONDS
 from ombud.vault import receipts
 
@@ -118,23 +118,7 @@ def send_by_gateway(session, message, sealed: dict, channel) -> None:
     """A reporter text sender (``notify.worker.reporter_text_senders["gateway"]``):
     the request the SMS alert channel makes (``notify.channels.sms``), from the
     event's number."""
-    if not settings.SMS_GATEWAY_URL:
-        raise http.DeliveryFailed("no SMS gateway is configured (OMBUD_SMS_GATEWAY_URL)")
-    http.post(
-        session,
-        "POST",
-        settings.SMS_GATEWAY_URL,
-        json={
-            "id": str(message.id),
-            "from": channel.address,
-            "to": sealed["to"],
-            "text": sealed["body"],
-        },
-        headers={
-            "Authorization": f"Bearer {settings.SMS_GATEWAY_TOKEN}",
-            "Idempotency-Key": str(message.id),
-        },
-    )
+    sms.post_text(session, message.id, sealed["to"], sealed["body"], **{"from": channel.address})
 
 
 # --- The webhooks -----------------------------------------------------------------------

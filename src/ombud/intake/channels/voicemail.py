@@ -103,7 +103,6 @@ def _text(event, kept: bool) -> str:
 def _file(pending) -> bool:
     """Fetch and seal; True once the recording may be deleted at the provider."""
     channel = pending.channel
-    event = channel.event
     if inbound.already(channel.kind, pending.recording_sid) is not None:
         return True  # sealed before: only the deletion was left to do
     data = twilio.fetch(
@@ -115,25 +114,7 @@ def _file(pending) -> bool:
         files = [attachments.check(SimpleUploadedFile("voicemail.mp3", data))]
     except attachments.AttachmentRefused:
         files = []
-    held = _held(pending)
-    received = inbound.receive(
-        inbound.Arrival(
-            channel=channel,
-            source_id=pending.recording_sid,
-            sender=held["caller"],
-            exclude_staff=_kept_away(event, held),
-            text=_text(event, kept=bool(files)),
-            files=files,
-            language=event.default_language,
-            danger_now=True,
-        ),
-        channel_value=Channel.HOTLINE,
-    )
-    if received.outcome == InboundMessage.Outcome.FILED and not received.repeated:
-        from ombud.intake.channels.voice import entry_for_call  # noqa: PLC0415 -- a cycle
-
-        with transaction.atomic():
-            entry_for_call(received.report.case, seconds=pending.seconds, voicemail=True)
+    _receive(pending, pending.recording_sid, files)
     # A recording Ombud could not take stays at the provider for a person to fetch.
     return bool(files)
 
@@ -170,16 +151,22 @@ def settle(pending) -> bool:
 
 def _report_unfetched(pending) -> None:
     """File the voicemail as an urgent report without its recording (once)."""
+    _receive(pending, f"{pending.recording_sid}:unfetched", [])
+
+
+def _receive(pending, source_id: str, files: list) -> None:
+    """The voicemail into the caller's case, or a new urgent one, with its call entry."""
     channel = pending.channel
     event = channel.event
     held = _held(pending)
     received = inbound.receive(
         inbound.Arrival(
             channel=channel,
-            source_id=f"{pending.recording_sid}:unfetched",
+            source_id=source_id,
             sender=held["caller"],
             exclude_staff=_kept_away(event, held),
-            text=_text(event, kept=False),
+            text=_text(event, kept=bool(files)),
+            files=files,
             language=event.default_language,
             danger_now=True,
         ),

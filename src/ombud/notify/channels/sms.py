@@ -15,16 +15,22 @@ from ombud.notify.channels import http
 from ombud.notify.channels.text import one_line
 
 
-def send(session, message, config: dict, kind: str) -> None:
+def post_text(session, message_id, to: str, text: str, **more) -> None:
+    """The gateway request for one text (alerts to staff, and messages to reporters from
+    the event's own number, ``more={"from": ...}``)."""
     if not settings.SMS_GATEWAY_URL:
         raise http.DeliveryFailed("no SMS gateway is configured (OMBUD_SMS_GATEWAY_URL)")
     http.post(
         session,
         "POST",
         settings.SMS_GATEWAY_URL,
-        json={"id": str(message.id), "to": config["target"], "text": one_line(message)},
+        json={"id": str(message_id), **more, "to": to, "text": text},
         headers={
             "Authorization": f"Bearer {settings.SMS_GATEWAY_TOKEN}",
-            "Idempotency-Key": str(message.id),
+            "Idempotency-Key": str(message_id),
         },
     )
+
+
+def send(session, message, config: dict, kind: str) -> None:
+    post_text(session, message.id, config["target"], one_line(message))
