@@ -5,8 +5,9 @@ reporter's contact, by text to the number a text-message report came from. The t
 itself goes out only when the reporter asked for it (``Report.replies_to``, set by
 ``reporter.choose_replies``): it is sealed into the outbox when the team member
 writes it (``notify.envelope``), because the worker cannot open per-person cases,
-and deleted from the outbox once delivered. The address or number is never in the
-outbox in the clear.
+and deleted from the outbox once delivered. A number is never in the outbox in the
+clear; an e-mail address is, for the content-free notice only, until it is delivered
+(as for every alert: ``notify.worker._record``).
 """
 
 import re
