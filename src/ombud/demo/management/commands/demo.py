@@ -41,14 +41,14 @@ def _port_free(address: str) -> bool:
     return True
 
 
-def _wait_for_port(port: int, seconds: float = 10.0) -> None:
+def _wait_for_port(port: int, seconds: float = 10.0, *, host: str = "127.0.0.1") -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            if probe.connect_ex((host, port)) == 0:
+                return True
         time.sleep(0.05)
-    raise CommandError("The demo mail server did not start.")
+    return False
 
 
 class Command(BaseCommand):
@@ -92,11 +92,15 @@ class Command(BaseCommand):
             sink_port = _free_port(settings.EMAIL_PORT)
             env["OMBUD_DEMO_SMTP_PORT"] = str(sink_port)
             children.append(self._spawn(["mailsink", "--port", str(sink_port)], env))
-            _wait_for_port(sink_port)
+            if not _wait_for_port(sink_port):
+                raise CommandError("The demo mail server did not start.")
         children.append(self._spawn(["worker", "--exit-with-parent"], env))
         self.mail_intake = _port_free(settings.INTAKE_SMTP)
         if self.mail_intake:
             children.append(self._spawn(["mail-intake", "--exit-with-parent"], env))
+            # The banner names its address: it listens before anyone reads it.
+            host, port = smtp.bind_address(settings.INTAKE_SMTP)
+            self.mail_intake = _wait_for_port(port, host=host)
         self._banner(event, password, generated, options, sink_port)
         try:
             serve(host=options["host"], port=options["port"], workers=options["workers"])
