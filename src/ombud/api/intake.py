@@ -12,7 +12,7 @@ from ombud.api.auth import optional_user
 from ombud.api.errors import ApiError
 from ombud.api.schemas import Refusal, text
 from ombud.cases.models import STAFF_CHANNELS, Channel, Report
-from ombud.cases.services import oral
+from ombud.cases.services import oral, replies
 from ombud.events.models import Event
 from ombud.events.services import other_ways
 from ombud.intake import throttle
@@ -230,7 +230,7 @@ def submit(request, event: str, body: ReportIn):
             "report_id": submission.report.pk,
             "repeated": submission.repeated,
             "alerted": None if submission.alerted is None else submission.alerted > 0,
-            "follow_up_url": settings.BASE_URL + reverse("receipt:followup"),
+            "follow_up_url": replies.followup_url(),
         },
     )
 

@@ -3,20 +3,19 @@
 import logging
 import uuid
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
-from django.urls import resolve, reverse
+from django.urls import resolve
 from django.urls.exceptions import Resolver404
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ombud.cases.models import Attachment, Channel, Report
-from ombud.cases.services import reporter
+from ombud.cases.services import replies, reporter
 from ombud.cases.services.attachments import CheckedFile
 from ombud.decisions.services import reporter as outcomes
 from ombud.events.models import Event
@@ -301,7 +300,7 @@ def save_receipt(request):
         {
             "receipt": receipts.display(receipt),
             "event": event,
-            "followup_url": settings.BASE_URL + reverse("receipt:followup"),
+            "followup_url": replies.followup_url(),
         },
         request=request,
     )

@@ -16,6 +16,8 @@ from ombud.notify.models import OutboxMessage
 from ombud.vault import crypto, keys
 
 EMAIL, SMS = "email", "sms"
+# Marks every mail Ombud sends a reporter, so a copy that comes back is not filed again.
+LOOP_HEADER = "X-Ombud-Loop"
 
 
 def _context(outbox_id) -> bytes:

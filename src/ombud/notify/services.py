@@ -164,7 +164,7 @@ def render_email(outbox_message: OutboxMessage, bodies: dict | None = None) -> E
 def _reporter_email(outbox_message: OutboxMessage) -> EmailMessage:
     sealed = envelope.opened(outbox_message)
     # The loop header: mail coming back with it is ours, not a report (intake.channels.mail).
-    headers = {"Auto-Submitted": "auto-replied", "X-Ombud-Loop": "1", **sealed["headers"]}
+    headers = {"Auto-Submitted": "auto-replied", envelope.LOOP_HEADER: "1", **sealed["headers"]}
     headers.setdefault("Message-ID", message_id(outbox_message))
     return EmailMessage(
         subject=sealed["subject"],

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ombud.audit import services as audit
-from ombud.cases.models import Recusal
+from ombud.cases.models import Case, Recusal
 from ombud.cases.services.recusal import tag_for
 from ombud.notify import services as notify
 from ombud.notify.models import OutboxMessage
@@ -101,6 +101,16 @@ def escalation_alerts(case, found) -> list[OutboxMessage]:
         subject_id=case.pk,
         language=case.event.default_language,
     )
+
+
+def alert_made_urgent(case, people, recused: set[int], *, at) -> int:
+    """A case becomes urgent (a voicemail left on it): marked so, and its first alert goes
+    out again as an urgent one, as for a new urgent report."""
+    Case.objects.filter(pk=case.pk).update(urgent=True)
+    case.urgent = True
+    found = recipients(case.event, people, recused, urgent=True, at=at)
+    notify.save(new_case_alerts(case, found))
+    return len(found)
 
 
 def alert_reporter_added(case, recused: set[int]) -> int:

@@ -10,12 +10,10 @@ report, not in the timeline, not in the audit log.
 from datetime import timedelta
 from email.utils import formataddr
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -77,7 +75,7 @@ def _row(report, receipt: str, via: str, to: str):
     context = {
         "event": event,
         "receipt": receipts.display(receipt),
-        "followup_url": settings.BASE_URL + reverse("receipt:followup"),
+        "followup_url": replies.followup_url(),
         "oral": report.taken_orally,
     }
     with translation.override(report.language):

@@ -25,10 +25,8 @@ from ombud.cases.models import Channel, RepliesTo
 from ombud.cases.services import recusal
 from ombud.notify import envelope
 from ombud.notify import services as notify
+from ombud.notify.envelope import LOOP_HEADER
 from ombud.notify.models import OutboxMessage
-
-# Marks Ombud's own mail to a reporter, so a copy that comes back is not filed again.
-LOOP_HEADER = "X-Ombud-Loop"
 
 # The longest text a provider sends (Twilio: 1,600 characters, as several segments); a
 # longer reply is cut, and the whole of it is always behind the receipt.
@@ -74,26 +72,24 @@ def offered(report, opened) -> list[str]:
     return ways
 
 
-def text_channel(event_id):
-    """The event's enabled text-message number, through which texts to reporters go."""
+def _enabled_channel(event_id, kind: str):
     from ombud.intake.models import IntakeChannel  # noqa: PLC0415 -- intake depends on cases
 
     return (
-        IntakeChannel.objects.filter(event_id=event_id, kind=IntakeChannel.Kind.SMS, enabled=True)
+        IntakeChannel.objects.filter(event_id=event_id, kind=kind, enabled=True)
         .order_by("pk")
         .first()
     )
+
+
+def text_channel(event_id):
+    """The event's enabled text-message number, through which texts to reporters go."""
+    return _enabled_channel(event_id, "sms")
 
 
 def reporting_address(event_id):
     """The event's enabled reporting address (a mail ``IntakeChannel``), if it has one."""
-    from ombud.intake.models import IntakeChannel  # noqa: PLC0415 -- intake depends on cases
-
-    return (
-        IntakeChannel.objects.filter(event_id=event_id, kind=IntakeChannel.Kind.MAIL, enabled=True)
-        .order_by("pk")
-        .first()
-    )
+    return _enabled_channel(event_id, "mail")
 
 
 def mail_headers(report, opened) -> dict:
@@ -111,7 +107,8 @@ def mail_headers(report, opened) -> dict:
     return headers
 
 
-def _followup_url() -> str:
+def followup_url() -> str:
+    """Where a reporter opens their report with the receipt, as a link in a message."""
     return settings.BASE_URL + reverse("receipt:followup")
 
 
@@ -125,7 +122,7 @@ def reply_rows(case, report, opened, text: str) -> list[OutboxMessage]:
         if report.replies_to == RepliesTo.EMAIL and address:
             body = render_to_string(
                 "cases/reply_in_full.txt",
-                {"event_name": event.name, "text": text, "url": _followup_url()},
+                {"event_name": event.name, "text": text, "url": followup_url()},
             )
             subject = _("Re: your report to %(event)s") % {"event": event.name}
             return [
@@ -144,7 +141,7 @@ def reply_rows(case, report, opened, text: str) -> list[OutboxMessage]:
             else:
                 body = _(
                     "The team at %(event)s has answered you. Read it with your receipt at %(url)s"
-                ) % {"event": event.name, "url": _followup_url()}
+                ) % {"event": event.name, "url": followup_url()}
             return [
                 envelope.to_reporter(
                     envelope.SMS, number, body[:TEXT_LIMIT], intake_channel_id=channel.pk

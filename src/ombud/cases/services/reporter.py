@@ -107,7 +107,7 @@ def add_information(receipt_text: str, text: str, files=()) -> Message:
     report, receipt = _find(receipt_text)
     addition = _sealed_addition(report, _case_key(report, receipt), text, files)
     with transaction.atomic():
-        return _add(report, addition, text)
+        return add_sealed(report, addition, text)
 
 
 def _sealed_addition(report, case_key, text: str, files=(), **sealed_with):
@@ -123,9 +123,12 @@ def _sealed_addition(report, case_key, text: str, files=(), **sealed_with):
     return message, given, case_key
 
 
-def _add(report, addition, text: str) -> Message:
-    """Write a sealed addition in the caller's transaction: named staff recused before
-    anyone is alerted, the team told."""
+def add_sealed(report, addition, text: str, *, exclude_staff=(), urgent=False) -> Message:
+    """Write a sealed addition in the caller's transaction: named (or excluded) staff
+    recused before anyone is alerted, the team told - at once and as urgent for an urgent
+    addition (a voicemail). ``addition`` is (message, attachments, case key); without the
+    case key (a channel's addition, sealed to the case's inbox: ``vault.inbox``) the
+    recusals are sealed to the inbox too."""
     message, given, case_key = addition
     case, now = report.case, message.created_at
     message.save(force_insert=True)
@@ -133,12 +136,16 @@ def _add(report, addition, text: str) -> Message:
     if connection.vendor == "postgresql":
         # As at intake: a roster change waits for this, and its rescan sees it.
         Event.objects.select_for_update(no_key=True).filter(pk=case.event_id).exists()
-    reasons = recusal.reasons_for(case.event, recusal.addition_as_naming(text))
-    recusal.recuse(case, case_key, reasons)
-    recused = recusal.recused_among(case, roster.load(case.event).members)
+    people = roster.load(case.event).members
+    reasons = recusal.reasons_among(people, recusal.addition_as_naming(text), exclude_staff)
+    recusal.recuse(case, case_key, reasons, now=now)
+    recused = recusal.recused_among(case, people)
     Case.objects.filter(pk=case.pk).update(updated_at=now)
     timeline.add(case, TimelineEntry.Kind.MESSAGE_FROM_REPORTER, by_reporter=True, at=now)
-    alerts.alert_reporter_added(case, recused)
+    if urgent and not case.urgent:
+        alerts.alert_made_urgent(case, people, recused, at=now)
+    else:
+        alerts.alert_reporter_added(case, recused)
     audit.record(Actor.reporter(), "message.created", message, event_id=case.event_id)
     return message
 
@@ -194,7 +201,7 @@ def correct_account(receipt_text: str, text: str) -> Message:
     report, receipt = _oral(receipt_text)
     addition = _sealed_addition(report, _case_key(report, receipt), text, correction=True)
     with transaction.atomic():
-        message = _add(report, addition, text)
+        message = add_sealed(report, addition, text)
         now = message.created_at
         Report.objects.filter(pk=report.pk).update(
             confirmation=Confirmation.CORRECTED, confirmed_at=now

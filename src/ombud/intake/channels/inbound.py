@@ -15,18 +15,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ombud.audit import services as audit
-from ombud.audit.services import Actor
-from ombud.cases.models import Attachment, Case, Message, Report, Status, TimelineEntry
-from ombud.cases.services import alerts, attachments, recusal, timeline
-from ombud.events.models import Event
+from ombud.cases.models import Message, Report, Status
+from ombud.cases.services import attachments, reporter
 from ombud.intake import services as intake
 from ombud.intake.models import InboundMessage, IntakeChannel
 from ombud.notify import services as notify
-from ombud.staff import roster
 from ombud.vault import inbox, receipts
 
 log = logging.getLogger(__name__)
@@ -139,25 +135,22 @@ def refuse(
     return Received(InboundMessage.Outcome.REFUSED, reason=reason)
 
 
-def refused_recently(channel: IntakeChannel, sender: str, since) -> int:
-    return InboundMessage.objects.filter(
-        channel=channel,
-        sender_digest=contact_digest(channel.kind, sender),
-        received_at__gte=since,
-    ).count()
-
-
-def _flooding(arrival: Arrival) -> bool:
-    """One number sending texts without end (a robot answering Ombud's replies, or
-    someone flooding the team with alerts): past the hour's limit, counted, not filed."""
-    sender = contact_digest(arrival.channel.kind, arrival.sender)
-    if not sender:
+def flooding(channel: IntakeChannel, sender: str) -> bool:
+    """One sender past the hour's limit, filed or not (a mail bomb, a robot answering
+    Ombud's replies, someone flooding the team with alerts): counted, not filed. Mail
+    counts per reporting address; a number's texts and calls count together."""
+    sender_digest = contact_digest(channel.kind, sender)
+    if not sender_digest:
         return False
-    since = timezone.now() - timedelta(hours=1)
     recent = InboundMessage.objects.filter(
-        event_id=arrival.channel.event_id, sender_digest=sender, received_at__gte=since
+        sender_digest=sender_digest, received_at__gte=timezone.now() - timedelta(hours=1)
     )
-    return recent.count() >= settings.INTAKE_TEXTS_PER_SENDER_HOUR
+    if channel.kind == IntakeChannel.Kind.MAIL:
+        recent, limit = recent.filter(channel=channel), settings.INTAKE_MAIL_PER_SENDER_HOUR
+    else:
+        recent = recent.filter(event_id=channel.event_id)
+        limit = settings.INTAKE_TEXTS_PER_SENDER_HOUR
+    return recent.count() >= limit
 
 
 def thread_of(arrival: Arrival) -> Report | None:
@@ -196,8 +189,8 @@ def receive(arrival: Arrival, *, channel_value: str, on_filed=None) -> Received:
     text = arrival.text.strip()
     if not text and not arrival.files:
         return refuse(channel, arrival.source_id, InboundMessage.Reason.EMPTY)
-    if channel.kind != IntakeChannel.Kind.MAIL and _flooding(arrival):
-        # Mail has its own limit (intake.channels.mail.flooding).
+    if channel.kind != IntakeChannel.Kind.MAIL and flooding(channel, arrival.sender):
+        # Mail is judged before this, with an answer to the sending server (intake.channels.mail).
         return refuse(
             channel, arrival.source_id, InboundMessage.Reason.FLOOD, sender=arrival.sender
         )
@@ -246,7 +239,8 @@ def _file(arrival: Arrival, text: str, channel_value: str, on_filed) -> Received
 
 
 def _add(arrival: Arrival, report: Report, text: str) -> Received:
-    """The reporter's addition, sealed to the case's inbox; named staff recused first."""
+    """The reporter's addition, sealed to the case's inbox, through the same writer as an
+    addition behind the receipt: named staff recused first."""
     case = report.case
     now = timezone.now()
     message = Message(
@@ -270,34 +264,11 @@ def _add(arrival: Arrival, report: Report, text: str) -> Received:
             report=report,
             sender_digest=contact_digest(arrival.channel.kind, arrival.sender),
         ).save(force_insert=True)
-        message.save(force_insert=True)
-        Attachment.objects.bulk_create(given)
-        if connection.vendor == "postgresql":
-            # As at intake: a roster change waits for this, and its rescan sees it.
-            Event.objects.select_for_update(no_key=True).filter(pk=case.event_id).exists()
-        reasons = recusal.reasons_for(
-            case.event, recusal.addition_as_naming(text), arrival.exclude_staff
+        reporter.add_sealed(
+            report,
+            (message, given, None),
+            text,
+            exclude_staff=arrival.exclude_staff,
+            urgent=arrival.danger_now,
         )
-        recusal.recuse(case, None, reasons, now=now)
-        recused = recusal.recused_among(case, roster.load(case.event).members)
-        Case.objects.filter(pk=case.pk).update(updated_at=now)
-        timeline.add(case, TimelineEntry.Kind.MESSAGE_FROM_REPORTER, by_reporter=True, at=now)
-        if arrival.danger_now and not case.urgent:
-            _made_urgent(case, recused, now)
-        else:
-            alerts.alert_reporter_added(case, recused)
-        audit.record(Actor.reporter(), "message.created", message, event_id=case.event_id)
     return Received(InboundMessage.Outcome.ADDED, report)
-
-
-def _made_urgent(case, recused: set[int], now) -> None:
-    """A voicemail on the hotline is urgent, also from a reporter whose case exists: the
-    case becomes urgent and the team gets the urgent alert, as for a new urgent report."""
-    Case.objects.filter(pk=case.pk).update(urgent=True)
-    case.urgent = True
-    people = roster.load(case.event).members
-    notify.save(
-        alerts.new_case_alerts(
-            case, alerts.recipients(case.event, people, recused, urgent=True, at=now)
-        )
-    )

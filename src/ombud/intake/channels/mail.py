@@ -17,13 +17,11 @@ import logging
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 from email.utils import getaddresses, parseaddr
 
 from django.conf import settings
 from django.db import close_old_connections, connection
-from django.db.models import Q
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -32,12 +30,11 @@ from ombud.cases.services import attachments
 from ombud.intake.channels import inbound
 from ombud.intake.channels.mail_text import body_text
 from ombud.intake.models import InboundMessage, IntakeChannel
+from ombud.notify.envelope import LOOP_HEADER
 from ombud.vault import receipts
 
 log = logging.getLogger(__name__)
 
-# Every mail Ombud sends to a reporter carries it; a message that has it is our own.
-LOOP_HEADER = "X-Ombud-Loop"
 TOKEN_LENGTH = receipts.LENGTH
 _TOKEN = re.compile(rf"^[{receipts.ALPHABET}]{{{TOKEN_LENGTH}}}$")
 # The Message-ID of a reply Ombud sent: <ombud.TOKEN.random@domain> (see mail_reply).
@@ -175,18 +172,6 @@ def not_a_report(message, sender: str, envelope_sender: str | None) -> str:
     if header(message, "X-Spam-Flag").strip().upper() == "YES":
         return Reason.SPAM
     return ""
-
-
-def flooding(channel: IntakeChannel, sender: str) -> bool:
-    """More than the allowed number from this sender in the last hour, filed or not."""
-    digest = inbound.contact_digest(channel.kind, sender)
-    since = timezone.now() - timedelta(hours=1)
-    count = InboundMessage.objects.filter(
-        Q(sender_digest=digest) | Q(report__contact_digest=digest),
-        channel=channel,
-        received_at__gte=since,
-    ).count()
-    return count >= settings.INTAKE_MAIL_PER_SENDER_HOUR
 
 
 def thread_token(message, token_in_address: str) -> str:
@@ -376,7 +361,7 @@ def _screened(message, source, channel, sender, envelope_sender) -> Outcome | No
     reason = not_a_report(message, sender, envelope_sender)
     if reason:
         return _refused(channel, source, reason, sender)
-    if flooding(channel, sender):
+    if inbound.flooding(channel, sender):
         # Counted under an id of its own: the same message sent again after the hour is
         # judged afresh, not taken for one already handled.
         return _refused(

@@ -11,14 +11,12 @@ reply to it joins the case (``mail.thread_token``).
 import secrets
 from email.utils import formataddr
 
-from django.conf import settings
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import translation
 
 from ombud.cases.models import TimelineEntry
-from ombud.cases.services import timeline
-from ombud.intake.channels.mail import LOOP_HEADER, split_address
+from ombud.cases.services import replies, timeline
+from ombud.intake.channels.mail import split_address
 from ombud.notify import envelope
 from ombud.vault import receipts
 
@@ -42,7 +40,7 @@ def receipt_reply(report, receipt: str, token: str, *, channel, sender: str, the
         context = {
             "event": event,
             "receipt": receipts.display(receipt),
-            "followup_url": settings.BASE_URL + reverse("receipt:followup"),
+            "followup_url": replies.followup_url(),
             "what_happens_next": event.texts_in(language)["what_happens_next"],
             "ack_hours": event.ack_promise_hours_at(report.received_at),
         }
@@ -53,7 +51,7 @@ def receipt_reply(report, receipt: str, token: str, *, channel, sender: str, the
         "Reply-To": reply_address(channel, token),
         "Message-ID": message_id(channel, token),
         "Auto-Submitted": "auto-replied",
-        LOOP_HEADER: "1",
+        envelope.LOOP_HEADER: "1",
         "Content-Language": language,
     }
     if their_id:

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ombud.cases.models import Channel, TimelineEntry
-from ombud.cases.services import attachments, timeline
+from ombud.cases.services import attachments, replies, timeline
 from ombud.intake.channels import config as intake_config
 from ombud.intake.channels import inbound, twilio
 from ombud.notify import envelope
@@ -52,7 +52,7 @@ def receipt_text(event, receipt: str) -> str:
         ) % {
             "event": event.name,
             "receipt": receipts.display(receipt),
-            "url": settings.BASE_URL + "/receipt/",
+            "url": replies.followup_url(),
         }
 
 

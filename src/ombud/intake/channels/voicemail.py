@@ -73,10 +73,7 @@ def hold(
 
 def _held(pending) -> dict:
     sealed = bytes(pending.sealed_caller)
-    opened = crypto.open_sealed(_key(), sealed, _context(pending.recording_sid)).decode()
-    if not opened.startswith("{"):
-        return {"caller": opened}  # held before who must not hear it was kept too
-    return json.loads(opened)
+    return json.loads(crypto.open_sealed(_key(), sealed, _context(pending.recording_sid)))
 
 
 def _kept_away(event, held: dict) -> list[str]:
