@@ -340,6 +340,16 @@ def _of_file(read):
     return staticmethod(lambda opened: read(opened.file))
 
 
+class DeadlineOut(Schema):
+    what: str = Field(
+        description="acknowledge or update (the event's promises); legal_acknowledge or "
+        "legal_feedback (the EU whistleblowing directive, where the organisation keeps it)."
+    )
+    due: datetime
+    met: bool
+    legal: bool
+
+
 class CaseOut(CaseSummary):
     """The whole case file, opened for the caller (reading it is audited)."""
 
@@ -356,6 +366,7 @@ class CaseOut(CaseSummary):
     accounts: list[AccountOut] = []
     respondents: list[RespondentOut] = []
     links: list[LinkOut] = []
+    deadlines: list[DeadlineOut] = []
 
     @classmethod
     def of(cls, case_file: work.CaseFile, shown_links: list) -> "CaseOut":
@@ -368,6 +379,7 @@ class CaseOut(CaseSummary):
     resolve_timeline = _of_file(lambda file: file.timeline)
     resolve_recused = _of_file(lambda file: file.recusals)
     resolve_allowed_statuses = _of_file(lambda file: file.allowed_statuses())
+    resolve_deadlines = _of_file(lambda file: file.deadlines())
     resolve_helpers = _of_file(lambda file: [p.username for p in file.case.helpers.all()])
     resolve_categories = _of_file(lambda file: [c.name for c in file.case.categories.all()])
     resolve_safety_steps = _of_file(

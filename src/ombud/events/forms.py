@@ -139,7 +139,7 @@ class EventForm(ModelForm):
 class OrganisationForm(ModelForm):
     class Meta:
         model = Organisation
-        fields = ["name", "fallback_contact_email"]
+        fields = ["name", "fallback_contact_email", "eu_directive_deadlines"]
 
 
 class RecoveryForm(Form):

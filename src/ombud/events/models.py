@@ -47,6 +47,17 @@ class Organisation(models.Model):
         validators=[validate_deliverable],
         help_text=_("Alerted when everyone who would be alerted is recused."),
     )
+    # Directive (EU) 2019/1937, Art. 9(1)(b) and (f): deadlines the law sets for an internal
+    # reporting channel, kept beside each event's own promises (cases.services.promises).
+    eu_directive_deadlines = models.BooleanField(
+        _("keep the EU whistleblowing directive's deadlines"),
+        default=False,
+        help_text=_(
+            "Every report is acknowledged within 7 days and the reporter gets feedback within "
+            "3 months of reporting, whatever the events promise. The team is reminded like "
+            "for the events' own promises."
+        ),
+    )
 
     class Meta:
         verbose_name = _("organisation")

@@ -22,7 +22,7 @@ def overview(event, viewer) -> dict:
     by_status = dict(cases.values_list("status").annotate(n=Count("pk")))
     open_cases = list(
         promises.with_last_update(cases.exclude(status=Status.CLOSED)).select_related(
-            "event", "owner"
+            "event__organisation", "owner"
         )
     )
     now = timezone.now()
@@ -53,7 +53,7 @@ def handover(event, viewer, *, hours: int = HANDOVER_HOURS) -> dict:
         by_case.setdefault(entry.case, []).append(entry)
     open_cases = list(
         promises.with_last_update(cases.exclude(status=Status.CLOSED))
-        .select_related("event", "owner")
+        .select_related("event__organisation", "owner")
         .order_by("-urgent", "created_at")
     )
     now = timezone.now()

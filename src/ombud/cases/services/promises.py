@@ -6,14 +6,24 @@ reporter a decision or an update within ``update_promise_days``, again and again
 until the case is closed. Overdue cases are flagged on the dashboard, and the
 owner and the event's leads are reminded once per missed promise through their
 alert channels.
+
+An organisation may also keep the EU whistleblowing directive's deadlines
+(Directive (EU) 2019/1937, Art. 9(1)(b) and (f)): acknowledge within 7 days, give
+feedback within 3 months. The directive counts the 3 months from the
+acknowledgement of receipt; every reporter gets a receipt the moment the report
+is stored, so they are counted from the report's arrival. A missed legal deadline
+is flagged and reminded on its own, even when the event's promise was missed
+(and reminded) before it.
 """
 
+import calendar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ombud.cases.models import Case, Message, Recusal, Status
 from ombud.cases.services import alerts
@@ -25,10 +35,57 @@ from ombud.staff.models import Membership, Role
 BATCH = 100
 
 
+EU_ACKNOWLEDGE = timedelta(days=7)
+EU_FEEDBACK_MONTHS = 3
+
+# What each deadline is, on the case page and in the API's schema.
+LABELS = {
+    "acknowledge": _("Acknowledge the report (the event's promise)"),
+    "update": _("Next update to the reporter (the event's promise)"),
+    "legal_acknowledge": _("Acknowledge the report (EU whistleblowing directive)"),
+    "legal_feedback": _("Feedback to the reporter (EU whistleblowing directive)"),
+}
+# The same, missed, as a dashboard badge.
+BADGES = {
+    "acknowledge": _("acknowledgement overdue"),
+    "update": _("reporter update overdue"),
+    "legal_acknowledge": _("legal deadline missed: acknowledgement"),
+    "legal_feedback": _("legal deadline missed: feedback"),
+}
+
+
 @dataclass(frozen=True)
 class Overdue:
-    what: str  # "acknowledge" or "update"
+    # "acknowledge" or "update" (the event's promises), "legal_acknowledge" or
+    # "legal_feedback" (the EU directive's deadlines)
+    what: str
     due: datetime
+
+    @property
+    def legal(self) -> bool:
+        return self.what.startswith("legal_")
+
+    @property
+    def badge(self) -> str:
+        return BADGES[self.what]
+
+
+@dataclass(frozen=True)
+class Deadline:
+    what: str  # as Overdue.what
+    due: datetime
+    met: bool
+
+    @property
+    def legal(self) -> bool:
+        return self.what.startswith("legal_")
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.what]
+
+    def missed(self, now) -> bool:
+        return not self.met and now > self.due
 
 
 def with_last_update(cases):
@@ -60,17 +117,52 @@ def _ack_due(case) -> datetime:
     return case.created_at + timedelta(hours=case.event.ack_promise_hours_at(case.created_at))
 
 
-def overdue(case, now=None) -> Overdue | None:
-    """The promise this case has missed, if any (needs ``with_last_update``)."""
-    now = now or timezone.now()
+def months_later(when: datetime, months: int, zone) -> datetime:
+    """The same local time ``months`` calendar months on (the 31st becomes the month's last day)."""
+    local = when.astimezone(zone)
+    month_index = local.month - 1 + months
+    year, month = local.year + month_index // 12, month_index % 12 + 1
+    day = min(local.day, calendar.monthrange(year, month)[1])
+    return local.replace(year=year, month=month, day=day)
+
+
+def _keeps_eu_deadlines(case) -> bool:
+    return case.event.organisation.eu_directive_deadlines
+
+
+def deadlines(case) -> list[Deadline]:
+    """Every deadline the case has now, met or not (needs ``with_last_update``): the
+    event's promises, then the directive's where the organisation keeps them."""
+    found = []
+    acknowledged = case.status != Status.NEW
+    last_update = getattr(case, "last_update", None)
     if case.status == Status.CLOSED:
+        pass
+    elif not acknowledged:
+        found.append(Deadline("acknowledge", _ack_due(case), met=False))
+    else:
+        since = last_update or case.created_at
+        due = since + timedelta(days=case.event.update_promise_days)
+        found.append(Deadline("update", due, met=False))
+    if _keeps_eu_deadlines(case):
+        found.append(
+            Deadline("legal_acknowledge", case.created_at + EU_ACKNOWLEDGE, met=acknowledged)
+        )
+        feedback_due = months_later(case.created_at, EU_FEEDBACK_MONTHS, case.event.zone)
+        met = last_update is not None or case.status == Status.CLOSED
+        found.append(Deadline("legal_feedback", feedback_due, met=met))
+    return found
+
+
+def overdue(case, now=None) -> Overdue | None:
+    """The promise this case has missed, if any (needs ``with_last_update``); a missed
+    legal deadline before a missed promise of the event's."""
+    now = now or timezone.now()
+    missed = [d for d in deadlines(case) if d.missed(now)]
+    if not missed:
         return None
-    if case.status == Status.NEW:
-        due = _ack_due(case)
-        return Overdue("acknowledge", due) if now > due else None
-    since = getattr(case, "last_update", None) or case.created_at
-    due = since + timedelta(days=case.event.update_promise_days)
-    return Overdue("update", due) if now > due else None
+    first = max(missed, key=lambda d: (d.legal, d.due))
+    return Overdue(first.what, first.due)
 
 
 def _people_to_remind(case) -> dict:

@@ -15,7 +15,7 @@ from ombud.audit import services as audit
 from ombud.audit.models import Entry
 from ombud.cases import rules
 from ombud.cases.models import Account, Attachment, Case, Message, Note, Status, TimelineEntry
-from ombud.cases.services import attachments, escalation, recusal, replies, timeline
+from ombud.cases.services import attachments, escalation, promises, recusal, replies, timeline
 from ombud.cases.services.access import case_key
 from ombud.notify import services as notify
 from ombud.staff.models import CASE_ROLES
@@ -99,6 +99,16 @@ class CaseFile:
     accounts: list = ()  # (account, {"text", "person"})
     respondents: list = ()  # (respondent, {"name", "badge", "email", "description"})
     interim_actions: list = ()  # (action, text)
+
+    def deadlines(self) -> list:
+        """The case's deadlines (``promises.deadlines``), from the messages already opened."""
+        sent = [
+            item.message.created_at
+            for item in self.messages
+            if item.message.direction == Message.Direction.TO_REPORTER
+        ]
+        self.case.last_update = max(sent, default=None)
+        return promises.deadlines(self.case)
 
     def allowed_statuses(self) -> list[str]:
         return [

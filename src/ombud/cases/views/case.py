@@ -169,6 +169,8 @@ def detail(request, case_id):
         "opened": _opened_sections(request, failed),
         "awaiting_reply": _awaiting_reply(case_file),
         "reply_due": _reply_due(case_file),
+        "deadlines": case_file.deadlines(),
+        "now": timezone.now(),
     }
     return render(request, "cases/detail.html", context, status=status)
 

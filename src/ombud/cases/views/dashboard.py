@@ -40,7 +40,7 @@ def dashboard(request):
     granted = grants.grant_pending(user)
     cases = promises.attach_last_update(
         dashboard_cases(
-            cases_visible_to(user).select_related("event", "escalation", "owner"),
+            cases_visible_to(user).select_related("event__organisation", "escalation", "owner"),
             DASHBOARD_MORE if request.GET.get("more") else DASHBOARD_LIMIT + 1,
         )
     )
