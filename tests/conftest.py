@@ -1,6 +1,7 @@
 import pytest
 from django.core.cache import cache
 
+from ombud.cases.services import floods
 from ombud.staff import roster
 from ombud.vault import keys
 from tests import factories
@@ -17,9 +18,11 @@ def _fresh_cache():
     # cached by an earlier test would look current.
     cache.clear()
     roster._cache.clear()
+    floods.forget()
     yield
     cache.clear()
     roster._cache.clear()
+    floods.forget()
 
 
 @pytest.fixture

@@ -1,11 +1,16 @@
 """Audited services on cases: intake, the reporter's follow-up, working a case, its
 team, who can open it, and decisions."""
 
+from datetime import timedelta
+
+from django.utils import timezone
+
 from ombud.cases.models import Case, Category, Report, Status
 from ombud.cases.services import (
     alerts,
     attachments,
     categories,
+    floods,
     grants,
     keytrust,
     links,
@@ -13,6 +18,7 @@ from ombud.cases.services import (
     reporter,
     respondents,
     team,
+    triage,
     work,
 )
 from ombud.decisions.services import appeals, decide
@@ -423,3 +429,47 @@ def send_the_receipt_on_by_email(cast):
         ),
         cast.staff,
     )
+
+
+# A flood and its triage
+
+
+def _near_identical(cast, count=3):
+    text = "The same words again and again, posted by a script at this event, number {n}"
+    return [
+        factories.file_report(cast.event, what_happened=text.format(n=n)).report.case
+        for n in range(count)
+    ]
+
+
+@audited(floods.look, "flood.started@system")
+def see_a_flood(cast):
+    _near_identical(cast, 12)
+    return Call(lambda: floods.look(cast.event.pk, timezone.now()))
+
+
+@audited(floods.end_quiet_floods, "flood.ended@system")
+def see_a_flood_end(cast):
+    _near_identical(cast, 12)
+    floods.look(cast.event.pk, timezone.now())
+    return Call(lambda: floods.end_quiet_floods(timezone.now() + timedelta(hours=1)))
+
+
+@audited(triage.mark_junk, "case.marked_junk", "case.marked_junk", "case.marked_junk")
+def mark_a_group_as_junk(cast):
+    _near_identical(cast)
+    now = timezone.now()
+    group = triage.groups(cast.event, keyed(cast.lead), up_to=now)[0]
+    return Call(
+        lambda: triage.mark_junk(cast.event, group.key, up_to=now, by=keyed(cast.lead)),
+        cast.lead,
+    )
+
+
+@audited(triage.not_junk, "case.not_junk")
+def put_a_case_back_from_the_junk(cast):
+    cases = _near_identical(cast)
+    now = timezone.now()
+    group = triage.groups(cast.event, keyed(cast.lead), up_to=now)[0]
+    triage.mark_junk(cast.event, group.key, up_to=now, by=keyed(cast.lead))
+    return Call(lambda: triage.not_junk(fresh(cases[0]), by=keyed(cast.lead)), cast.lead)

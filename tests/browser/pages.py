@@ -206,6 +206,7 @@ VISITS: tuple[Visit, ...] = (
     Visit("cases:summary", "empty", LEAD, kwargs=_CASE),
     Visit("cases:overview", "empty", LEAD, kwargs=_SLUG),
     Visit("cases:handover", "empty", LEAD, kwargs=_SLUG),
+    Visit("cases:flood", "empty", LEAD, kwargs=_SLUG),
     Visit("cases:categories", "empty", LEAD, kwargs=_SLUG),
     _mistakes("cases:categories", _form_with("names"), {"names": _LONG}, role=LEAD, kwargs=_SLUG),
     Visit("decisions:propose", "empty", LEAD, kwargs=_CASE),

@@ -275,6 +275,14 @@ PAGES = {
         "GET":            (LOGIN, LOGIN, 404,   404,   404,   404,   200,   200,
                            404,   404,   404),
     },
+    "cases:flood": {
+        # A flood's triage: the event's incident leads (a recused one sees no group
+        # holding the case, and cannot put it back).
+        "GET":            (LOGIN, LOGIN, 404,   404,   404,   404,   200,   200,
+                           404,   404,   404),
+        "POST":           (LOGIN, LOGIN, 404,   404,   404,   404,   400,   400,
+                           404,   404,   404),
+    },
     "cases:handover": {
         "GET":            (LOGIN, LOGIN, 404,   200,   200,   200,   200,   200,
                            404,   404,   404),
@@ -654,6 +662,20 @@ API = {
         "POST":           (401,   401,   404,   201,   409,   404,   201,   404,
                            404,   404,   404),
     },
+    "/api/v1/events/{event}/flood": {
+        "GET":            (401,   401,   404,   404,   404,   404,   200,   200,
+                           404,   404,   404),
+    },
+    "/api/v1/events/{event}/flood/junk": {
+        # The group named is not there (the world has no flood): refused, nothing marked.
+        "POST":           (401,   401,   404,   404,   404,   404,   409,   409,
+                           404,   404,   404),
+    },
+    "/api/v1/cases/{case_id}/not-junk": {
+        # Leads only, and the world's case is not junk: refused either way.
+        "POST":           (401,   401,   404,   409,   409,   404,   409,   404,
+                           404,   404,   404),
+    },
     "/api/v1/events/{event}/desk-check": {
         # As the desk check page: the event's registration desk and its leads.
         "POST":           (401,   401,   404,   404,   404,   404,   200,   200,
@@ -703,6 +725,7 @@ POST_DATA = {
         "attended": "{member_id}",
     },
     ("notify:channels", "POST"): {"action": "toggle", "channel": "{channel_id}"},
+    ("cases:flood", "POST"): {"action": "not_junk", "case": "{case_id}"},
     ("staff:send_receipt", "POST"): {
         "receipt": "{receipt}",
         "via": "email",
@@ -749,6 +772,11 @@ API_BODIES = {
     ("POST", "/api/v1/cases/{case_id}/respondents"): {"name": "Max Mustermann"},
     ("POST", "/api/v1/cases/{case_id}/links"): {"code_name": "{linkable}", "kind": "related"},
     ("POST", "/api/v1/events/{event}/desk-check"): {"who": "Max Mustermann"},
+    ("POST", "/api/v1/events/{event}/flood/junk"): {
+        "group": "0:00000000",
+        "up_to": "2030-01-01T00:00:00+00:00",
+    },
+    ("POST", "/api/v1/cases/{case_id}/not-junk"): {"version": "{case_version}"},
 }
 # Method-key variants: different URL kwargs or request environment.
 VARIANTS = {

@@ -33,6 +33,11 @@ ACTIONS = {
     "respondent.recorded": _("recorded who was reported"),
     "alert.retried": _("retried an alert"),
     "case.call_logged": _("logged a hotline call"),
+    # A flood of reports and its triage
+    "flood.started": _("saw reports flooding in and began grouping alerts"),
+    "flood.ended": _("saw the flood of reports end"),
+    "case.marked_junk": _("marked the case as junk"),
+    "case.not_junk": _("put the case back in the queue: not junk"),
     # The team around a case
     "case.declared_no_conflict": _("declared no conflict of interest"),
     "case.recused_self": _("recused themselves"),

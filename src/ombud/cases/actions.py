@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from ombud.cases import forms
 from ombud.cases.models import Status
-from ombud.cases.services import categories, links, respondents, team, work
+from ombud.cases.services import categories, links, respondents, team, triage, work
 from ombud.web.forms import Form
 
 
@@ -183,6 +183,13 @@ ACTIONS = {
             gettext_lazy("Person reported recorded."),
             f"POST {_CASE}/respondents",
             section="respondent",
+        ),
+        CaseAction(
+            "not_junk",
+            forms.VersionForm,
+            lambda case, data, user: triage.not_junk(case, by=user),
+            gettext_lazy("The case is back in the queue."),
+            f"POST {_CASE}/not-junk",
         ),
         CaseAction(
             "categories",

@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 
 from ombud.audit import services as audit
 from ombud.audit.services import Actor
+from ombud.cases import fingerprint
 from ombud.cases.codenames import new_code_name
 from ombud.cases.models import (
     ORAL_CHANNELS,
@@ -378,6 +379,7 @@ def _file(
         thread_digest=receipts.keyed_digest("thread", data.thread_token)
         if data.thread_token
         else None,
+        fingerprint=fingerprint.fingerprint(data.content.get("what_happened", "")),
     )
     if resend:
         report.resend_box = receipts.seal_for_resend(

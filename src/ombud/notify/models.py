@@ -80,12 +80,15 @@ class OutboxMessage(models.Model):
         # To a reporter through the channel they reported by: the receipt, or the
         # team's reply when they asked for it in full. Sealed (``sealed_envelope``).
         TO_REPORTER = "to_reporter", _("Sealed message to a reporter")
+        # Alerts held back while one person got many at once (notify.coalesce), in one.
+        DIGEST = "digest", _("Several alerts in one")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")
         SENT = "sent", pgettext_lazy("alert state", "Sent")
         DEAD = "dead", _("Failed repeatedly")
         CANCELLED = "cancelled", _("No longer wanted")
+        MERGED = "merged", _("Sent within a digest")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(max_length=32, choices=Kind.choices)
@@ -113,6 +116,8 @@ class OutboxMessage(models.Model):
     claimed_by = models.CharField(max_length=200, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=200, blank=True)
+    # Held for the digest its recipient gets when their alert window closes.
+    held = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("outbox message")
@@ -120,3 +125,29 @@ class OutboxMessage(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.id}"
+
+
+class AlertWindow(models.Model):
+    """How many alerts one person got through one channel in the current window
+    (notify.coalesce): beyond a few, the rest wait for one digest."""
+
+    # "u<user id>", or "a<keyed hash of the address>" for the fallback contact.
+    recipient_key = models.CharField(max_length=80)
+    channel_id = models.PositiveBigIntegerField(default=0)  # 0: e-mail to the account
+    opens_at = models.DateTimeField()
+    closes_at = models.DateTimeField()
+    # Consecutive windows during a flood, each longer than the last.
+    flood_windows = models.PositiveSmallIntegerField(default=0)
+    sent = models.PositiveSmallIntegerField(default=0)
+    urgent_sent = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("alert window")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient_key", "channel_id"], name="one_alert_window_per_channel"
+            )
+        ]
+
+    def __str__(self):
+        return f"alert window {self.pk}"

@@ -23,7 +23,7 @@ from django.db import close_old_connections, connection, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 
-from ombud.notify import envelope, wakeup
+from ombud.notify import coalesce, envelope, wakeup
 from ombud.notify.channels import config as channel_config
 from ombud.notify.channels import http as channel_http
 from ombud.notify.channels.registry import SENDERS
@@ -55,23 +55,27 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=base * random.uniform(0.5, 1.0))  # noqa: S311 -- jitter, not secrecy
 
 
-def _due():
-    return OutboxMessage.objects.filter(
-        state=OutboxMessage.State.PENDING, next_attempt_at__lte=timezone.now()
-    )
+def _due(now):
+    return OutboxMessage.objects.filter(state=OutboxMessage.State.PENDING, next_attempt_at__lte=now)
 
 
-def claim(limit: int = BATCH) -> list[OutboxMessage]:
+def claim(limit: int = BATCH, now=None) -> list[OutboxMessage]:
+    now = now or timezone.now()
     # Look before taking the write lock: an idle worker must not stall writers.
-    if not _due().exists():
+    if not _due(now).exists():
         return []
     with transaction.atomic():
-        due = _due().order_by("next_attempt_at")
+        due = _due(now).order_by("next_attempt_at")
         if connection.vendor == "postgresql":
             due = due.select_for_update(skip_locked=True)
-        ids = list(due.values_list("id", flat=True)[:limit])
+        # Urgent reports first: in a flood, thousands of other alerts may be due.
+        ids = list(
+            due.filter(kind=OutboxMessage.Kind.URGENT_REPORT).values_list("id", flat=True)[:limit]
+        )
+        if len(ids) < limit:
+            ids += list(due.exclude(id__in=ids).values_list("id", flat=True)[: limit - len(ids)])
         OutboxMessage.objects.filter(id__in=ids).update(
-            next_attempt_at=timezone.now() + LEASE, claimed_by=HEARTBEAT_NAME
+            next_attempt_at=now + LEASE, claimed_by=HEARTBEAT_NAME
         )
     return list(
         OutboxMessage.objects.filter(id__in=ids)
@@ -244,7 +248,7 @@ def _send_reporter_text(session, message) -> None:
     sender(session, message, envelope.opened(message), channel)
 
 
-def deliver(messages: list[OutboxMessage]) -> int:
+def deliver(messages: list[OutboxMessage], now=None) -> int:
     """Deliver a claimed batch; returns how many were accepted downstream."""
     if not messages:
         return 0
@@ -259,6 +263,10 @@ def deliver(messages: list[OutboxMessage]) -> int:
     }
     cancelled |= {m.id for m in messages if m.channel is not None and not m.channel.enabled}
     wanted = [m for m in messages if m.id not in cancelled]
+    # Beyond a few alerts per person at once, the rest wait for one digest.
+    planned = coalesce.plan(wanted, now or timezone.now(), claimed_by=HEARTBEAT_NAME, lease=LEASE)
+    cancelled |= set(planned.cancelled)
+    wanted = planned.send
     mail = [m for m in wanted if _by_mail(m)]
     other = [m for m in wanted if not _by_mail(m)]
     outcomes = (_send_all(mail) if mail else []) + (_send_http(other) if other else [])
@@ -269,8 +277,8 @@ def deliver(messages: list[OutboxMessage]) -> int:
     return sent
 
 
-def deliver_due() -> int:
-    return deliver(claim())
+def deliver_due(now=None) -> int:
+    return deliver(claim(now=now), now)
 
 
 def every(interval: timedelta):
@@ -340,7 +348,8 @@ def health(now=None) -> dict:
     last_seen = WorkerHeartbeat.objects.order_by("-seen_at").values_list("seen_at", flat=True)
     last_seen = last_seen.first()
     oldest = (
-        OutboxMessage.objects.filter(state=OutboxMessage.State.PENDING)
+        # Alerts held for a digest wait by design (notify.coalesce), not for a worker.
+        OutboxMessage.objects.filter(state=OutboxMessage.State.PENDING, held=False)
         .order_by("created_at")
         .values_list("created_at", flat=True)
         .first()
@@ -370,7 +379,10 @@ def run(stop: threading.Event, *, poll_interval: float = 0.2, periodic_every: fl
         close_old_connections()
         busy = False
         try:
-            busy = bool(deliver_due())
+            claimed = claim()
+            # Busy while there are rows, sent or held for a digest (notify.coalesce).
+            busy = bool(claimed)
+            deliver(claimed)
             if time.monotonic() >= next_periodic:
                 beat(timezone.now())
                 release_orphaned_claims(timezone.now())

@@ -14,6 +14,7 @@ from ombud.cases.models.case import (
     Report,
     Status,
 )
+from ombud.cases.models.flood import Flood
 from ombud.cases.models.timeline import TimelineEntry
 from ombud.cases.models.work import (
     Account,
@@ -41,6 +42,7 @@ __all__ = [
     "Confirmation",
     "Declaration",
     "Escalation",
+    "Flood",
     "InterimAction",
     "LawEnforcement",
     "Message",

@@ -91,6 +91,9 @@ class Case(models.Model):
     # are sealed to its public half without opening the case.
     inbox_public_key = models.BinaryField(null=True, blank=True, editable=False)
     sealed_inbox_key = models.BinaryField(null=True, blank=True, editable=False)
+    # Marked as junk by a lead triaging a flood (cases.services.triage): out of the
+    # queues, kept sealed and counted; back in the queue when its reporter writes again.
+    junk_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("case")
@@ -193,10 +196,17 @@ class Report(models.Model):
     contact_digest = models.CharField(max_length=64, blank=True, db_index=True)
     # A keyed hash of the token in the reply address of Ombud's mail to the reporter.
     thread_digest = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # Near-duplicate reports share parts of it (intake.fingerprint); keyed, so it says
+    # nothing about the text without the server's key.
+    fingerprint = models.CharField(max_length=32, blank=True)
 
     class Meta:
         verbose_name = _("report")
-        indexes = [models.Index(fields=["taken_by", "received_at"])]
+        indexes = [
+            models.Index(fields=["taken_by", "received_at"]),
+            # Flood detection and triage read an event's recent reports' fingerprints.
+            models.Index(fields=["event", "received_at", "fingerprint"]),
+        ]
 
     def __str__(self):
         return f"report {self.id}"

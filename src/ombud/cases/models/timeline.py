@@ -36,6 +36,12 @@ class TimelineEntry(models.Model):
         CONFIRMATION = "confirmation", _("The reporter read the written account")
         CALL = "call", _("Hotline call")
         RECEIPT_SENT = "receipt_sent", _("Receipt sent to the reporter")
+        JUNK = "junk", _("Marked as junk in a flood")
+        NOT_JUNK = "not_junk", _("Back in the queue: not junk")
+        ESCALATION_PAUSED = (
+            "escalation_paused",
+            _("Alert ladder paused: one of many near-identical reports in a flood"),
+        )
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="timeline")
     at = models.DateTimeField()

@@ -48,7 +48,8 @@ def _climb(escalation_id, now) -> int | None:
         if escalation is None:
             return None
         case = escalation.case
-        if case.status != Status.NEW:
+        # Marked as junk in a flood's triage: nobody needs waking for it.
+        if case.status != Status.NEW or case.junk_at:
             escalation.stopped_at, escalation.next_at = now, None
             escalation.save(update_fields=["stopped_at", "next_at"])
             return None

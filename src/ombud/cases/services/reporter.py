@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from ombud.audit import services as audit
 from ombud.audit.services import Actor
 from ombud.cases.models import Attachment, Case, Confirmation, Message, Report, TimelineEntry
-from ombud.cases.services import alerts, attachments, recusal, replies, timeline
+from ombud.cases.services import alerts, attachments, recusal, replies, timeline, triage
 from ombud.events.models import Event
 from ombud.staff import roster
 from ombud.vault import receipts
@@ -140,7 +140,12 @@ def add_sealed(report, addition, text: str, *, exclude_staff=(), urgent=False) -
     reasons = recusal.reasons_among(people, recusal.addition_as_naming(text), exclude_staff)
     recusal.recuse(case, case_key, reasons, now=now)
     recused = recusal.recused_among(case, people)
-    Case.objects.filter(pk=case.pk).update(updated_at=now)
+    # A report marked as junk in a flood by mistake: its reporter writing again puts it back.
+    Case.objects.filter(pk=case.pk).update(updated_at=now, junk_at=None)
+    if case.junk_at is not None:
+        case.junk_at = None
+        triage.put_back(case, now)
+        timeline.add(case, TimelineEntry.Kind.NOT_JUNK, by_reporter=True, at=now)
     timeline.add(case, TimelineEntry.Kind.MESSAGE_FROM_REPORTER, by_reporter=True, at=now)
     if urgent and not case.urgent:
         alerts.alert_made_urgent(case, people, recused, at=now)

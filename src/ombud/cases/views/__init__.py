@@ -2,7 +2,7 @@
 
 from ombud.cases.views.case import attachment, detail, summary
 from ombud.cases.views.dashboard import confirm_key, dashboard, retry_alert
-from ombud.cases.views.event import event_categories, event_overview, handover
+from ombud.cases.views.event import event_categories, event_overview, flood, handover
 
 __all__ = [
     "attachment",
@@ -11,6 +11,7 @@ __all__ = [
     "detail",
     "event_categories",
     "event_overview",
+    "flood",
     "handover",
     "retry_alert",
     "summary",

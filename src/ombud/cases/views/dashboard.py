@@ -19,13 +19,13 @@ from ombud.cases.queries import (
     dashboard_cases,
     reports_taken_by,
 )
-from ombud.cases.services import alerts, grants, keytrust, promises, team
+from ombud.cases.services import alerts, floods, grants, keytrust, promises, team
 from ombud.events.services import events_managed_by
 from ombud.notify import worker
 from ombud.notify.models import OutboxMessage
 from ombud.staff import rota
 from ombud.staff import rules as staff_rules
-from ombud.staff.models import Membership
+from ombud.staff.models import Membership, Role
 from ombud.staff.queries import memberships_of
 
 # The dashboard shows the most pressing cases; "more" shows a longer list.
@@ -40,7 +40,9 @@ def dashboard(request):
     granted = grants.grant_pending(user)
     cases = promises.attach_last_update(
         dashboard_cases(
-            cases_visible_to(user).select_related("event__organisation", "escalation", "owner"),
+            cases_visible_to(user)
+            .filter(junk_at__isnull=True)
+            .select_related("event__organisation", "escalation", "owner"),
             DASHBOARD_MORE if request.GET.get("more") else DASHBOARD_LIMIT + 1,
         )
     )
@@ -78,6 +80,10 @@ def dashboard(request):
         "rota": [(event, rota.on_duty_now(event), len(rota.gaps(event))) for event in rota_events],
         "granted": granted,
         "keys_to_confirm": keytrust.keys_to_confirm(user),
+        # Leads see a flood at once: the alerts they get are grouped meanwhile.
+        "floods": floods.open_floods(
+            m.event_id for m in memberships if m.is_acknowledged and m.role == Role.LEAD
+        ).values(),
     }
     if retry_for:
         visible = cases_visible_to(user).filter(event__in=retry_for, pk=OuterRef("subject_id"))

@@ -4,13 +4,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from ombud.cases import rules
 from ombud.cases.forms import EventCategoriesForm
 from ombud.cases.queries import cases_visible_to
-from ombud.cases.services import categories, overview, work
+from ombud.cases.services import categories, floods, overview, triage, work
 from ombud.events.models import Event
 from ombud.web.forms import posted
 
@@ -81,3 +84,59 @@ def handover(request, slug):
         **overview.handover(event, request.user, hours=hours),
     }
     return render(request, "cases/handover.html", context)
+
+
+def _triage_post(request, event):
+    """Mark a group as junk, or put one case back; a message says what happened."""
+    action = request.POST.get("action")
+    if action == "junk":
+        up_to = parse_datetime(request.POST.get("up_to", "") or "")
+        if up_to is None or timezone.is_naive(up_to):
+            raise work.CaseActionError(_("The page was out of date: look at the groups again."))
+        marked = triage.mark_junk(
+            event, request.POST.get("group", ""), up_to=up_to, by=request.user
+        )
+        messages.success(
+            request,
+            ngettext("%(n)d report marked as junk.", "%(n)d reports marked as junk.", marked)
+            % {"n": marked},
+        )
+    elif action == "not_junk":
+        case = (
+            cases_visible_to(request.user).filter(event=event, pk=request.POST.get("case")).first()
+        )
+        if case is None:
+            raise work.CaseActionError(_("That case is not one you may put back."))
+        triage.not_junk(case, by=request.user)
+        messages.success(request, _("The case is back in the queue."))
+    else:
+        raise work.CaseActionError(_("Unknown action."))
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def flood(request, slug):
+    """A flood's triage for the event's leads: near-identical reports grouped, a group
+    marked as junk in one action, a case put back."""
+    event = _event_for(request, slug, rules.is_lead)
+    status = 200
+    if request.method == "POST":
+        try:
+            _triage_post(request, event)
+        except work.CaseActionError as exc:
+            messages.error(request, str(exc))
+            status = 400
+        else:
+            return redirect("cases:flood", slug=event.slug)
+    now = timezone.now()
+    junk_count, junk_cases = triage.junk(event, request.user)
+    context = {
+        "event": event,
+        "event_zone": event.zone,
+        "flood": floods.open_floods([event.pk]).get(event.pk),
+        "groups": triage.groups(event, request.user, up_to=now),
+        "up_to": now.isoformat(),
+        "junk_count": junk_count,
+        "junk_cases": junk_cases,
+    }
+    return render(request, "cases/flood.html", context, status=status)

@@ -1,0 +1,201 @@
+"""Floods: when an event's reports arrive far faster than usual, or many are near
+duplicates of each other, the event is in a flood. Alerts are then grouped
+(notify.coalesce asks ``subjects``), escalation does not climb for the duplicates,
+and the event's leads triage the queue (services.triage).
+
+An event floods when, within ``SPAN``, it receives at least ``FLOOD_REPORTS``
+reports and at least ``FLOOD_FACTOR`` times its usual rate over the past day, or
+when ``FLOOD_DUPLICATES`` reports within ``GROUP_SPAN`` share a fingerprint band
+(cases.fingerprint). It stays in the flood until both fall back under half.
+Opening and ending a flood are in the audit log; nothing of any report is.
+"""
+
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ombud.audit import services as audit
+from ombud.audit.services import Actor
+from ombud.cases import fingerprint
+from ombud.cases.models import Escalation, Flood, Report, TimelineEntry
+from ombud.cases.services.alerts import TOP_LEVEL
+
+SPAN = timedelta(minutes=5)
+GROUP_SPAN = timedelta(minutes=10)
+BASELINE = timedelta(days=1)
+# A flood's reports are read in full for grouping; past this they are sampled newest first.
+READ_LIMIT = 20_000
+# One look per event per worker every few seconds is enough: floods last minutes.
+_CACHE_SECONDS = 2.0
+_seen: dict[int, tuple[float, "Recent"]] = {}
+
+
+@dataclass(frozen=True)
+class Recent:
+    """An event's recent reports as flood detection sees them: counts and fingerprints."""
+
+    in_span: int
+    usual_per_span: float
+    bands: Counter
+    flood: Flood | None
+
+    def duplicate(self, value: str) -> bool:
+        """Whether a report with this fingerprint is one of many near-identical ones."""
+        return any(
+            self.bands[band] >= settings.FLOOD_DUPLICATES for band in fingerprint.bands(value)
+        )
+
+    def largest_group(self) -> int:
+        return max(self.bands.values(), default=0)
+
+
+def _rising(in_span: int, usual: float, largest: int) -> bool:
+    fast = in_span >= settings.FLOOD_REPORTS and in_span >= settings.FLOOD_FACTOR * usual
+    return fast or largest >= settings.FLOOD_DUPLICATES
+
+
+def _receding(in_span: int, usual: float, largest: int) -> bool:
+    fast = in_span >= settings.FLOOD_REPORTS / 2 and in_span >= settings.FLOOD_FACTOR * usual / 2
+    return not fast and largest < settings.FLOOD_DUPLICATES / 2
+
+
+def look(event_id: int, now) -> Recent:
+    """The event's recent reports, opening or ending its flood as they say."""
+    reports = Report.objects.filter(event_id=event_id)
+    recent = list(
+        reports.filter(received_at__gt=now - GROUP_SPAN, received_at__lte=now)
+        .order_by("-received_at")
+        .values_list("received_at", "fingerprint")[:READ_LIMIT]
+    )
+    in_span = sum(1 for at, _value in recent if at > now - SPAN)
+    earlier = reports.filter(received_at__gt=now - BASELINE, received_at__lte=now - SPAN).count()
+    usual = earlier / (BASELINE / SPAN)
+    bands = Counter(band for _at, value in recent for band in fingerprint.bands(value))
+    largest = max(bands.values(), default=0)
+    flood = Flood.objects.filter(event_id=event_id, ended_at__isnull=True).first()
+    if flood is None and _rising(in_span, usual, largest):
+        flood = _open(event_id, now, in_span)
+    elif flood is not None and _receding(in_span, usual, largest):
+        _end(flood, now)
+        flood = None
+    elif flood is not None and in_span > flood.peak:
+        Flood.objects.filter(pk=flood.pk).update(peak=in_span)
+    return Recent(in_span, usual, bands, flood)
+
+
+def look_cached(event_id: int, now) -> Recent:
+    seen = _seen.get(event_id)
+    if seen is not None and time.monotonic() - seen[0] < _CACHE_SECONDS:
+        return seen[1]
+    recent = look(event_id, now)
+    _seen[event_id] = (time.monotonic(), recent)
+    return recent
+
+
+def _open(event_id: int, now, in_span: int) -> Flood | None:
+    try:
+        with transaction.atomic():
+            flood = Flood.objects.create(event_id=event_id, started_at=now, peak=in_span)
+            audit.record(Actor.system(), "flood.started", flood, event_id=event_id)
+    except IntegrityError:  # another worker opened it first
+        return Flood.objects.filter(event_id=event_id, ended_at__isnull=True).first()
+    return flood
+
+
+def _end(flood: Flood, now) -> None:
+    with transaction.atomic():
+        if Flood.objects.filter(pk=flood.pk, ended_at__isnull=True).update(ended_at=now):
+            audit.record(Actor.system(), "flood.ended", flood, event_id=flood.event_id)
+
+
+def end_quiet_floods(now=None) -> int:
+    """The worker's round: floods whose reports have receded end (no alert needs to come)."""
+    now = now or timezone.now()
+    ended = 0
+    for event_id in Flood.objects.filter(ended_at__isnull=True).values_list("event_id", flat=True):
+        if look(event_id, now).flood is None:
+            _seen.pop(event_id, None)
+            ended += 1
+    return ended
+
+
+def pause_duplicates(now=None) -> int:
+    """The worker's round: during a flood, the alert ladder of its near-identical reports
+    stops (the leads were told of the flood and triage it), so escalation does not
+    multiply the flood. A case put back from the junk climbs again (services.triage)."""
+    now = now or timezone.now()
+    paused = 0
+    for event_id in Flood.objects.filter(ended_at__isnull=True).values_list("event_id", flat=True):
+        recent = look_cached(event_id, now)
+        duplicates = [
+            case_id
+            for case_id, value in Report.objects.filter(
+                event_id=event_id, received_at__gt=now - GROUP_SPAN, received_at__lte=now
+            ).values_list("case_id", "fingerprint")[:READ_LIMIT]
+            if recent.duplicate(value)
+        ]
+        with transaction.atomic():
+            climbing = Escalation.objects.filter(
+                case_id__in=duplicates, stopped_at__isnull=True, level__lt=TOP_LEVEL
+            )
+            ids = list(climbing.values_list("case_id", flat=True))
+            Escalation.objects.filter(case_id__in=ids).update(stopped_at=now, next_at=None)
+            TimelineEntry.objects.bulk_create(
+                TimelineEntry(case_id=pk, at=now, kind=TimelineEntry.Kind.ESCALATION_PAUSED)
+                for pk in ids
+            )
+        paused += len(ids)
+    return paused
+
+
+def open_floods(event_ids) -> dict:
+    """event id -> its open flood, for the dashboard's banner."""
+    floods = Flood.objects.filter(event_id__in=list(event_ids), ended_at__isnull=True)
+    return {flood.event_id: flood for flood in floods.select_related("event")}
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What grouping alerts needs to know about the case an alert is about."""
+
+    event_id: int
+    urgent: bool
+    duplicate: bool  # one of many near-identical reports in a flood
+    flooding: bool
+    junk: bool
+
+
+def subjects(case_ids, now=None) -> dict:
+    """case id -> Subject, for the cases a batch of alerts is about."""
+    now = now or timezone.now()
+    rows = (
+        Report.objects.filter(case_id__in=list(case_ids))
+        .order_by("received_at")
+        .values_list(
+            "case_id", "event_id", "fingerprint", "danger_now", "case__urgent", "case__junk_at"
+        )
+    )
+    found = {}
+    for case_id, event_id, value, danger, urgent, junk_at in rows:
+        if case_id in found:
+            continue  # the first report of a case says what it is
+        recent = look_cached(event_id, now)
+        flooding = recent.flood is not None
+        found[case_id] = Subject(
+            event_id=event_id,
+            urgent=bool(danger or urgent),
+            duplicate=flooding and recent.duplicate(value),
+            flooding=flooding,
+            junk=junk_at is not None,
+        )
+    return found
+
+
+def forget() -> None:
+    """Drop what this process remembers (tests, and a worker told the clock moved)."""
+    _seen.clear()
