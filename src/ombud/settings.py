@@ -270,7 +270,7 @@ WORKER_MAX_BACKOFF = conf.env_int("OMBUD_WORKER_MAX_BACKOFF", 120, minimum=1)
 WORKER_LEASE = conf.env_int("OMBUD_WORKER_LEASE", 300, minimum=5)
 # Floods (cases.services.floods): reports in five minutes, times the event's usual rate,
 # and near-identical reports in ten minutes that put an event in a flood.
-FLOOD_REPORTS = conf.env_int("OMBUD_FLOOD_REPORTS", 30, minimum=2)
+FLOOD_REPORTS = conf.env_int("OMBUD_FLOOD_REPORTS", 50, minimum=2)
 FLOOD_FACTOR = conf.env_int("OMBUD_FLOOD_FACTOR", 10, minimum=1)
 FLOOD_DUPLICATES = conf.env_int("OMBUD_FLOOD_DUPLICATES", 10, minimum=2)
 SMS_GATEWAY_TOKEN = conf.env_secret("OMBUD_SMS_GATEWAY_TOKEN")

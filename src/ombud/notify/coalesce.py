@@ -6,15 +6,15 @@ own; the rest wait until it closes and go out as one digest ("12 new reports,
 2 marked urgent"). When the event an alert is about floods (cases.services.floods),
 each new window is longer (``FLOOD_WINDOWS``) and lets out on their own at most
 ``FLOOD_URGENT`` urgent alerts (marked urgent, or someone in danger) and
-``FLOOD_OTHER`` other alert, never one about a near-duplicate of many reports:
-those only ever go in the digest.
+``FLOOD_OTHER`` other alert - never one about a near-duplicate of many reports:
+those only ever go in the digest. Urgent alerts are taken first.
 
-The bound, per person and channel: at most ``NORMAL_ALONE + 1`` messages in a
-normal window, ``FLOOD_URGENT + FLOOD_OTHER + 1`` in each flood window; so at most
-6 + 4 x 4 = 22 messages in the first hour of a flood, and 8 an hour after that.
-Alerts of other kinds (invitations, password links, messages to reporters) are
-never held. Escalation does not climb for a flood's near-duplicates
-(cases.services.escalation), so it does not multiply either.
+The bound, per person and channel: at most ``NORMAL_ALONE + 1`` messages in a normal
+window and ``FLOOD_URGENT + FLOOD_OTHER + 1`` in each flood window; so at most
+11 + 4 x 4 = 27 in the first hour of a flood, and 8 an hour after that. Alerts of
+other kinds (invitations, password links, messages to reporters) are never held, nor
+are retries. Escalation does not climb for a flood's near-duplicates
+(cases.services.floods.pause_duplicates), so it does not multiply either.
 """
 
 from dataclasses import dataclass
@@ -29,8 +29,8 @@ from ombud.vault import receipts
 
 Kind = OutboxMessage.Kind
 HELD_KINDS = frozenset({Kind.NEW_REPORT, Kind.URGENT_REPORT, Kind.ESCALATION, Kind.REPORTER_ADDED})
-NORMAL_WINDOW = timedelta(minutes=2)
-NORMAL_ALONE = 5
+NORMAL_WINDOW = timedelta(minutes=1)
+NORMAL_ALONE = 10
 FLOOD_WINDOWS = (
     timedelta(minutes=4),
     timedelta(minutes=8),
