@@ -35,20 +35,25 @@ def resolve(event, *, name="", badge="", email="", limit=LIMIT) -> list[store.Li
     return _opened(queries.people_with(event, tags)[:limit])
 
 
-def for_respondents(event, respondents) -> dict:
-    """For the case page: each recorded respondent's id -> who they are on the lists.
-    ``respondents`` are (respondent, opened identity) pairs as ``cases`` opens them."""
-    if not PeopleList.objects.filter(event=event).exists():
-        return {}
-    return {
-        respondent.pk: resolve(
-            event,
-            name=who.get("name", ""),
-            badge=who.get("badge", ""),
-            email=who.get("email", ""),
+def for_respondents(event, respondents) -> list[tuple]:
+    """For the case page: (respondent, identity, listed people) for each of the case's
+    ``respondents`` - (respondent, opened identity) pairs as ``cases`` opens them."""
+    respondents = list(respondents)
+    if not respondents or not PeopleList.objects.filter(event=event).exists():
+        return [(respondent, who, []) for respondent, who in respondents]
+    return [
+        (
+            respondent,
+            who,
+            resolve(
+                event,
+                name=who.get("name", ""),
+                badge=who.get("badge", ""),
+                email=who.get("email", ""),
+            ),
         )
         for respondent, who in respondents
-    }
+    ]
 
 
 @dataclass(frozen=True)

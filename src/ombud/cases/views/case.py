@@ -16,6 +16,7 @@ from ombud.cases import rules
 from ombud.cases.actions import ACTIONS, section_tag, sections_tagged
 from ombud.cases.models import Attachment, Message, Status
 from ombud.cases.queries import access_log_of
+from ombud.attendees import services as attendees
 from ombud.cases.services import access, escalation, grants, links, respondents, team, work
 from ombud.vault.errors import KeyUnavailable
 from ombud.web.responses import download
@@ -149,6 +150,8 @@ def detail(request, case_id):
         **{f"{name}_form": form for name, form in page_forms.items()},
         "event_categories": list(case.event.categories.all()),
         "case_categories": set(case.categories.values_list("pk", flat=True)),
+        # Who each recorded respondent is on the event's attendee and speaker lists.
+        "respondents_listed": attendees.for_respondents(case.event, case_file.respondents),
         "history": respondents.history(case, user)
         if perms.may_see_repeat_reports and case_file.respondents
         else None,
