@@ -67,3 +67,7 @@ def import_pretalx(event, fake, by, **extra):
     settings = {"base_url": fake.url, "remote_event": fake.event, "token": TOKEN}
     settings.update(extra)
     return imports.from_pretalx(event, by=by, **settings)
+
+
+# The decisions tests' acknowledged case and key-holding team, for bans and respondents.
+from tests.decisions.conftest import case, keyed  # noqa: E402, F401 -- fixtures
