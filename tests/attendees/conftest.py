@@ -31,13 +31,28 @@ def ticketing():
             email="cyd@example.org",
             positions=[pretix_position("DEF34", 1, name="Cyd Cole", secret="s3cr3tcc")],
         ),
-        pretix_order("GHI56", "c", positions=[pretix_position("GHI56", 1, name="Dee Gone", secret="x1")]),
-        pretix_order("JKL78", "e", positions=[pretix_position("JKL78", 1, name="Eve Late", secret="x2")]),
         pretix_order(
-            "MNO90", "p", testmode=True, positions=[pretix_position("MNO90", 1, name="Tess Test", secret="x3")]
+            "GHI56", "c", positions=[pretix_position("GHI56", 1, name="Dee Gone", secret="x1")]
         ),
-        pretix_order("PQR11", "p", positions=[pretix_position("PQR11", 1, name="Fay Fine", secret="s3cr3tff")]),
-        pretix_order("STU22", "p", positions=[pretix_position("STU22", 1, name="Gus Good", secret="s3cr3tgg")]),
+        pretix_order(
+            "JKL78", "e", positions=[pretix_position("JKL78", 1, name="Eve Late", secret="x2")]
+        ),
+        pretix_order(
+            "MNO90",
+            "p",
+            testmode=True,
+            positions=[pretix_position("MNO90", 1, name="Tess Test", secret="x3")],
+        ),
+        pretix_order(
+            "PQR11",
+            "p",
+            positions=[pretix_position("PQR11", 1, name="Fay Fine", secret="s3cr3tff")],
+        ),
+        pretix_order(
+            "STU22",
+            "p",
+            positions=[pretix_position("STU22", 1, name="Gus Good", secret="s3cr3tgg")],
+        ),
     ]
     fake.speakers = [
         pretalx_speaker("SPK1A", "Hal Harper", "hal@example.org"),

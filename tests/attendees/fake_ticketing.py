@@ -144,7 +144,7 @@ class FakeTicketing:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def do_GET(self):  # noqa: N802 -- http.server's naming
+            def do_GET(self):
                 parsed = urllib.parse.urlsplit(self.path)
                 fake.requests.append((parsed.path, self.headers.get("Authorization", "")))
                 if self.headers.get("Authorization") != f"Token {fake.token}":

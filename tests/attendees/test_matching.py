@@ -104,9 +104,7 @@ def test_nobody_but_the_leads_sees_the_ban_matches(cast, signed_in, banned, who)
 
 def test_ban_matches_follow_the_ban_list(cast, banned):
     (match,) = [
-        m
-        for m in matching.ban_matches(cast.event, by=cast.lead)
-        if m.person.kind == "attendees"
+        m for m in matching.ban_matches(cast.event, by=cast.lead) if m.person.kind == "attendees"
     ]
     assert match.person.name == CANARY
     assert match.kinds == ("name",)

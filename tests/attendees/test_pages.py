@@ -48,7 +48,12 @@ def test_nobody_else_reaches_the_lists(cast, signed_in, ticketing, who):
     assert client.get(_url(cast)).status_code == 404
     assert client.post(_url(cast, "import_pretix"), _pretix(ticketing)).status_code == 404
     csv = SimpleUploadedFile("people.csv", b"name,email,badge\nA,a@example.org,1\n")
-    assert client.post(_url(cast, "import_csv"), {"csv-file": csv, "csv-kind": "attendees"}).status_code == 404
+    assert (
+        client.post(
+            _url(cast, "import_csv"), {"csv-file": csv, "csv-kind": "attendees"}
+        ).status_code
+        == 404
+    )
     assert not PeopleList.objects.exists()
     assert not ticketing.requests
 
@@ -88,7 +93,9 @@ def test_a_refused_token_is_shown_on_the_page_and_the_list_kept(cast, signed_in,
 
 def test_a_csv_upload_and_a_bad_one(cast, signed_in):
     client = signed_in(cast.admin)
-    good = SimpleUploadedFile("people.csv", f"name,email,badge\n{CANARY},x@example.org,B1\n".encode())
+    good = SimpleUploadedFile(
+        "people.csv", f"name,email,badge\n{CANARY},x@example.org,B1\n".encode()
+    )
     response = client.post(_url(cast, "import_csv"), {"csv-file": good, "csv-kind": "speakers"})
     assert response.status_code == 302
     assert PeopleList.objects.get(event=cast.event, kind=Kind.SPEAKERS).size == 1

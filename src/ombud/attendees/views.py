@@ -28,9 +28,7 @@ def _page(request, event, *, status=200, **bound):
     lists = {row.kind: row for row in PeopleList.objects.filter(event=event)}
     context = {
         "event": event,
-        "rows": [
-            (value, label, lists.get(value), sources[value]) for value, label in Kind.choices
-        ],
+        "rows": [(value, label, lists.get(value), sources[value]) for value, label in Kind.choices],
         "pretix_form": bound.get("pretix")
         or forms.PretixForm(initial=forms.initial_of(sources[Kind.ATTENDEES])),
         "pretalx_form": bound.get("pretalx")
@@ -58,9 +56,7 @@ def _imported(request, event, run, form, name):
     except ImportFailed as exc:
         messages.error(request, str(exc))
         return redirect("attendees:lists", slug=event.slug)
-    messages.success(
-        request, " ".join(store.imported_message(row.kind, row.size) for row in done)
-    )
+    messages.success(request, " ".join(store.imported_message(row.kind, row.size) for row in done))
     return redirect("attendees:lists", slug=event.slug)
 
 

@@ -79,10 +79,7 @@ def ban_matches(event, *, by, today=None) -> list[BanMatch]:
         event=event, digest__in=list(expiries)
     ).values_list("person_id", "kind", "digest"):
         hits.setdefault(person_id, []).append((kind, expiries[digest]))
-    people = {
-        listed.id: listed
-        for listed in _opened(queries.people_with_ids(hits))
-    }
+    people = {listed.id: listed for listed in _opened(queries.people_with_ids(hits))}
     with transaction.atomic():
         audit.record(by, "attendees.ban_matches_viewed", event, event_id=event.pk)
     matches = []

@@ -18,9 +18,7 @@ def purge_expired(now, days_after_event: int = DEFAULT_DAYS_AFTER_EVENT) -> int:
     days before ``now``; returns how many lists were deleted. Each is audited."""
     cutoff = now.date() - timedelta(days=days_after_event)
     deleted = 0
-    for people_list in PeopleList.objects.filter(event__ends_on__lt=cutoff).select_related(
-        "event"
-    ):
+    for people_list in PeopleList.objects.filter(event__ends_on__lt=cutoff).select_related("event"):
         with transaction.atomic():
             audit.record(
                 Actor.system(), "attendees.purged", people_list, event_id=people_list.event_id

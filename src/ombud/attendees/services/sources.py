@@ -272,7 +272,5 @@ def csv_people(data: bytes, *, default_kind: str) -> list[Entry]:
                 people.append(entry)
             _bounded(people)
     except csv.Error:
-        raise ImportFailed(
-            _("Line %(line)d is not valid CSV.") % {"line": rows.line_num}
-        ) from None
+        raise ImportFailed(_("Line %(line)d is not valid CSV.") % {"line": rows.line_num}) from None
     return people

@@ -71,9 +71,7 @@ def opened(person, people_list) -> Listed:
 def _tags(organisation_id: int, entry: Entry) -> set[tuple[str, str]]:
     # Under the ban list's own key and purpose: a match with it is equal hashes.
     found = set(
-        banlist.identifiers(
-            organisation_id, name=entry.name, badge=entry.badge, email=entry.email
-        )
+        banlist.identifiers(organisation_id, name=entry.name, badge=entry.badge, email=entry.email)
     )
     for code in entry.codes:
         value = identity.normalise_badge(code)
@@ -91,7 +89,11 @@ def _built(event, kind, entries, *, source, by, now):
     for entry in entries:
         person_id = uuid.uuid4()
         people.append(
-            Person(id=person_id, people_list=people_list, sealed=_seal(key, people_list, person_id, entry))
+            Person(
+                id=person_id,
+                people_list=people_list,
+                sealed=_seal(key, people_list, person_id, entry),
+            )
         )
         tags += [
             PersonTag(person_id=person_id, event=event, kind=kind_, digest=digest)
@@ -104,8 +106,7 @@ def _token_context(source: ImportSource) -> bytes:
     # Bound to the server it is for: pointing the source elsewhere needs the token again,
     # so nobody can send the stored token to a server of their choosing.
     return (
-        f"ombud-attendees-token/1|{source.event_id}|{source.kind}|{source.source}|"
-        f"{source.base_url}"
+        f"ombud-attendees-token/1|{source.event_id}|{source.kind}|{source.source}|{source.base_url}"
     ).encode()
 
 
@@ -178,7 +179,13 @@ def replace(event, entries: list[Entry], *, sources: dict, by, now=None) -> list
             Person.objects.bulk_create(people, batch_size=_BATCH)
             PersonTag.objects.bulk_create(tags, batch_size=_BATCH)
             row = sources[people_list.kind]
-            _status(row, ok=True, message=imported_message(people_list.kind, people_list.size), by=by, now=now)
+            _status(
+                row,
+                ok=True,
+                message=imported_message(people_list.kind, people_list.size),
+                by=by,
+                now=now,
+            )
             audit.record(by, "attendees.imported", people_list, event_id=event.pk)
     return [people_list for people_list, _people, _tags in built]
 

@@ -12,11 +12,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
+from ombud.attendees import services as attendees
 from ombud.cases import rules
 from ombud.cases.actions import ACTIONS, section_tag, sections_tagged
 from ombud.cases.models import Attachment, Message, Status
 from ombud.cases.queries import access_log_of
-from ombud.attendees import services as attendees
 from ombud.cases.services import access, escalation, grants, links, respondents, team, work
 from ombud.vault.errors import KeyUnavailable
 from ombud.web.responses import download
