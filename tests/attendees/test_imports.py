@@ -180,3 +180,11 @@ def test_five_thousand_attendees_import_in_seconds(cast, ticketing):
     assert PeopleList.objects.get(event=cast.event).size == 5000
     assert len(ticketing.requests) == 100
     print(f"5,000 attendees imported in {took:.1f} s")
+
+
+def test_a_csv_upload_leaves_the_pretix_connection_and_its_token(cast, ticketing):
+    import_pretix(cast.event, ticketing, cast.lead)
+    imports.from_csv(cast.event, CSV_GOOD.encode(), default_kind=Kind.ATTENDEES, by=cast.lead)
+    assert PeopleList.objects.get(event=cast.event, kind=Kind.ATTENDEES).source == "csv"
+    import_pretix(cast.event, ticketing, cast.lead, token="")  # the saved token still works
+    assert len(_names(cast.event)) == 5

@@ -19,14 +19,13 @@ class NeedsToken(ValueError):
         super().__init__(store.no_token_message())
 
 
-def _run(event, kinds_rows: dict, read, *, by):
+def _run(event, row, read, *, by):
     try:
         entries = read()
     except ImportFailed as exc:
-        for row in kinds_rows.values():
-            store.record_failure(event, row, str(exc), by=by)
+        store.record_failure(event, row, str(exc), by=by)
         raise
-    return store.replace(event, entries, sources=kinds_rows, by=by)
+    return store.replace(event, entries, origin=row.source, sources={row.kind: row}, by=by)
 
 
 def from_pretix(event, *, base_url: str, organizer: str, remote_event: str, token: str, by):
@@ -44,7 +43,7 @@ def from_pretix(event, *, base_url: str, organizer: str, remote_event: str, toke
         raise NeedsToken
     return _run(
         event,
-        {Kind.ATTENDEES: row},
+        row,
         lambda: sources.pretix_orders(base_url, organizer, remote_event, token),
         by=by,
     )
@@ -64,7 +63,7 @@ def from_pretalx(event, *, base_url: str, remote_event: str, token: str, by):
         raise NeedsToken
     return _run(
         event,
-        {Kind.SPEAKERS: row},
+        row,
         lambda: sources.pretalx_speakers(base_url, remote_event, token),
         by=by,
     )
@@ -84,7 +83,8 @@ def from_csv(event, data: bytes, *, default_kind: str, by):
     kinds = {entry.kind for entry in entries} or {default_kind}
     rows = {}
     for kind in sorted(kinds):
-        row = store.source_of(event, kind) or ImportSource(event=event, kind=kind)
-        row.source = Source.CSV
-        rows[kind] = row
-    return store.replace(event, entries, sources=rows, by=by)
+        # A pretix or pretalx connection stays set up (token included) for next time.
+        rows[kind] = store.source_of(event, kind) or ImportSource(
+            event=event, kind=kind, source=Source.CSV
+        )
+    return store.replace(event, entries, origin=Source.CSV, sources=rows, by=by)

@@ -153,17 +153,19 @@ def imported_message(kind: str, count: int) -> str:
     return ngettext("Imported %(n)d attendee.", "Imported %(n)d attendees.", count) % {"n": count}
 
 
-def replace(event, entries: list[Entry], *, sources: dict, by, now=None) -> list[PeopleList]:
+def replace(
+    event, entries: list[Entry], *, origin: str, sources: dict, by, now=None
+) -> list[PeopleList]:
     """Replace the event's list of each kind in ``sources`` (kind -> ImportSource, with
-    its settings) with the ``entries`` of that kind: all of them, or - on any failure -
-    none, the old lists untouched."""
+    its settings) with the ``entries`` of that kind, read from ``origin``: all of them,
+    or - on any failure - none, the old lists untouched."""
     now = now or timezone.now()
     built = [
         _built(
             event,
             kind,
             [e for e in entries if e.kind == kind],
-            source=row.source,
+            source=origin,
             by=by,
             now=now,
         )
