@@ -34,6 +34,7 @@ def _page(request, event, *, status=200, **bound):
         "pretalx_form": bound.get("pretalx")
         or forms.PretalxForm(initial=forms.initial_of(sources[Kind.SPEAKERS])),
         "csv_form": bound.get("csv") or forms.CsvForm(),
+        "failed_form": next(iter(bound.values()), None),
         "may_see_ban_matches": rules.may_see_ban_matches(request.user, event),
     }
     return render(request, "attendees/lists.html", context, status=status)
