@@ -188,3 +188,20 @@ def test_a_csv_upload_leaves_the_pretix_connection_and_its_token(cast, ticketing
     assert PeopleList.objects.get(event=cast.event, kind=Kind.ATTENDEES).source == "csv"
     import_pretix(cast.event, ticketing, cast.lead, token="")  # the saved token still works
     assert len(_names(cast.event)) == 5
+
+
+def test_an_import_that_takes_too_long_in_all_is_stopped(cast, ticketing, monkeypatch):
+    from ombud.attendees.services import sources  # noqa: PLC0415
+
+    import_pretix(cast.event, ticketing, cast.lead)
+    monkeypatch.setattr(sources, "DEADLINE_SECONDS", -1)  # past before the first page
+    with pytest.raises(ImportFailed, match="took longer than"):
+        import_pretix(cast.event, ticketing, cast.lead)
+    assert len(_names(cast.event)) == 5
+
+
+def test_pretalx_refusing_the_token_keeps_the_speakers(cast, ticketing):
+    import_pretalx(cast.event, ticketing, cast.lead)
+    with pytest.raises(ImportFailed, match="pretalx refused the API token"):
+        import_pretalx(cast.event, ticketing, cast.lead, token="nope")
+    assert len(_names(cast.event, Kind.SPEAKERS)) == 3

@@ -7,6 +7,7 @@ Nothing is stored here: ``store.replace`` takes the whole list or nothing.
 
 import csv
 import io
+import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -21,6 +22,8 @@ MAX_PEOPLE = 20_000
 MAX_PAGES = 500
 MAX_CSV_BYTES = 10 * 1024 * 1024
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+# The whole import, every page: it runs in the request of the lead who started it.
+DEADLINE_SECONDS = 120
 FIELD_LIMIT = 200
 # pretix order states: n pending, p paid, e expired, c canceled. Pending orders count
 # (the person may well be at the door, paying there); expired and canceled do not.
@@ -58,6 +61,7 @@ def _pages(url: str, token: str, service: str):
     headers = {"Authorization": f"Token {token}", "Accept": "application/json"}
     first = url
     pages = 0
+    deadline = time.monotonic() + DEADLINE_SECONDS
     with httpx.Client(timeout=TIMEOUT, follow_redirects=False, headers=headers) as client:
         while url:
             pages += 1
@@ -65,6 +69,11 @@ def _pages(url: str, token: str, service: str):
                 raise ImportFailed(
                     _("%(service)s kept sending more pages (over %(n)d); nothing was imported.")
                     % {"service": service, "n": MAX_PAGES}
+                )
+            if time.monotonic() > deadline:
+                raise ImportFailed(
+                    _("%(service)s took longer than %(n)d seconds in all; nothing was imported.")
+                    % {"service": service, "n": DEADLINE_SECONDS}
                 )
             # The token goes only where the first request went.
             if not _same_origin(url, first):
