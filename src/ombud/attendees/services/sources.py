@@ -86,6 +86,10 @@ def _pages(url: str, token: str, service: str):
             url = _next_of(page, service)
 
 
+def _not_understood(service: str) -> ImportFailed:
+    return ImportFailed(_("The answer from %(service)s was not understood.") % {"service": service})
+
+
 def _get(client, url: str, service: str):
     try:
         response = client.get(url)
@@ -121,21 +125,21 @@ def _get(client, url: str, service: str):
     except ValueError:
         page = None
     if not isinstance(page, dict):
-        raise ImportFailed(_("%(service)s's answer was not understood.") % {"service": service})
+        raise _not_understood(service)
     return page
 
 
 def _results(page: dict, service: str) -> list:
     results = page.get("results")
     if not isinstance(results, list) or not all(isinstance(r, dict) for r in results):
-        raise ImportFailed(_("%(service)s's answer was not understood.") % {"service": service})
+        raise _not_understood(service)
     return results
 
 
 def _next_of(page: dict, service: str) -> str:
     following = page.get("next")
     if following is not None and not isinstance(following, str):
-        raise ImportFailed(_("%(service)s's answer was not understood.") % {"service": service})
+        raise _not_understood(service)
     return following or ""
 
 
@@ -171,7 +175,7 @@ def pretix_orders(base_url: str, organizer: str, event: str, token: str) -> list
         for order in results:
             positions = order.get("positions")
             if not isinstance(positions, list):
-                raise ImportFailed(_("pretix's answer was not understood."))
+                raise _not_understood("pretix")
             if order.get("status") not in PRETIX_COUNTED or order.get("testmode"):
                 continue
             for position in positions:
