@@ -8,10 +8,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from ombud.accounts.models import ApiToken
 from ombud.attendees.services import matching
 from ombud.audit.models import Entry
 from ombud.cases.services import respondents
 from ombud.decisions.services import banlist, decide
+from ombud.vault import people
 from tests import factories
 from tests.attendees.conftest import CANARY, import_pretalx, import_pretix
 from tests.decisions.conftest import make_final, propose
@@ -111,3 +113,20 @@ def test_ban_matches_follow_the_ban_list(cast, banned):
     assert match.expires_on == timezone.localdate() + timedelta(days=400)
     later = timezone.localdate() + timedelta(days=401)
     assert not matching.ban_matches(cast.event, by=cast.lead, today=later)
+
+
+def test_the_api_shows_who_a_recorded_respondent_is_on_the_lists(cast, client, case, ticketing):
+    import_pretix(cast.event, ticketing, cast.lead)
+    _row, token = ApiToken.issue(cast.lead, people.unlock(cast.lead, factories.PASSWORD))
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    recorded = client.post(
+        f"/api/v1/cases/{case.pk}/respondents",
+        {"badge": "s3cr3tqx"},
+        content_type="application/json",
+        **auth,
+    )
+    assert recorded.status_code == 201, recorded.content
+    listed = [{"kind": "attendees", "name": CANARY, "badge": "ABC12-1", "email": "xq@example.org"}]
+    assert recorded.json()["listed"] == listed
+    opened = client.get(f"/api/v1/cases/{case.pk}", **auth).json()
+    assert opened["respondents"][0]["listed"] == listed
