@@ -205,3 +205,20 @@ def test_pretalx_refusing_the_token_keeps_the_speakers(cast, ticketing):
     with pytest.raises(ImportFailed, match="pretalx refused the API token"):
         import_pretalx(cast.event, ticketing, cast.lead, token="nope")
     assert len(_names(cast.event, Kind.SPEAKERS)) == 3
+
+
+def test_a_clash_with_a_simultaneous_import_keeps_the_list_and_says_so(
+    cast, ticketing, monkeypatch
+):
+    from django.db import IntegrityError  # noqa: PLC0415
+
+    import_pretix(cast.event, ticketing, cast.lead)
+
+    def clash(*args, **kwargs):
+        raise IntegrityError("one_list_per_event_and_kind")
+
+    monkeypatch.setattr(store, "replace", clash)
+    with pytest.raises(ImportFailed, match="at the same time"):
+        import_pretix(cast.event, ticketing, cast.lead)
+    assert len(_names(cast.event)) == 5
+    assert not ImportSource.objects.get(event=cast.event).last_ok

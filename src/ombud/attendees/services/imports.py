@@ -7,6 +7,9 @@ source's last status (shown to the leads) and audited. Imports run in the reques
 5,000 people take about two seconds here (tests/attendees/test_imports.py).
 """
 
+from django.db import IntegrityError
+from django.utils.translation import gettext as _
+
 from ombud.attendees.models import ImportSource, Kind, Source
 from ombud.attendees.services import sources, store
 from ombud.attendees.services.sources import ImportFailed
@@ -25,7 +28,18 @@ def _run(event, row, read, *, by):
     except ImportFailed as exc:
         store.record_failure(event, row, str(exc), by=by)
         raise
-    return store.replace(event, entries, origin=row.source, sources={row.kind: row}, by=by)
+    return _replace(event, entries, origin=row.source, rows={row.kind: row}, by=by)
+
+
+def _replace(event, entries, *, origin: str, rows: dict, by):
+    try:
+        return store.replace(event, entries, origin=origin, sources=rows, by=by)
+    except IntegrityError:
+        # Two imports of the same list at once (PostgreSQL): the first one stands.
+        failed = ImportFailed(_("Another import of this list ran at the same time; try again."))
+        for kind, row in rows.items():
+            store.record_failure(event, store.source_of(event, kind) or row, str(failed), by=by)
+        raise failed from None
 
 
 def from_pretix(event, *, base_url: str, organizer: str, remote_event: str, token: str, by):
@@ -87,4 +101,4 @@ def from_csv(event, data: bytes, *, default_kind: str, by):
         rows[kind] = store.source_of(event, kind) or ImportSource(
             event=event, kind=kind, source=Source.CSV
         )
-    return store.replace(event, entries, origin=Source.CSV, sources=rows, by=by)
+    return _replace(event, entries, origin=Source.CSV, rows=rows, by=by)
