@@ -10,6 +10,7 @@ from ombud.attendees.models import PeopleList, Person, PersonTag
 from ombud.attendees.services import purge_expired, retention
 from ombud.audit.models import Entry
 from ombud.notify import worker
+from tests import factories
 from tests.attendees.conftest import import_pretix
 
 pytestmark = pytest.mark.django_db
@@ -54,3 +55,11 @@ def test_the_worker_purges_with_the_setting_or_the_default(cast, ticketing):
     assert retention.purge_due(timezone.now()) == 0  # default 30 days
     with override_settings(ATTENDEE_DAYS_AFTER_EVENT=7):
         assert retention.purge_due(timezone.now()) == 1
+
+
+def test_a_purge_can_be_for_one_organisation(cast, ticketing):
+    import_pretix(cast.event, ticketing, cast.lead)
+    _ended(cast.event, 60)
+    other = factories.organisation("elsewhere")
+    assert purge_expired(timezone.now(), 30, organisation_id=other.pk) == 0
+    assert purge_expired(timezone.now(), 30, organisation_id=cast.event.organisation_id) == 1

@@ -13,12 +13,18 @@ from ombud.audit.services import Actor
 DEFAULT_DAYS_AFTER_EVENT = 30
 
 
-def purge_expired(now, days_after_event: int = DEFAULT_DAYS_AFTER_EVENT) -> int:
-    """Delete the lists of events whose last day was more than ``days_after_event``
-    days before ``now``; returns how many lists were deleted. Each is audited."""
+def purge_expired(
+    now, days_after_event: int = DEFAULT_DAYS_AFTER_EVENT, *, organisation_id=None
+) -> int:
+    """Delete the lists of events (of one organisation, if given) whose last day was more
+    than ``days_after_event`` days before ``now``; returns how many lists were deleted.
+    Each is audited."""
     cutoff = now.date() - timedelta(days=days_after_event)
+    due = PeopleList.objects.filter(event__ends_on__lt=cutoff)
+    if organisation_id is not None:
+        due = due.filter(event__organisation_id=organisation_id)
     deleted = 0
-    for people_list in PeopleList.objects.filter(event__ends_on__lt=cutoff).select_related("event"):
+    for people_list in due:
         with transaction.atomic():
             audit.record(
                 Actor.system(), "attendees.purged", people_list, event_id=people_list.event_id
