@@ -108,3 +108,16 @@ def test_a_csv_upload_and_a_bad_one(cast, signed_in):
     assert not ImportSource.objects.get(event=cast.event, kind=Kind.SPEAKERS).last_ok
     missing = client.post(_url(cast, "import_csv"), {"csv-kind": "speakers"})
     assert missing.status_code == 400
+
+
+def test_a_csv_over_the_limit_is_refused_before_it_is_read(cast, signed_in, monkeypatch):
+    from ombud.attendees import forms  # noqa: PLC0415
+
+    monkeypatch.setattr(forms, "MAX_CSV_BYTES", 10)
+    big = SimpleUploadedFile("people.csv", b"name,email,badge\nA,a@example.org,1\n")
+    response = signed_in(cast.lead).post(
+        _url(cast, "import_csv"), {"csv-file": big, "csv-kind": "attendees"}
+    )
+    assert response.status_code == 400
+    assert "larger than 10 MB" in response.content.decode()
+    assert not PeopleList.objects.exists()

@@ -5,6 +5,7 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from ombud.attendees.models import Kind
+from ombud.attendees.services.sources import MAX_CSV_BYTES
 from ombud.web.forms import Form
 
 _slug = RegexValidator(
@@ -67,6 +68,13 @@ class CsvForm(Form):
         initial=Kind.ATTENDEES,
         widget=forms.RadioSelect,
     )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        # Refused before it is read into memory.
+        if upload.size > MAX_CSV_BYTES:
+            raise forms.ValidationError(_("The file is larger than 10 MB."))
+        return upload
 
 
 def initial_of(source) -> dict:
