@@ -411,6 +411,31 @@ VISITS: tuple[Visit, ...] = (
         role=ORGANISER,
         kwargs=_SLUG,
     ),
+    Visit("attendees:lists", "empty", ORGANISER, kwargs=_SLUG),
+    _mistakes(
+        "attendees:lists",
+        _form_with("pretix-organizer"),
+        {"pretix-organizer": "not a slug"},
+        role=ORGANISER,
+        kwargs=_SLUG,
+    ),
+    _mistakes(
+        "attendees:lists",
+        _form_with("pretalx-remote_event"),
+        {"pretalx-remote_event": ""},
+        state="the pretalx form with errors",
+        role=ORGANISER,
+        kwargs=_SLUG,
+    ),
+    _mistakes(
+        "attendees:lists",
+        _form_with("csv-kind"),
+        {},
+        state="the CSV form without a file",
+        role=ORGANISER,
+        kwargs=_SLUG,
+    ),
+    Visit("attendees:ban_matches", "empty", LEAD, kwargs=_SLUG),
     Visit("staff:recovery_key", "none made yet", ORGANISER, kwargs=_ORG),
     Visit(
         "staff:recovery_key",
@@ -447,6 +472,10 @@ NOT_PAGES: dict[str, str] = {
     "decisions:appeal": "POST only: redirects to the case page",
     "decisions:review": "POST only: redirects to the case page",
     "staff:delete_shift": "POST only: redirects to the member page",
+    "attendees:import_pretix": "POST only: redirects to attendees:lists, or answers with that "
+    "page showing the form's mistakes (visited there)",
+    "attendees:import_pretalx": "POST only: as attendees:import_pretix",
+    "attendees:import_csv": "POST only: as attendees:import_pretix",
     "staff:send_receipt": "POST only: answers with the receipt page of staff:take_report, "
     "visited there as “the receipt, sent on …”",
     "hooks:twilio_sms": "a provider's webhook: signed POSTs answered with TwiML, never a page",

@@ -361,6 +361,34 @@ PAGES = {
         "POST":           (LOGIN, LOGIN, 404,   404,   404,   404,   400,   400,
                            404,   400,   404),
     },
+    "attendees:lists": {
+        # The event's attendee and speaker lists (counts, sources): leads and organiser admins.
+        "GET":            (LOGIN, LOGIN, 404,   404,   404,   404,   200,   200,
+                           200,   404,   404),
+    },
+    "attendees:import_pretix": {
+        "GET":            (LOGIN, LOGIN, 405,   405,   405,   405,   405,   405,
+                           405,   405,   405),
+        "POST":           (LOGIN, LOGIN, 404,   404,   404,   404,   400,   400,
+                           400,   404,   404),
+    },
+    "attendees:import_pretalx": {
+        "GET":            (LOGIN, LOGIN, 405,   405,   405,   405,   405,   405,
+                           405,   405,   405),
+        "POST":           (LOGIN, LOGIN, 404,   404,   404,   404,   400,   400,
+                           400,   404,   404),
+    },
+    "attendees:import_csv": {
+        "GET":            (LOGIN, LOGIN, 405,   405,   405,   405,   405,   405,
+                           405,   405,   405),
+        "POST":           (LOGIN, LOGIN, 404,   404,   404,   404,   400,   400,
+                           400,   404,   404),
+    },
+    "attendees:ban_matches": {
+        # Who on the lists is on the ban list: the event's incident leads only.
+        "GET":            (LOGIN, LOGIN, 404,   404,   404,   404,   200,   200,
+                           404,   404,   404),
+    },
     "staff:acknowledge": {
         "GET":            (LOGIN, LOGIN, 200,   200,   200,   200,   200,   200,
                            404,   200,   404),

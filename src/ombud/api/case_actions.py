@@ -34,6 +34,7 @@ from ombud.api.case_schemas import (
 from ombud.api.cases import case_out
 from ombud.api.errors import ApiError
 from ombud.api.schemas import Detail, answers
+from ombud.attendees import services as attendees
 from ombud.cases.models import Case
 from ombud.cases.services import access, categories, links, respondents, team, work
 
@@ -185,8 +186,12 @@ def record_respondent(request, case_id: UUID, body: RespondentIn):
     """Who was reported, as on their registration: the organisation's other reports about
     the same person are found by keyed fingerprints of the name, badge and e-mail."""
     fields = body.model_dump()
-    respondent = respondents.record(_case(request, case_id), by=request.auth, **fields)
-    return Reply(201, RespondentOut.of(respondent, fields))
+    case = _case(request, case_id)
+    respondent = respondents.record(case, by=request.auth, **fields)
+    listed = attendees.resolve(
+        case.event, name=fields["name"], badge=fields["badge"], email=fields["email"]
+    )
+    return Reply(201, RespondentOut.of(respondent, fields, listed))
 
 
 @router.post("/cases/{case_id}/links", response=answers({201: LinkOut}))

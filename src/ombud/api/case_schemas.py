@@ -8,6 +8,7 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import Field
 
+from ombud.attendees import services as attendees
 from ombud.cases.services import work
 
 
@@ -275,6 +276,17 @@ class AccountOut(Schema):
         )
 
 
+class ListedOut(Schema):
+    kind: str = Field(description="attendees or speakers")
+    name: str
+    badge: str
+    email: str
+
+    @classmethod
+    def of(cls, listed) -> "ListedOut":
+        return cls(kind=listed.kind, name=listed.name, badge=listed.badge, email=listed.email)
+
+
 class RespondentOut(Schema):
     id: UUID
     name: str
@@ -283,13 +295,18 @@ class RespondentOut(Schema):
     description: str
     recorded_by: str
     recorded_at: datetime
+    listed: list[ListedOut] = Field(
+        default=[],
+        description="Who the name, badge or e-mail is on the event's attendee and speaker lists.",
+    )
 
     @classmethod
-    def of(cls, respondent, who: dict) -> "RespondentOut":
+    def of(cls, respondent, who: dict, listed=()) -> "RespondentOut":
         return cls(
             id=respondent.pk,
             recorded_by=respondent.recorded_by.username,
             recorded_at=respondent.recorded_at,
+            listed=[ListedOut.of(person) for person in listed],
             **{k: who.get(k, "") for k in ("name", "badge", "email", "description")},
         )
 
@@ -390,7 +407,10 @@ class CaseOut(CaseSummary):
     )
     resolve_accounts = _of_file(lambda file: [AccountOut.of(*item) for item in file.accounts])
     resolve_respondents = _of_file(
-        lambda file: [RespondentOut.of(*item) for item in file.respondents]
+        lambda file: [
+            RespondentOut.of(*item)
+            for item in attendees.for_respondents(file.case.event, file.respondents)
+        ]
     )
 
     @staticmethod

@@ -63,6 +63,11 @@ ACTIONS = {
     "appeal.reviewed": _("reviewed an appeal"),
     "decision_rules.changed": _("changed how many approvals each decision needs"),
     "banlist.checked": _("checked someone against the ban list"),
+    # Attendee and speaker lists (attendees)
+    "attendees.imported": _("imported the event's attendee or speaker list"),
+    "attendees.import_failed": _("tried to import the event's attendee or speaker list"),
+    "attendees.ban_matches_viewed": _("looked at which attendees or speakers match the ban list"),
+    "attendees.purged": _("deleted an attendee or speaker list after the event"),
     # Organisations and events
     "organisation.settings_changed": _("changed the organisation's settings"),
     "event.created": _("created the event"),

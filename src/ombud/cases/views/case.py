@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
+from ombud.attendees import services as attendees
 from ombud.cases import rules
 from ombud.cases.actions import ACTIONS, section_tag, sections_tagged
 from ombud.cases.models import Attachment, Message, Status
@@ -149,6 +150,8 @@ def detail(request, case_id):
         **{f"{name}_form": form for name, form in page_forms.items()},
         "event_categories": list(case.event.categories.all()),
         "case_categories": set(case.categories.values_list("pk", flat=True)),
+        # Who each recorded respondent is on the event's attendee and speaker lists.
+        "respondents_listed": attendees.for_respondents(case.event, case_file.respondents),
         "history": respondents.history(case, user)
         if perms.may_see_repeat_reports and case_file.respondents
         else None,

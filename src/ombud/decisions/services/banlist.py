@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ombud.attendees import queries as attendees
 from ombud.audit import services as audit
 from ombud.decisions.models import BanEntry, BanIdentifier
 from ombud.vault import identity
@@ -98,6 +99,9 @@ def is_banned(event, text: str, *, today=None) -> bool:
     if "@" in text:
         value = identity.normalise_email(text)
         candidates.append((BanIdentifier.Kind.EMAIL, digest(organisation_id, "email", value)))
+    # A badge, name or address on the event's attendee or speaker list brings that
+    # person's other identifiers: a ban recorded by name is found from their badge.
+    candidates += attendees.tags_of_people_with(event, candidates)
     if not candidates:
         return False
     wanted = Q()

@@ -1,0 +1,45 @@
+"""Attendee and speaker lists are kept only while they help: deleted a set number of
+days after the event's last day (``ATTENDEE_DAYS_AFTER_EVENT``, default 30)."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+
+from ombud.attendees.models import PeopleList, Person, PersonTag
+from ombud.audit import services as audit
+from ombud.audit.services import Actor
+
+DEFAULT_DAYS_AFTER_EVENT = 30
+
+
+def purge_expired(
+    now, days_after_event: int = DEFAULT_DAYS_AFTER_EVENT, *, organisation_id=None
+) -> int:
+    """Delete the lists of events (of one organisation, if given) whose last day was more
+    than ``days_after_event`` days before ``now``; returns how many lists were deleted.
+    Each is audited."""
+    cutoff = now.date() - timedelta(days=days_after_event)
+    due = PeopleList.objects.filter(event__ends_on__lt=cutoff)
+    if organisation_id is not None:
+        due = due.filter(event__organisation_id=organisation_id)
+    deleted = 0
+    for people_list in due:
+        with transaction.atomic():
+            audit.record(
+                Actor.system(), "attendees.purged", people_list, event_id=people_list.event_id
+            )
+            PersonTag.objects.filter(person__people_list=people_list).delete()
+            Person.objects.filter(people_list=people_list).delete()
+            people_list.delete()
+        deleted += 1
+    return deleted
+
+
+def days_after_event() -> int:
+    return int(getattr(settings, "ATTENDEE_DAYS_AFTER_EVENT", DEFAULT_DAYS_AFTER_EVENT))
+
+
+def purge_due(now) -> int:
+    """The worker's periodic task."""
+    return purge_expired(now, days_after_event())
