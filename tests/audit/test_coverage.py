@@ -30,6 +30,7 @@ from ombud.audit.models import ActorKind, Entry
 from ombud.staff import roster
 from tests.audit import (  # noqa: F401 -- they fill the catalogue
     account_services,
+    attendee_services,
     case_services,
     roster_services,
 )
