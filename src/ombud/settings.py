@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "ombud.notify",
     "ombud.api",
     "ombud.records",
+    "ombud.transparency",
     "ombud.demo",
 ]
 

@@ -1,0 +1,198 @@
+"""Drafting, wording, publishing and withdrawing transparency reports.
+
+A draft freezes the numbers when it is computed (``compute``); the leads add the
+prose, look at the preview and publish, which copies the draft to what is public.
+Suppression is decided across the organisation-year's family of tables: the
+reports already published there are taken as a reader sees them, the others as
+unseen (``suppression``). Publishing checks again, so two drafts computed side by
+side cannot together give a small number away. Each action is audited in its
+own transaction; a refusal raises ``ReportRefused`` with a message for the person.
+"""
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ombud.audit import services as audit
+from ombud.events.models import Organisation
+from ombud.transparency import counting, rules
+from ombud.transparency.models import PROSE_LIMIT, TransparencyReport
+from ombud.transparency.suppression import ORGANISATION, TOTAL, Table, leaks, suppress
+
+
+class ReportRefused(Exception):
+    """What cannot be done to a report; the message is shown to the person who tried."""
+
+
+def for_event(event) -> TransparencyReport:
+    """The event's report, or a new unsaved one (nothing exists until a draft is made)."""
+    report = TransparencyReport.objects.filter(event=event).first()
+    return report or TransparencyReport(
+        organisation_id=event.organisation_id, event=event, year=event.starts_on.year
+    )
+
+
+def for_organisation(organisation, year: int) -> TransparencyReport:
+    report = TransparencyReport.objects.filter(
+        organisation=organisation, event__isnull=True, year=year
+    ).first()
+    return report or TransparencyReport(organisation=organisation, year=year)
+
+
+def _refuse_unless_allowed(user, report) -> None:
+    if not rules.may_manage(user, report):
+        raise ReportRefused(_("Only those who answer for this report can change it."))
+
+
+def _year(report) -> int:
+    return report.event.starts_on.year if report.event_id else report.year
+
+
+def _name(report) -> str:
+    return f"event:{report.event_id}" if report.event_id else ORGANISATION
+
+
+def _as_read(report, snapshot: dict) -> Table:
+    """A published snapshot as a reader sees it: shown numbers, marks, no hidden value."""
+    table = Table(_name(report), snapshot["threshold"], published=True)
+    for dimension, key, value, mark in snapshot["cells"]:
+        table.values[(dimension, key)] = value or 0
+        if mark:
+            table.marks[(dimension, key)] = mark
+    return table
+
+
+def _family(report) -> tuple[dict[str, Table], dict]:
+    """Every table of the report's organisation-year, and the true numbers by table
+    name. Other published reports are as a reader sees them; the rest unseen."""
+    year = _year(report)
+    events = counting.family_events(report.organisation_id, year)
+    counts = counting.count_events(events)
+    true = {f"event:{pk}": c for pk, c in counts.items()}
+    true[ORGANISATION] = counting.combine(list(counts.values()))
+    published = {
+        _name(other): other
+        for other in TransparencyReport.objects.filter(
+            Q(event__in=events) | Q(event=None, organisation_id=report.organisation_id, year=year)
+        )
+        .exclude(pk=report.pk)
+        .exclude(published_at=None)
+    }
+    tables = {}
+    for name, numbers in true.items():
+        if name in published:
+            tables[name] = _as_read(published[name], published[name].public)
+        else:
+            tables[name] = Table(name, report.threshold, values=dict(numbers.cells))
+    return tables, true
+
+
+def _snapshot(report, table: Table, numbers: counting.Counts) -> dict:
+    shown_total = table.is_shown(TOTAL)
+    return {
+        "scope": "event" if report.event_id else "organisation",
+        "year": _year(report),
+        "threshold": table.threshold,
+        "events": [] if report.event_id else _event_names(report),
+        "cells": [
+            [dimension, key, None if key_mark else value, key_mark]
+            for (dimension, key), value in numbers.cells.items()
+            for key_mark in [table.marks.get((dimension, key))]
+        ],
+        "times": {
+            "acknowledge": counting.times(numbers.ack_hours, table.threshold)
+            if shown_total
+            else None,
+            "decision": counting.times(numbers.decision_hours, table.threshold)
+            if shown_total
+            else None,
+        },
+    }
+
+
+def _event_names(report) -> list[str]:
+    return [e.name for e in counting.family_events(report.organisation_id, report.year)]
+
+
+@transaction.atomic
+def compute(report, *, by, now=None) -> TransparencyReport:
+    """Count, suppress and freeze the numbers into the draft (made if there is none)."""
+    _refuse_unless_allowed(by, report)
+    tables, true = _family(report)
+    name = _name(report)
+    tables[name].threshold = report.threshold
+    suppress(tables, name)
+    report.year = _year(report)
+    report.draft = _snapshot(report, tables[name], true[name])
+    report.draft_computed_at = now or timezone.now()
+    report.save()
+    audit.record(by, "transparency.drafted", report, event_id=report.event_id)
+    return report
+
+
+@transaction.atomic
+def save_text(report, *, prose: str, threshold: int, by) -> TransparencyReport:
+    """The prose and the threshold of the draft; a new threshold counts again."""
+    _refuse_unless_allowed(by, report)
+    prose = prose.strip()
+    if len(prose) > PROSE_LIMIT:
+        raise ReportRefused(_("The text is too long."))
+    recount = report.pk is None or threshold != report.threshold
+    report.prose = prose
+    report.threshold = threshold
+    report.save()
+    audit.record(by, "transparency.text_changed", report, event_id=report.event_id)
+    if recount:
+        compute(report, by=by)
+    return report
+
+
+@transaction.atomic
+def publish(report, *, by, now=None) -> TransparencyReport:
+    """Make the draft public, as previewed, after checking it against what else is
+    public now. Publications of one organisation-year take turns (row lock)."""
+    _refuse_unless_allowed(by, report)
+    if report.pk is None or not report.draft:
+        raise ReportRefused(_("Compute the numbers first."))
+    if not report.prose.strip():
+        raise ReportRefused(_("Write the text the community reads with the numbers first."))
+    Organisation.objects.select_for_update().get(pk=report.organisation_id)
+    if not is_safe_with_family(report):
+        raise ReportRefused(
+            _(
+                "Another report of this organisation's year was published since these "
+                "numbers were computed: together they could give a small number away. "
+                "Compute the numbers again, check the preview, then publish."
+            )
+        )
+    report.public = report.draft
+    report.public_prose = report.prose
+    report.published_at = now or timezone.now()
+    report.save()
+    audit.record(by, "transparency.published", report, event_id=report.event_id)
+    return report
+
+
+def is_safe_with_family(report) -> bool:
+    """Whether publishing the draft, as it is, lets a reader work out a hidden
+    number that the published family does not already give away."""
+    tables, _true = _family(report)
+    name = _name(report)
+    before = leaks(tables)
+    tables[name] = _as_read(report, report.draft)
+    return not (leaks(tables) - before)
+
+
+@transaction.atomic
+def unpublish(report, *, by) -> TransparencyReport:
+    """Take the report off the public page (the draft stays)."""
+    _refuse_unless_allowed(by, report)
+    if report.pk is None or not report.is_published:
+        raise ReportRefused(_("This report is not published."))
+    report.public = None
+    report.public_prose = ""
+    report.published_at = None
+    report.save()
+    audit.record(by, "transparency.unpublished", report, event_id=report.event_id)
+    return report
