@@ -55,7 +55,7 @@ def _name(report) -> str:
 
 def _as_read(report, snapshot: dict) -> Table:
     """A published snapshot as a reader sees it: shown numbers, marks, no hidden value."""
-    table = Table(_name(report), snapshot["threshold"], published=True)
+    table = Table(_name(report), snapshot["threshold"], published=True, exact=False)
     for dimension, key, value, mark in snapshot["cells"]:
         table.values[(dimension, key)] = value or 0
         if mark:

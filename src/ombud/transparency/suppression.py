@@ -11,7 +11,8 @@ A cell is one of:
 - shown: its number is published;
 - ``SMALL``: fewer than the threshold (primary suppression), published as
   "fewer than 5" — a reader knows it lies in 0 … threshold - 1;
-- ``WITHHELD``: complementary suppression, any number;
+- ``WITHHELD``: complementary suppression, any number (also a small number when
+  "fewer than 5" would itself give it away);
 - hidden: the table is not published at all (another event's report not yet out).
 
 ``leaks`` answers, from what a reader sees, which hidden numbers can be worked out:
@@ -22,8 +23,10 @@ complementary suppression to one table until it adds no leak. Pure Python, no
 database: the services feed it.
 """
 
+import math
 from dataclasses import dataclass, field
 from fractions import Fraction
+from math import inf
 
 SMALL = "small"
 WITHHELD = "withheld"
@@ -46,6 +49,9 @@ class Table:
     values: dict = field(default_factory=dict)  # (dimension, key) -> count
     published: bool = False
     marks: dict = field(default_factory=dict)  # (dimension, key) -> SMALL | WITHHELD
+    # False for a table read back from a published snapshot: its hidden numbers are
+    # not known here, so any of them may be small.
+    exact: bool = True
 
     def is_shown(self, key) -> bool:
         return self.published and key not in self.marks
@@ -73,37 +79,44 @@ def relations(tables: dict[str, Table]) -> list[dict]:
     return equations
 
 
-def _determined(equations: list[dict], unknown: set) -> set:
-    """The unknowns fixed by the equations: pivots of the reduced row echelon form
-    whose row holds no free unknown."""
+# Interval propagation can creep along a cycle one unit a round: stop somewhere.
+_ROUNDS = 100
+_RHS = ("=", "")  # the constant side of a row; never a pivot
+
+
+def _subtract(row: dict, factor, other: dict) -> None:
+    for v, c in other.items():
+        value = row.get(v, 0) - factor * c
+        if value:
+            row[v] = value
+        else:
+            row.pop(v, None)
+
+
+def _solved(equations: list[dict], unknown: set, value) -> dict:
+    """The unknowns the equations fix, with their values: pivots of the reduced row
+    echelon form (over the rationals) whose row holds no free unknown."""
     pivots: dict = {}
     for equation in equations:
         row = {v: Fraction(c) for v, c in equation.items() if v in unknown}
+        constant = -sum(c * value(v) for v, c in equation.items() if v not in unknown)
+        if constant:
+            row[_RHS] = Fraction(constant)
         for pivot, pivot_row in pivots.items():
-            factor = row.get(pivot)
-            if factor:
-                for v, c in pivot_row.items():
-                    value = row.get(v, 0) - factor * c
-                    if value:
-                        row[v] = value
-                    else:
-                        row.pop(v, None)
-        if not row:
+            if row.get(pivot):
+                _subtract(row, row[pivot], pivot_row)
+        if not set(row) - {_RHS}:
             continue
-        pivot = min(row, key=repr)  # any entry; a fixed choice keeps runs repeatable
+        pivot = min(set(row) - {_RHS}, key=repr)  # a fixed choice keeps runs repeatable
         scale = row[pivot]
         row = {v: c / scale for v, c in row.items()}
         for other in pivots.values():
-            factor = other.get(pivot)
-            if factor:
-                for v, c in row.items():
-                    value = other.get(v, 0) - factor * c
-                    if value:
-                        other[v] = value
-                    else:
-                        other.pop(v, None)
+            if other.get(pivot):
+                _subtract(other, other[pivot], row)
         pivots[pivot] = row
-    return {pivot for pivot, row in pivots.items() if len(row) == 1}
+    return {
+        pivot: row.get(_RHS, 0) for pivot, row in pivots.items() if not set(row) - {pivot, _RHS}
+    }
 
 
 def _upper(tables, var):
@@ -114,48 +127,84 @@ def _upper(tables, var):
     return None
 
 
-def _bounded(tables, equations, unknown) -> set:
-    """Unknowns one relation fixes with the bounds a reader knows: when every hidden
-    term stands on the same side, their sum is known, and a cell is fixed when the
-    others' bounds leave it one value (e.g. the sum is 0, or all are at their maximum)."""
-    fixed = set()
-    for equation in equations:
-        hidden = [v for v in equation if v in unknown]
-        if not hidden or len({equation[v] for v in hidden}) != 1:
-            continue
-        sign = equation[hidden[0]]
-        known = sum(
-            c * tables[v[0]].values.get(v[1], 0) for v, c in equation.items() if v not in unknown
-        )
-        total = -known * sign
-        if total < 0:
-            continue  # published numbers of different moments: no exact relation
-        uppers = [_upper(tables, v) for v in hidden]
-        for i, var in enumerate(hidden):
-            others = uppers[:i] + uppers[i + 1 :]
-            low = 0 if None in others else max(0, total - sum(others))
-            high = total if uppers[i] is None else min(uppers[i], total)
-            if low == high:
-                fixed.add(var)
-    return fixed
+def _bounded(tables, equations, unknown, value) -> dict:
+    """Unknowns the relations fix together with the bounds a reader knows (every
+    count is 0 or more, "fewer than 5" is at most 4): each relation narrows each of
+    its hidden terms to what the others' ranges leave, again and again (interval
+    propagation). E.g. two "fewer than 5" summing to 8 are both 4; a withheld cell
+    that one relation puts at 6 or more and another at 6 or less is 6."""
+    low = dict.fromkeys(unknown, 0)
+    high = {v: (_upper(tables, v) if _upper(tables, v) is not None else inf) for v in unknown}
+    for _round in range(_ROUNDS):
+        changed = False
+        for equation in equations:
+            hidden = [v for v in equation if v in unknown]
+            if not hidden:
+                continue
+            constant = sum(c * value(v) for v, c in equation.items() if v not in unknown)
+            for var in hidden:
+                # c·x = -(constant + Σ others): the others' range bounds x.
+                rest_low = constant
+                rest_high = constant
+                for other in hidden:
+                    if other is var:
+                        continue
+                    c = equation[other]
+                    rest_low += c * (low[other] if c > 0 else high[other])
+                    rest_high += c * (high[other] if c > 0 else low[other])
+                c = equation[var]
+                new_low, new_high = sorted((-rest_high / c, -rest_low / c))
+                if new_low > low[var]:
+                    low[var], changed = math.ceil(new_low), True
+                if new_high < high[var]:
+                    high[var], changed = math.floor(new_high), True
+        if not changed:
+            break
+    return {v: low[v] for v in unknown if low[v] == high[v]}
 
 
-def leaks(tables: dict[str, Table]) -> set:
-    """The hidden cells a reader can work out: every suppressed cell of a published
-    table, and a hidden table's cell when its true value is under the threshold."""
-    unknown = {
+def _unknowns(tables) -> set:
+    return {
         (name, key)
         for name, table in tables.items()
         for key in table.values
         if not table.is_shown(key)
     }
+
+
+def _found(tables) -> set:
+    """Every hidden cell a reader can pin to one value, small or not: by the relations
+    together, by one relation and the bounds, and again with what that gave, until
+    nothing more comes out."""
+    unknown = _unknowns(tables)
     equations = relations(tables)
-    found = _determined(equations, unknown) | _bounded(tables, equations, unknown)
-    return {var for var in found if _matters(tables[var[0]], var[1])}
+    known: dict = {}
+
+    def value(var):
+        return known[var] if var in known else tables[var[0]].values.get(var[1], 0)
+
+    while True:
+        left = unknown - set(known)
+        more = _solved(equations, left, value)
+        more.update(_bounded(tables, equations, left, value))
+        if not more:
+            return set(known)
+        known.update(more)
 
 
-def _matters(table: Table, key) -> bool:
-    if table.published:
+def leaks(tables: dict[str, Table]) -> set:
+    """The small numbers a reader can work out: a cell published as "fewer than …",
+    a withheld cell that is (or, read back from a snapshot, may be) small, or a cell
+    of an unpublished table whose true value is under the threshold. Working out a
+    withheld cell known to be large gives no small number away."""
+    return {var for var in _found(tables) if _is_small(tables[var[0]], var[1])}
+
+
+def _is_small(table: Table, key) -> bool:
+    mark = table.marks.get(key) if table.published else None
+    if mark == SMALL:
+        return True
+    if mark == WITHHELD and not table.exact:
         return True
     return table.values[key] < table.threshold
 
@@ -164,29 +213,40 @@ def suppress(tables: dict[str, Table], target: str) -> dict:
     """Mark ``target``'s cells so that publishing it adds no leak to the family.
 
     Every cell under the threshold is SMALL; then, while publishing it would let a
-    reader work a hidden number out, the smallest shown cell of ``target`` in a
+    reader work a small number out, the smallest shown cell of ``target`` in a
     relation through a leaking cell is WITHHELD too (totals last). Leaks the family
     had before (numbers changed since others were published) are not ours to fix.
-    Each round withholds one more cell, so it ends. Returns the marks."""
+    Each round withholds one more cell, so it ends. A withheld cell a reader can
+    work out anyway protects nothing and is shown at the end. Returns the marks."""
     table = tables[target]
     table.published = False
     before = leaks(tables)
     table.published = True
     table.marks = {k: SMALL for k, v in table.values.items() if v < table.threshold}
-    while True:
-        new = leaks(tables) - before
-        if not new:
-            return table.marks
-        candidates = {
+    while new := leaks(tables) - before:
+        near = {
             var[1]
             for equation in relations(tables)
             if any(v in new for v in equation)
             for var in equation
-            if var[0] == target and table.is_shown(var[1])
+            if var[0] == target
         }
+        shown = {k for k in near if table.is_shown(k)} or {
+            k for k in table.values if table.is_shown(k)
+        }
+        # Once nothing is left to withhold, "fewer than 5" itself may be what gives a
+        # number away (e.g. two of them under a published 8): say "withheld" instead.
+        bounded = {k for k in near if table.marks.get(k) == SMALL} or {
+            k for k, mark in table.marks.items() if mark == SMALL
+        }
+        candidates = shown or bounded
         if not candidates:
-            candidates = {k for k in table.values if table.is_shown(k)}
-        if not candidates:
-            return table.marks  # everything is hidden already
+            break  # everything is withheld: the table tells nothing
         chosen = min(candidates, key=lambda k: (k == TOTAL, table.values[k], repr(k)))
         table.marks[chosen] = WITHHELD
+    for var in _found(tables):
+        key = var[1]
+        shown_anyway = table.marks.get(key) == WITHHELD and table.values[key] >= table.threshold
+        if var[0] == target and shown_anyway:
+            del table.marks[key]
+    return table.marks
