@@ -226,7 +226,7 @@ def test_no_suppressed_cell_is_the_only_unknown_of_a_published_relation(events, 
     assert not secret
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     first=st.lists(st.integers(0, 7), min_size=2, max_size=3),
     second=st.lists(st.integers(0, 7), min_size=2, max_size=3),

@@ -63,29 +63,35 @@ def _as_read(report, snapshot: dict) -> Table:
     return table
 
 
-def _family(report) -> tuple[dict[str, Table], dict]:
-    """Every table of the report's organisation-year, and the true numbers by table
-    name. Other published reports are as a reader sees them; the rest unseen."""
-    year = _year(report)
-    events = counting.family_events(report.organisation_id, year)
+def family(organisation_id, year: int, *, threshold: int, leaving_out=None):
+    """Every table of an organisation-year, and the true numbers by table name.
+    Published reports (but ``leaving_out``) are as a reader sees them; the other
+    tables are unseen, with their true numbers and ``threshold``."""
+    events = counting.family_events(organisation_id, year)
     counts = counting.count_events(events)
     true = {f"event:{pk}": c for pk, c in counts.items()}
     true[ORGANISATION] = counting.combine(list(counts.values()))
     published = {
         _name(other): other
         for other in TransparencyReport.objects.filter(
-            Q(event__in=events) | Q(event=None, organisation_id=report.organisation_id, year=year)
+            Q(event__in=events) | Q(event=None, organisation_id=organisation_id, year=year)
         )
-        .exclude(pk=report.pk)
         .exclude(published_at=None)
+        .exclude(pk=getattr(leaving_out, "pk", None))
     }
     tables = {}
     for name, numbers in true.items():
         if name in published:
             tables[name] = _as_read(published[name], published[name].public)
         else:
-            tables[name] = Table(name, report.threshold, values=dict(numbers.cells))
+            tables[name] = Table(name, threshold, values=dict(numbers.cells))
     return tables, true
+
+
+def _family(report):
+    return family(
+        report.organisation_id, _year(report), threshold=report.threshold, leaving_out=report
+    )
 
 
 def _snapshot(report, table: Table, numbers: counting.Counts) -> dict:
