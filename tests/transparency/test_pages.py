@@ -146,6 +146,16 @@ def test_a_mistake_keeps_what_was_typed(cast, client):
     assert not TransparencyReport.objects.exists()
 
 
+def test_a_post_without_a_known_button_is_a_clear_400(cast, client):
+    factories.sign_in(client, cast.lead)
+    url = f"/staff/events/{cast.event.slug}/transparency/"
+    for data in ({}, {"action": "explode"}):
+        answer = client.post(url, data)
+        assert answer.status_code == 400
+        assert "page&#x27;s buttons" in answer.content.decode()
+    assert not TransparencyReport.objects.exists()
+
+
 def test_publishing_without_text_is_refused_with_a_reason(cast, client):
     factories.sign_in(client, cast.lead)
     url = f"/staff/events/{cast.event.slug}/transparency/"

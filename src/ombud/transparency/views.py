@@ -47,7 +47,9 @@ def _manage(request, report, context: dict):
     )
     if request.method == "POST":
         form = text_form if text_form.is_bound else action_form
-        if form.is_valid():
+        if form is action_form and not form.is_valid():
+            form.add_error(None, _("Use one of the page's buttons."))
+        elif form.is_valid():
             try:
                 if form is text_form:
                     services.save_text(report, by=request.user, **form.cleaned_data)
