@@ -40,6 +40,14 @@ def for_organisation(organisation, year: int) -> TransparencyReport:
     return report or TransparencyReport(organisation=organisation, year=year)
 
 
+def _audit(by, verb: str, report) -> None:
+    """An event's report is audited with its event; the year's with its organisation."""
+    if report.event_id:
+        audit.record(by, f"transparency.{verb}", report, event_id=report.event_id)
+    else:
+        audit.record(by, f"organisation.transparency_{verb}", report)
+
+
 def _refuse_unless_allowed(user, report) -> None:
     if not rules.may_manage(user, report):
         raise ReportRefused(_("Only those who answer for this report can change it."))
@@ -133,7 +141,7 @@ def compute(report, *, by, now=None) -> TransparencyReport:
     report.draft = _snapshot(report, tables[name], true[name])
     report.draft_computed_at = now or timezone.now()
     report.save()
-    audit.record(by, "transparency.drafted", report, event_id=report.event_id)
+    _audit(by, "drafted", report)
     return report
 
 
@@ -148,7 +156,7 @@ def save_text(report, *, prose: str, threshold: int, by) -> TransparencyReport:
     report.prose = prose
     report.threshold = threshold
     report.save()
-    audit.record(by, "transparency.text_changed", report, event_id=report.event_id)
+    _audit(by, "text_changed", report)
     if recount:
         compute(report, by=by)
     return report
@@ -176,7 +184,7 @@ def publish(report, *, by, now=None) -> TransparencyReport:
     report.public_prose = report.prose
     report.published_at = now or timezone.now()
     report.save()
-    audit.record(by, "transparency.published", report, event_id=report.event_id)
+    _audit(by, "published", report)
     return report
 
 
@@ -200,5 +208,5 @@ def unpublish(report, *, by) -> TransparencyReport:
     report.public_prose = ""
     report.published_at = None
     report.save()
-    audit.record(by, "transparency.unpublished", report, event_id=report.event_id)
+    _audit(by, "unpublished", report)
     return report
