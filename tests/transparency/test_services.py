@@ -155,7 +155,7 @@ def test_drafts_computed_side_by_side_cannot_both_be_published(cast):
     event = services.compute(services.for_event(a), by=cast.lead)
     _published(event, cast.lead)
     assert not services.is_safe_with_family(organisation)
-    with pytest.raises(ReportRefused, match="Compute the numbers again"):
+    with pytest.raises(ReportRefused, match="Count the numbers again"):
         services.publish(organisation, by=cast.admin)
     organisation.refresh_from_db()
     assert not organisation.is_published

@@ -168,7 +168,7 @@ def publish(report, *, by, now=None) -> TransparencyReport:
     public now. Publications of one organisation-year take turns (row lock)."""
     _refuse_unless_allowed(by, report)
     if report.pk is None or not report.draft:
-        raise ReportRefused(_("Compute the numbers first."))
+        raise ReportRefused(_("Count the numbers first."))
     if not report.prose.strip():
         raise ReportRefused(_("Write the text the community reads with the numbers first."))
     Organisation.objects.select_for_update().get(pk=report.organisation_id)
@@ -176,8 +176,8 @@ def publish(report, *, by, now=None) -> TransparencyReport:
         raise ReportRefused(
             _(
                 "Another report of this organisation's year was published since these "
-                "numbers were computed: together they could give a small number away. "
-                "Compute the numbers again, check the preview, then publish."
+                "numbers were counted: together they could give a small number away. "
+                "Count the numbers again, check the preview, then publish."
             )
         )
     report.public = report.draft
