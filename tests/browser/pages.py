@@ -15,7 +15,8 @@ Ids in braces (``{case_id}``) come from the world those tests set up in the demo
 - ``intake_channel_id``: the demo event's reporting address (``report@pycon-demo.example``);
 - the lead has an alert channel of their own (e-mail, primary);
 - ``uidb64``: the account of the e-mailed password link the visitor opened;
-- ``year``: the calendar year the demo event starts in.
+- ``year``: the calendar year the demo event starts in;
+- the event's and the year's transparency reports are published.
 """
 
 import re
@@ -274,8 +275,8 @@ VISITS: tuple[Visit, ...] = (
         shows="#give-heading ~ [role=status]",
     ),
     Visit("staff:turned_away", "empty", LEAD, kwargs=_SLUG),
-    # The event's transparency report: drafted, refused a threshold under 5, published;
-    # then its public page (a 404 before this).
+    # The event's transparency report: refused a threshold under 5, published again;
+    # and its public page.
     Visit("transparency:event", "empty", LEAD, kwargs=_SLUG),
     _mistakes(
         "transparency:event",

@@ -60,7 +60,7 @@ def test_the_numbers_are_frozen_until_counted_again(cast):
     cases(cast.event, 3)
     report.refresh_from_db()
     assert _cells(report.draft)[("total", "")] == (6, None)
-    services.compute(report, by=cast.lead)
+    report = services.compute(report, by=cast.lead)
     assert _cells(report.draft)[("total", "")] == (9, None)
 
 
@@ -119,7 +119,7 @@ def test_a_new_threshold_counts_again(cast):
     cases(cast.event, 7, channel="web")
     report = services.compute(services.for_event(cast.event), by=cast.lead)
     assert _cells(report.draft)[("total", "")] == (7, None)
-    services.save_text(report, prose="", threshold=10, by=cast.lead)
+    report = services.save_text(report, prose="", threshold=10, by=cast.lead)
     assert _cells(report.draft)[("total", "")] == (None, "small")
     assert report.draft["threshold"] == 10
 
@@ -173,3 +173,39 @@ def test_the_year_published_first_constrains_the_event_drafted_after(cast):
     event = services.compute(services.for_event(a), by=cast.lead)
     _published(event, cast.lead)
     assert not leaks(_tables(cast))
+
+
+def test_a_page_loaded_earlier_writes_nothing_back(cast):
+    """Two leads on the page: one publishes, the other counts again from the page they
+    loaded before: the report stays published (and audited as such)."""
+    cases(cast.event, 6)
+    report = services.compute(services.for_event(cast.event), by=cast.lead)
+    seen_by_second = TransparencyReport.objects.get(pk=report.pk)
+    _published(report, cast.lead)
+    services.compute(seen_by_second, by=cast.lead2)
+    report.refresh_from_db()
+    assert report.is_published
+    assert report.public_prose == "What we saw this year."
+
+
+def test_publish_publishes_the_version_previewed(cast):
+    cases(cast.event, 6)
+    report = services.compute(services.for_event(cast.event), by=cast.lead)
+    report = services.save_text(report, prose="Seen.", threshold=5, by=cast.lead)
+    previewed = report.version
+    services.save_text(report, prose="Changed meanwhile.", threshold=5, by=cast.lead2)
+    with pytest.raises(ReportRefused, match="meanwhile"):
+        services.publish(report, by=cast.lead, expected_version=previewed)
+    report.refresh_from_db()
+    assert not report.is_published
+    services.publish(report, by=cast.lead, expected_version=report.version)
+
+
+def test_a_second_first_draft_changes_the_first_rather_than_making_another(cast):
+    cases(cast.event, 6)
+    first = services.for_event(cast.event)
+    second = services.for_event(cast.event)
+    services.compute(first, by=cast.lead)
+    services.save_text(second, prose="Also mine.", threshold=5, by=cast.lead2)
+    assert TransparencyReport.objects.count() == 1
+    assert TransparencyReport.objects.get().prose == "Also mine."

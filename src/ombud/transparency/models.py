@@ -40,6 +40,8 @@ class TransparencyReport(models.Model):
     public = models.JSONField(null=True, blank=True)
     public_prose = models.TextField(blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # Bumped by every change: "publish" publishes the version its preview showed.
+    version = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("transparency report")

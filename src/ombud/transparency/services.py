@@ -17,7 +17,12 @@ from django.utils.translation import gettext as _
 from ombud.audit import services as audit
 from ombud.events.models import Organisation
 from ombud.transparency import counting, rules
-from ombud.transparency.models import PROSE_LIMIT, TransparencyReport
+from ombud.transparency.models import (
+    MAX_THRESHOLD,
+    MIN_THRESHOLD,
+    PROSE_LIMIT,
+    TransparencyReport,
+)
 from ombud.transparency.suppression import ORGANISATION, TOTAL, Table, leaks, suppress
 
 
@@ -129,10 +134,28 @@ def _event_names(report) -> list[str]:
     return [e.name for e in counting.family_events(report.organisation_id, report.year)]
 
 
+def _current(report) -> TransparencyReport:
+    """The report as stored now, under its organisation's row lock: writers take
+    turns, a page loaded earlier cannot write back what it saw, and a report someone
+    made meanwhile is the one changed rather than a second one."""
+    Organisation.objects.select_for_update().get(pk=report.organisation_id)
+    if report.pk is not None:
+        return TransparencyReport.objects.select_related("event").get(pk=report.pk)
+    if report.event_id:
+        return for_event(report.event)
+    return for_organisation(report.organisation, report.year)
+
+
+def _saved(report) -> None:
+    report.version += 1
+    report.save()
+
+
 @transaction.atomic
 def compute(report, *, by, now=None) -> TransparencyReport:
     """Count, suppress and freeze the numbers into the draft (made if there is none)."""
     _refuse_unless_allowed(by, report)
+    report = _current(report)
     tables, true = _family(report)
     name = _name(report)
     tables[name].threshold = report.threshold
@@ -140,7 +163,7 @@ def compute(report, *, by, now=None) -> TransparencyReport:
     report.year = _year(report)
     report.draft = _snapshot(report, tables[name], true[name])
     report.draft_computed_at = now or timezone.now()
-    report.save()
+    _saved(report)
     _audit(by, "drafted", report)
     return report
 
@@ -152,26 +175,33 @@ def save_text(report, *, prose: str, threshold: int, by) -> TransparencyReport:
     prose = prose.strip()
     if len(prose) > PROSE_LIMIT:
         raise ReportRefused(_("The text is too long."))
+    if not MIN_THRESHOLD <= threshold <= MAX_THRESHOLD:
+        raise ReportRefused(_("The smallest number shown is at least 5."))
+    report = _current(report)
     recount = report.pk is None or threshold != report.threshold
     report.prose = prose
     report.threshold = threshold
-    report.save()
+    _saved(report)
     _audit(by, "text_changed", report)
     if recount:
-        compute(report, by=by)
+        report = compute(report, by=by)
     return report
 
 
 @transaction.atomic
-def publish(report, *, by, now=None) -> TransparencyReport:
-    """Make the draft public, as previewed, after checking it against what else is
-    public now. Publications of one organisation-year take turns (row lock)."""
+def publish(report, *, by, now=None, expected_version=None) -> TransparencyReport:
+    """Make the draft public, as previewed (``expected_version``: the one the person
+    saw), after checking it against what else of the organisation-year is public now."""
     _refuse_unless_allowed(by, report)
+    report = _current(report)
     if report.pk is None or not report.draft:
         raise ReportRefused(_("Count the numbers first."))
+    if expected_version is not None and expected_version != report.version:
+        raise ReportRefused(
+            _("Someone changed this report meanwhile. Check the preview again, then publish.")
+        )
     if not report.prose.strip():
         raise ReportRefused(_("Write the text the community reads with the numbers first."))
-    Organisation.objects.select_for_update().get(pk=report.organisation_id)
     if not is_safe_with_family(report):
         raise ReportRefused(
             _(
@@ -183,7 +213,7 @@ def publish(report, *, by, now=None) -> TransparencyReport:
     report.public = report.draft
     report.public_prose = report.prose
     report.published_at = now or timezone.now()
-    report.save()
+    _saved(report)
     _audit(by, "published", report)
     return report
 
@@ -202,11 +232,12 @@ def is_safe_with_family(report) -> bool:
 def unpublish(report, *, by) -> TransparencyReport:
     """Take the report off the public page (the draft stays)."""
     _refuse_unless_allowed(by, report)
+    report = _current(report)
     if report.pk is None or not report.is_published:
         raise ReportRefused(_("This report is not published."))
     report.public = None
     report.public_prose = ""
     report.published_at = None
-    report.save()
+    _saved(report)
     _audit(by, "unpublished", report)
     return report

@@ -22,16 +22,17 @@ class _ActionForm(Form):
     action = forms.ChoiceField(
         choices=[(a, a) for a in ("compute", "publish", "unpublish")], widget=forms.HiddenInput
     )
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
-def _act(request, report) -> str:
+def _act(request, report, data: dict) -> str:
     """Run the button pressed; the success message, or raise ReportRefused."""
-    action = request.POST["action"]
+    action = data["action"]
     if action == "compute":
         services.compute(report, by=request.user)
         return _("The numbers were counted again. Check the preview before publishing.")
     if action == "publish":
-        services.publish(report, by=request.user)
+        services.publish(report, by=request.user, expected_version=data["version"])
         return _("Published.")
     services.unpublish(report, by=request.user)
     return _("Taken off the public page.")
@@ -55,7 +56,7 @@ def _manage(request, report, context: dict):
                     services.save_text(report, by=request.user, **form.cleaned_data)
                     done = _("Saved.")
                 else:
-                    done = _act(request, report)
+                    done = _act(request, report, form.cleaned_data)
             except services.ReportRefused as exc:
                 form.add_error(None, str(exc))
             else:
