@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "ombud.api",
     "ombud.records",
     "ombud.attendees",
+    "ombud.transparency",
     "ombud.demo",
 ]
 

@@ -33,6 +33,7 @@ from tests.audit import (  # noqa: F401 -- they fill the catalogue
     attendee_services,
     case_services,
     roster_services,
+    transparency_services,
 )
 from tests.audit.catalogue import SERVICES
 

@@ -14,7 +14,9 @@ Ids in braces (``{case_id}``) come from the world those tests set up in the demo
 - ``member_id``: the roster entry of the demo's staff member ``staff1``;
 - ``intake_channel_id``: the demo event's reporting address (``report@pycon-demo.example``);
 - the lead has an alert channel of their own (e-mail, primary);
-- ``uidb64``: the account of the e-mailed password link the visitor opened.
+- ``uidb64``: the account of the e-mailed password link the visitor opened;
+- ``year``: the calendar year the demo event starts in;
+- the event's and the year's transparency reports are published.
 """
 
 import re
@@ -90,6 +92,7 @@ def _form_with(name: str, value: str = "") -> str:
 
 _SLUG = {"slug": EVENT}
 _ORG = {"org_slug": ORGANISATION}
+_YEAR = {"org_slug": ORGANISATION, "year": "{year}"}
 _CASE = {"case_id": "{case_id}"}
 _MEMBER = {"slug": EVENT, "member_id": "{member_id}"}
 _LINK = {"uidb64": "{uidb64}", "token": "set-password"}
@@ -273,6 +276,28 @@ VISITS: tuple[Visit, ...] = (
         shows="#give-heading ~ [role=status]",
     ),
     Visit("staff:turned_away", "empty", LEAD, kwargs=_SLUG),
+    # The event's transparency report: refused a threshold under 5, published again;
+    # and its public page.
+    Visit("transparency:event", "empty", LEAD, kwargs=_SLUG),
+    _mistakes(
+        "transparency:event",
+        _form_with("prose"),
+        {"prose": "A11Y: what we learned.", "threshold": "2"},
+        role=LEAD,
+        kwargs=_SLUG,
+    ),
+    Visit(
+        "transparency:event",
+        "published, with its preview",
+        LEAD,
+        kwargs=_SLUG,
+        steps=(
+            Submit(_form_with("prose"), {"prose": "A11Y: what we learned.", "threshold": "5"}),
+            Submit(_form_with("action", "publish")),
+        ),
+        shows="#preview-heading",
+    ),
+    Visit("transparency:public_event", "published", kwargs=_SLUG),
     Visit("staff:rota", "empty", LEAD, kwargs=_SLUG),
     _mistakes(
         "staff:rota",
@@ -449,6 +474,26 @@ VISITS: tuple[Visit, ...] = (
     ),
     Visit("staff:recovery_key", "made", ORGANISER, kwargs=_ORG),
     Visit("staff:use_recovery_key", "empty", ORGANISER, kwargs=_ORG),
+    Visit("transparency:organisation", "empty", ORGANISER, kwargs=_YEAR),
+    _mistakes(
+        "transparency:organisation",
+        _form_with("prose"),
+        {"prose": "A11Y: our year.", "threshold": "51"},
+        role=ORGANISER,
+        kwargs=_YEAR,
+    ),
+    Visit(
+        "transparency:organisation",
+        "published, with its preview",
+        ORGANISER,
+        kwargs=_YEAR,
+        steps=(
+            Submit(_form_with("prose"), {"prose": "A11Y: our year.", "threshold": "5"}),
+            Submit(_form_with("action", "publish")),
+        ),
+        shows="#preview-heading",
+    ),
+    Visit("transparency:public_organisation", "published", kwargs=_YEAR),
     _mistakes(
         "staff:use_recovery_key",
         _form_with("recovery_key"),

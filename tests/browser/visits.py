@@ -7,8 +7,10 @@ language switch sets it), load the page, send its forms.
 """
 
 import re
+from datetime import timedelta
 
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.helpers import _json, _token, file_case, file_report, sign_in_at
@@ -17,6 +19,7 @@ from tests.browser.pages import (
     EVENT,
     HALF_SIGNED_IN,
     LEAD,
+    ORGANISATION,
     ORGANISER,
     ForgetCookie,
     Submit,
@@ -141,6 +144,11 @@ class Site:
             },
         )
         self._add_channel(LEAD, "priya.alerts@pycon-demo.example")
+        year = (timezone.localdate() - timedelta(days=1)).year
+        self._publish_transparency(LEAD, reverse("transparency:event", args=[EVENT]))
+        self._publish_transparency(
+            ORGANISER, reverse("transparency:organisation", args=[ORGANISATION, year])
+        )
         self.ids = {
             "case_id": case_id,
             "new_case_id": new_case_id,
@@ -149,8 +157,19 @@ class Site:
             "member_id": self._member_id("staff1"),
             "intake_channel_id": self._intake_channel_id("report@pycon-demo.example"),
             "uidb64": self._open_password_link(LINK_FOR),
+            # The demo event starts yesterday (demo.seed): its transparency report's year.
+            "year": year,
         }
         return self.ids
+
+    def _publish_transparency(self, role, path: str) -> None:
+        """The event's (or the year's) transparency report, published, so that its
+        public page is there to visit."""
+        page = self.page(role)
+        page.goto(self.base + path)
+        fields = {"prose": "A11Y: what the year was like.", "threshold": "5"}
+        submit(page, Submit('main form:has([name="prose"])', fields), {})
+        submit(page, Submit('main form:has(input[name="action"][value="publish"])'), {})
 
     def _add_channel(self, role, address: str) -> None:
         """An alert channel of the role's own, so their channels page lists one."""

@@ -125,6 +125,8 @@ ROTA = Redirect("/staff/events/conf/rota/")
 MEMBER = Redirect("/staff/manage/events/conf/staff/{member_id}/")
 BRIEFS = Redirect("/staff/manage/events/conf/briefings/")
 SETS = Redirect("/staff/manage/events/conf/categories/")
+TREPORT = Redirect("/staff/events/conf/transparency/")
+TYEAR = Redirect("/staff/manage/org/conf-org/transparency/{year}/")
 
 # Page views, by URL name. A method key may carry a variant after the verb
 # (see VARIANTS); POST bodies are in POST_DATA (default: an empty POST).
@@ -507,6 +509,29 @@ PAGES = {
         "GET":            (LOGIN, LOGIN, 404,   404,   404,   404,   200,   200,
                            200,   404,   404),
     },
+    "transparency:public_event": {
+        # Not published in this world: a 404 for everyone, as for an unknown event.
+        "GET":            (404,   404,   404,   404,   404,   404,   404,   404,
+                           404,   404,   404),
+    },
+    "transparency:public_organisation": {
+        "GET":            (404,   404,   404,   404,   404,   404,   404,   404,
+                           404,   404,   404),
+    },
+    "transparency:event": {
+        # The event's incident leads draft and publish it; numbers only, no content.
+        "GET":            (LOGIN, LOGIN, 404,   404,   404,   404,   200,   200,
+                           404,   404,   404),
+        "POST":           (LOGIN, LOGIN, 404,   404,   404,   404,   TREPORT, TREPORT,
+                           404,   404,   404),
+    },
+    "transparency:organisation": {
+        # The organisation-year's report is its organiser admins'.
+        "GET":            (LOGIN, LOGIN, 404,   404,   404,   404,   404,   404,
+                           200,   404,   404),
+        "POST":           (LOGIN, LOGIN, 404,   404,   404,   404,   404,   404,
+                           TYEAR, 404,   404),
+    },
     "staff:pocket_card": {
         # Everyone on the event's staff (it lists the leads' phones), and its admins.
         "GET":            (LOGIN, LOGIN, 200,   200,   200,   200,   200,   200,
@@ -747,6 +772,8 @@ POST_DATA = {
         "confirm": "on",
     },
     ("staff:rota", "POST"): {"action": "delete", "shift": "{shift_id}"},
+    ("transparency:event", "POST"): {"action": "compute"},
+    ("transparency:organisation", "POST"): {"action": "compute"},
     ("staff:briefings", "POST"): {
         "action": "attendance",
         "briefing": "{briefing_id}",
@@ -938,6 +965,7 @@ def _build_world() -> World:
         "step": "menu",
         "kind": "mail",
         "intake_channel_id": mailbox.pk,
+        "year": cast.event.starts_on.year,
         # For the staff member who took the report to send it on (staff:send_receipt).
         "receipt": submission.receipt,
     }

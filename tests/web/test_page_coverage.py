@@ -51,6 +51,7 @@ SAMPLE_WORLD = {
     "member_id": 7,
     "intake_channel_id": 3,
     "uidb64": "Nw",
+    "year": 2026,
 }
 
 

@@ -79,6 +79,21 @@ ACTIONS = {
     "recovery_key.created": _("made the organisation's recovery key"),
     "recovery_key.used": _("used the organisation's recovery key"),
     "recovery_key.confirmed": _("confirmed the recovery key with its printed copy"),
+    # Transparency reports (numbers only)
+    "transparency.drafted": _("computed the numbers of a transparency report"),
+    "transparency.text_changed": _("changed the text of a transparency report"),
+    "transparency.published": _("published a transparency report"),
+    "transparency.unpublished": _("took a transparency report off its public page"),
+    "organisation.transparency_drafted": _(
+        "computed the numbers of the year's transparency report"
+    ),
+    "organisation.transparency_text_changed": _(
+        "changed the text of the year's transparency report"
+    ),
+    "organisation.transparency_published": _("published the year's transparency report"),
+    "organisation.transparency_unpublished": _(
+        "took the year's transparency report off its public page"
+    ),
     # Keys sealed to (vault.trust)
     "key.endorsed": _("vouched for someone's key"),
     "key.rejected": _("found a key that failed its check; it was not used"),
