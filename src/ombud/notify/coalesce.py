@@ -11,7 +11,7 @@ those only ever go in the digest. Urgent alerts are taken first.
 
 The bound, per person and channel: at most ``NORMAL_ALONE + 1`` messages in a normal
 window and ``FLOOD_URGENT + FLOOD_OTHER + 1`` in each flood window; so at most
-11 + 4 x 4 = 27 in the first hour of a flood, and 8 an hour after that. Alerts of
+9 + 5 x 4 = 29 in the first hour of a flood, and 8 an hour after that. Alerts of
 other kinds (invitations, password links, messages to reporters) are never held, nor
 are retries. Escalation does not climb for a flood's near-duplicates
 (cases.services.floods.pause_duplicates), so it does not multiply either.
@@ -30,8 +30,10 @@ from ombud.vault import receipts
 Kind = OutboxMessage.Kind
 HELD_KINDS = frozenset({Kind.NEW_REPORT, Kind.URGENT_REPORT, Kind.ESCALATION, Kind.REPORTER_ADDED})
 NORMAL_WINDOW = timedelta(minutes=1)
-NORMAL_ALONE = 10
+NORMAL_ALONE = 8
+# The first is short, so the leads' digest says "a flood" within a minute.
 FLOOD_WINDOWS = (
+    timedelta(minutes=1),
     timedelta(minutes=4),
     timedelta(minutes=8),
     timedelta(minutes=16),
