@@ -91,6 +91,11 @@ class Case(models.Model):
     # are sealed to its public half without opening the case.
     inbox_public_key = models.BinaryField(null=True, blank=True, editable=False)
     sealed_inbox_key = models.BinaryField(null=True, blank=True, editable=False)
+    # When it was last closed (none while open): its retention runs from here (ombud.records).
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # Crypto-shredded (ombud.records): only the metadata record is left, and the rule why.
+    expunged_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    expunge_rule = models.CharField(max_length=32, blank=True)
 
     class Meta:
         verbose_name = _("case")
