@@ -34,7 +34,7 @@ ACTIONS = {
     "respondent.recorded": _("recorded who was reported"),
     "alert.retried": _("retried an alert"),
     "case.call_logged": _("logged a hotline call"),
-    # Retention (ombud.records)
+    # Keeping and expunging cases: the retention policy, previews and purges
     "case.retention_extended": _("kept the case longer than the retention policy says"),
     "case.expunged": _("expunged the case: its content was destroyed"),
     "organisation.retention_changed": _("changed the retention policy"),

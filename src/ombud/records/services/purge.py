@@ -170,9 +170,9 @@ def would_purge(items, now) -> list:
         case = row.case
         unchanged = case.version == row.version and case.updated_at == row.updated_at
         expires = current.get(case.pk)
-        if unchanged and expires is not None and expires.due(expiry.today_for(case, now)):
-            if case.pk not in found:
-                found.append(case.pk)
+        due = expires is not None and expires.due(expiry.today_for(case, now))
+        if unchanged and due and case.pk not in found:
+            found.append(case.pk)
     return found
 
 
