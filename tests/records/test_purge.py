@@ -66,11 +66,14 @@ def test_a_due_case_is_previewed_purged_and_leaves_exactly_its_metadata_record(c
     assert case.code_name == f"expunged-{case.pk}"
     assert (case.expunged_at, case.expunge_rule) == (now, expiry.WARNING)
     assert (case.status, case.closed_at, case.event_id) == ("closed", closed, cast.event.pk)
-    assert case.inbox_public_key is None and case.sealed_inbox_key is None
-    assert case.owner_id is None and not case.helpers.exists()
+    assert case.inbox_public_key is None
+    assert case.sealed_inbox_key is None
+    assert case.owner_id is None
+    assert not case.helpers.exists()
     assert list(case.categories.values_list("pk", flat=True)) == categories
     report.refresh_from_db()
-    assert bytes(report.sealed) == b"" and report.resend_box is None
+    assert bytes(report.sealed) == b""
+    assert report.resend_box is None
     assert (report.received_at, report.channel) == (received, "web")
     assert report.receipt_digest == f"expunged:{report.pk}"
     assert (report.contact_digest, report.thread_digest, report.taken_by_id) == ("", None, None)
@@ -106,7 +109,8 @@ def test_a_case_not_yet_due_is_left_whole(cast, now):
     result = purge.purge(purge.ripe_items(now), now=now)
     assert result.purged == []
     case.refresh_from_db()
-    assert case.expunged_at is None and KeyWrap.objects.filter(keyring=case.pk).exists()
+    assert case.expunged_at is None
+    assert KeyWrap.objects.filter(keyring=case.pk).exists()
 
 
 def test_a_case_changed_since_its_preview_is_skipped_and_the_next_preview_takes_it(cast, now):
@@ -167,7 +171,8 @@ def test_an_interrupted_purge_leaves_the_failing_case_whole_and_resumes(cast, no
     expunged = set(Case.objects.filter(expunged_at__isnull=False).values_list("pk", flat=True))
     assert expunged == {calls[0]}
     half = Case.objects.get(pk=calls[1])
-    assert half.expunged_at is None and not half.code_name.startswith("expunged-")
+    assert half.expunged_at is None
+    assert not half.code_name.startswith("expunged-")
     assert KeyWrap.objects.filter(keyring=half.pk).exists()
     assert bytes(Report.objects.get(case=half).sealed) != b""
 
@@ -196,8 +201,10 @@ def test_the_command_dry_run_changes_nothing_and_prints_ids_only(cast, now):
     call_command("purge", "--dry-run", stdout=out)
     assert _everything() == before
     printed = out.getvalue()
-    assert "1 cases would be expunged" in printed and str(case.pk) in printed
-    assert "RETENTIONCANARY" not in printed and case.code_name not in printed
+    assert "1 cases would be expunged" in printed
+    assert str(case.pk) in printed
+    assert "RETENTIONCANARY" not in printed
+    assert case.code_name not in printed
 
 
 def test_the_command_previews_then_purges_what_an_old_enough_preview_listed(cast, now):
