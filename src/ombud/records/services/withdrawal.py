@@ -20,6 +20,7 @@ from ombud.audit.services import Actor
 from ombud.cases.models import Case, Recusal, Report, Status, TimelineEntry
 from ombud.cases.services import alerts, timeline
 from ombud.cases.services.recusal import tag_for
+from ombud.decisions.models import Decision
 from ombud.notify import services as notify
 from ombud.notify.models import OutboxMessage
 from ombud.records.services import expiry, shred
@@ -45,11 +46,18 @@ def find(receipt_text: str) -> Report:
     return report
 
 
-def is_withdrawn(receipt_text: str) -> bool:
+def withdrawn_event(receipt_text: str):
+    """The event of a withdrawn report this receipt finds (all it may still show), or None."""
     try:
-        return find(receipt_text).case.expunge_rule == expiry.WITHDRAWN
+        report = find(receipt_text)
     except UnknownReceipt:
-        return False
+        return None
+    return report.case.event if report.case.expunge_rule == expiry.WITHDRAWN else None
+
+
+def decision_stays(case) -> bool:
+    """A decision already taken stays in force after a withdrawal (with its metadata)."""
+    return Decision.objects.filter(case=case, state=Decision.State.FINAL).exists()
 
 
 def _leads_to_tell(case, at) -> list:
