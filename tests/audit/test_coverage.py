@@ -31,6 +31,7 @@ from ombud.staff import roster
 from tests.audit import (  # noqa: F401 -- they fill the catalogue
     account_services,
     case_services,
+    records_services,
     roster_services,
 )
 from tests.audit.catalogue import SERVICES
