@@ -244,7 +244,8 @@ def run(now=None, *, dry_run: bool = False) -> RunReport:
         return report
     report.purge = purge(ripe_items(now), now=now)
     report.finished = [case.pk for case in withdrawn_due(now) if finish_withdrawn(case, now=now)]
-    _reclaim()
+    if report.purge.purged or report.finished:
+        _reclaim()
     return report
 
 
