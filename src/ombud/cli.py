@@ -7,6 +7,7 @@ ombud mail-intake                    take reports by e-mail (SMTP listener, IMAP
 ombud audit verify                   check the audit log's hash chain
 ombud keys init                      create the vault key file (new installations)
 ombud backup keygen|create|verify|restore   encrypted backups (see docs/security.md §4)
+ombud purge [--dry-run]              expunge cases past their retention (docs/security.md)
 """
 
 import argparse

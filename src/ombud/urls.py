@@ -16,6 +16,7 @@ urlpatterns = [
     path("e/", include("ombud.events.urls")),
     path("e/", include("ombud.intake.urls")),
     path("receipt/", include("ombud.intake.receipt_urls")),
+    path("receipt/", include("ombud.records.receipt_urls")),
     path("staff/", include("ombud.accounts.urls")),
     path("staff/", include("ombud.cases.urls")),
     path("staff/", include("ombud.decisions.urls")),
@@ -23,6 +24,7 @@ urlpatterns = [
     path("staff/", include("ombud.notify.urls")),
     path("staff/", include("ombud.attendees.urls")),
     path("", include("ombud.transparency.urls")),
+    path("staff/", include("ombud.records.urls")),
     path("api/v1/", api.urls),
     # Providers' webhooks for the events' text-message numbers and hotlines.
     path("hooks/", include("ombud.intake.hook_urls")),

@@ -3,13 +3,13 @@
 from datetime import timedelta
 
 import pytest
-from django.test import override_settings
 from django.utils import timezone
 
 from ombud.attendees.models import PeopleList, Person, PersonTag
 from ombud.attendees.services import purge_expired, retention
 from ombud.audit.models import Entry
 from ombud.notify import worker
+from ombud.records.models import RetentionPolicy
 from tests import factories
 from tests.attendees.conftest import import_pretix
 
@@ -48,13 +48,13 @@ def test_other_events_lists_stay(cast, ticketing):
     assert list(PeopleList.objects.values_list("event", flat=True)) == [cast.other_event.pk]
 
 
-def test_the_worker_purges_with_the_setting_or_the_default(cast, ticketing):
+def test_the_worker_purges_as_the_organisations_retention_policy_says(cast, ticketing):
     assert any(getattr(t, "task", None) is retention.purge_due for t in worker.periodic_tasks)
     import_pretix(cast.event, ticketing, cast.lead)
     _ended(cast.event, 10)
     assert retention.purge_due(timezone.now()) == 0  # default 30 days
-    with override_settings(ATTENDEE_DAYS_AFTER_EVENT=7):
-        assert retention.purge_due(timezone.now()) == 1
+    RetentionPolicy.objects.create(organisation_id=cast.event.organisation_id, attendee_list_days=7)
+    assert retention.purge_due(timezone.now()) == 1
 
 
 def test_a_purge_can_be_for_one_organisation(cast, ticketing):

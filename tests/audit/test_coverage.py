@@ -32,6 +32,7 @@ from tests.audit import (  # noqa: F401 -- they fill the catalogue
     account_services,
     attendee_services,
     case_services,
+    records_services,
     roster_services,
     transparency_services,
 )

@@ -105,6 +105,7 @@ _TOO_MANY_FIELDS = "&".join(f"f{n}=1" for n in range(301))
 _REPORT_FORM = _form_with("what_happened")
 _RECEIPT_FORM = _form_with("receipt")
 _OPEN_REPORT = Submit(_RECEIPT_FORM, {"receipt": "{receipt}"})
+_WITHDRAW_LINK = 'main form[action="/receipt/withdraw/"]'
 
 
 def _mistakes(name, form, fill, *, state="with errors", role=VISITOR, before=(), **more) -> Visit:
@@ -157,6 +158,19 @@ VISITS: tuple[Visit, ...] = (
         {"comment": ""},
         state="commenting, with errors",
         before=(_OPEN_REPORT,),
+    ),
+    Visit(
+        "receipt:followup",
+        "withdrawal explained",
+        steps=(_OPEN_REPORT, Submit(_WITHDRAW_LINK)),
+        shows=_form_with("confirm_step"),
+    ),
+    _mistakes(
+        "receipt:followup",
+        _form_with("confirm_step"),
+        {"confirm": False},
+        state="withdrawing, not confirmed",
+        before=(_OPEN_REPORT, Submit(_WITHDRAW_LINK)),
     ),
     Visit("accounts:login", "empty"),
     _mistakes("accounts:login", _form_with("username"), {"username": LEAD, "password": "not-it"}),
@@ -473,6 +487,24 @@ VISITS: tuple[Visit, ...] = (
         languages=("en",),
     ),
     Visit("staff:recovery_key", "made", ORGANISER, kwargs=_ORG),
+    Visit("records:policy", "empty", ORGANISER, kwargs=_ORG),
+    _mistakes(
+        "records:policy",
+        _form_with("months_no_action"),
+        {"months_no_action": "0", "attendee_list_days": "9999"},
+        role=ORGANISER,
+        kwargs=_ORG,
+    ),
+    Visit("records:purges", "empty", LEAD, kwargs=_ORG),
+    Visit(
+        "records:purges",
+        "listed",
+        LEAD,
+        kwargs=_ORG,
+        steps=(Submit(_form_with("action", "preview")),),
+        shows="[role=status], .messages, main p",
+    ),
+    Visit("records:case_retention", "empty", LEAD, kwargs=_CASE),
     Visit("staff:use_recovery_key", "empty", ORGANISER, kwargs=_ORG),
     Visit("transparency:organisation", "empty", ORGANISER, kwargs=_YEAR),
     _mistakes(
@@ -527,12 +559,18 @@ NOT_PAGES: dict[str, str] = {
     "hooks:twilio_voice": "a provider's webhook: signed POSTs answered with TwiML, never a page",
     "hooks:twilio_voice_step": "a step of the call: signed POSTs answered with TwiML",
     "hooks:gateway_sms": "an SMS gateway's webhook: signed JSON POSTs answered with JSON",
+    "withdrawal:withdraw": "POST only (the receipt travels in the body): visited from "
+    "receipt:followup as “withdrawal explained” and “withdrawing, not confirmed”",
 }
 
 # Pages with a form that cannot be sent with a mistake, each with why.
 NO_ERROR_STATE: dict[str, str] = {
     "staff:event_texts": "every text is optional and has no length limit",
     "cases:handover": "its one field (hours back) filters a GET; a bad value means the default",
+    "records:purges": "its purge form shows only when a listed case is due today, and the "
+    "demo's cases are open; its mistakes are checked in tests/records/test_pages.py",
+    "records:case_retention": "its form shows only for a closed case with an expunge date, "
+    "and the demo's cases are open; its mistakes are checked in tests/records/test_pages.py",
 }
 
 

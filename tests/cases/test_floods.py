@@ -16,11 +16,12 @@ from django.utils import timezone
 
 from ombud.audit.models import Entry
 from ombud.cases import fingerprint
-from ombud.cases.models import Case, Escalation, Flood, Status, TimelineEntry
+from ombud.cases.models import Case, Escalation, Flood, Report, Status, TimelineEntry
 from ombud.cases.services import escalation, floods, reporter, triage
 from ombud.cases.services.work import CaseActionError
 from ombud.notify import coalesce, worker
 from ombud.notify.models import OutboxMessage
+from ombud.records.services import expiry, shred
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -275,3 +276,20 @@ def test_the_triage_page_and_the_api_do_the_same(client, cast):
     )
     assert stale.status_code == 400
     assert "out of date" in stale.content.decode()
+
+
+def test_junk_follows_retention_and_its_fingerprint_goes_with_its_content(cast):
+    cases = _junk(cast.event, 3)
+    lead = factories.holding_key(cast.lead)
+    now = timezone.now()
+    triage.mark_junk(
+        cast.event, triage.groups(cast.event, lead, up_to=now)[0].key, up_to=now, by=lead
+    )
+    junk = Case.objects.select_related("event").get(pk=cases[0].pk)
+    found = expiry.expiry_of(junk)
+    marked_on = timezone.localdate(junk.junk_at, timezone=junk.event.zone)
+    assert (found.rule, found.on) == (expiry.JUNK, expiry.add_months(marked_on, 6))
+    assert junk in expiry.closed_cases(cast.event.organisation_id)
+    shred.shred(junk, rule=found.rule, now=now)
+    assert Report.objects.get(case=junk).fingerprint == ""
+    assert Case.objects.get(pk=junk.pk).expunge_rule == expiry.JUNK

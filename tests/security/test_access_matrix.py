@@ -544,6 +544,34 @@ PAGES = {
         "POST":           (LOGIN, LOGIN, 404,   CHANS, 404,   404,   404,   404,
                            404,   404,   404),
     },
+    "withdrawal:withdraw": {
+        # Only a receipt's holder; without the confirmation it explains, changes nothing.
+        "GET":            (405,   405,   405,   405,   405,   405,   405,   405,
+                           405,   405,   405),
+        "POST":           (400,   200,   400,   400,   400,   400,   400,   400,
+                           400,   400,   400),
+    },
+    "records:policy": {
+        # The retention policy is an organisation setting: its organiser admins.
+        "GET":            (LOGIN, LOGIN, 404,   404,   404,   404,   404,   404,
+                           200,   404,   404),
+        "POST":           (LOGIN, LOGIN, 404,   404,   404,   404,   404,   404,
+                           400,   404,   404),
+    },
+    "records:purges": {
+        # The organisation's incident leads; a recused lead sees the case as a count.
+        "GET":            (LOGIN, LOGIN, 404,   404,   404,   404,   200,   200,
+                           404,   404,   404),
+        "POST":           (LOGIN, LOGIN, 404,   404,   404,   404,   400,   400,
+                           404,   404,   404),
+    },
+    "records:case_retention": {
+        # Keeping a case longer: the case's leads, through the door.
+        "GET":            (LOGIN, LOGIN, 404,   404,   CASE,  404,   200,   404,
+                           404,   404,   404),
+        "POST":           (LOGIN, LOGIN, 404,   404,   CASE,  404,   400,   404,
+                           404,   404,   404),
+    },
     "demo:mailbox": {
         # Invitations and password links are in it: only to the demo's own computer.
         "GET":            (404,   404,   404,   404,   404,   404,   404,   404,
@@ -752,6 +780,16 @@ API = {
         "POST":           (401,   401,   202,   404,   404,   404,   404,   404,
                            404,   404,   404),
     },
+    "/api/v1/cases/{case_id}/retention": {
+        # The case's leads; the world's case is open: nothing to extend yet.
+        "POST":           (401,   401,   404,   404,   409,   404,   409,   404,
+                           404,   404,   404),
+    },
+    "/api/v1/receipt/withdrawal": {
+        # Only the receipt's holder.
+        "POST":           (401,   200,   401,   401,   401,   401,   401,   401,
+                           401,   401,   401),
+    },
     "/api/v1/receipt/replace": {
         # Only the receipt's holder; the staff member who took the report saw it, and
         # this is how the reporter takes it back.
@@ -832,6 +870,11 @@ API_BODIES = {
         "up_to": "2030-01-01T00:00:00+00:00",
     },
     ("POST", "/api/v1/cases/{case_id}/not-junk"): {"version": "{case_version}"},
+    ("POST", "/api/v1/cases/{case_id}/retention"): {
+        "version": "{case_version}",
+        "until": "2099-01-01",
+        "reason": "Kept by the matrix.",
+    },
 }
 # Method-key variants: different URL kwargs or request environment.
 VARIANTS = {

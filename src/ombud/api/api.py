@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from ombud.api import auth, case_actions, cases, decisions, floods, intake, receipt
+from ombud.api import auth, case_actions, cases, decisions, floods, intake, receipt, retention
 from ombud.api.errors import ApiError
 from ombud.cases.services import access
 from ombud.cases.services.work import CaseActionError, StaleCase
@@ -32,6 +32,8 @@ api.add_router("", cases.router)
 api.add_router("", case_actions.router)
 api.add_router("", decisions.router)
 api.add_router("", floods.router)
+api.add_router("", retention.router)
+api.add_router("", retention.reporter_router)
 
 
 @api.exception_handler(ApiError)

@@ -2,7 +2,7 @@
 schemas from what the services return (a ``CaseFile`` opened for one reader, its
 views, the rows a service made), never assembled by hand in an endpoint."""
 
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 from ninja import Schema
@@ -10,6 +10,7 @@ from pydantic import Field
 
 from ombud.attendees import services as attendees
 from ombud.cases.services import work
+from ombud.records.services import expiry
 
 
 def _username(person) -> str | None:
@@ -390,6 +391,19 @@ class CaseOut(CaseSummary):
         """``shown_links``: the case's links as the reader may see them (``links.linked_for``)."""
         return cls.from_orm(_Opened(case_file, shown_links))
 
+    expunge_on: date | None = Field(
+        default=None,
+        description="When the case's content is destroyed (its retention; a lead may extend "
+        "it: POST /cases/{id}/retention). Null while open, or while a permanent ban keeps it.",
+    )
+    expunge_rule: str = Field(
+        default="",
+        description="The rule that sets it: no_action, warning, removal, ban, ban_in_force, "
+        "extended or open.",
+    )
+
+    resolve_expunge_on = _of_file(lambda file: expiry.expiry_of(file.case).on)
+    resolve_expunge_rule = _of_file(lambda file: expiry.expiry_of(file.case).rule)
     resolve_reports = _of_file(lambda file: file.reports)
     resolve_notes = _of_file(lambda file: file.notes)
     resolve_messages = _of_file(lambda file: file.messages)

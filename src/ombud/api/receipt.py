@@ -9,6 +9,7 @@ from pydantic import ConfigDict, Field
 from ombud.api.errors import ApiError
 from ombud.api.schemas import Refusal, text
 from ombud.cases.services import reporter
+from ombud.records.services import withdrawal
 from ombud.vault import receipts
 from ombud.web import ratelimit
 
@@ -84,6 +85,9 @@ def _receipt_header(request) -> str:
     value = request.headers.get("X-Receipt", "")
     if not value:
         raise ApiError(401, _("Send the receipt in the X-Receipt header."))
+    if withdrawal.withdrawn_event(value) is not None:
+        # All a withdrawn report's receipt still says (ombud.records).
+        raise ApiError(410, _("Withdrawn. Its content has been destroyed."), code="withdrawn")
     return value
 
 

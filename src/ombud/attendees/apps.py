@@ -11,5 +11,5 @@ class AttendeesConfig(AppConfig):
         from ombud.attendees.services import retention  # noqa: PLC0415 -- after apps load
         from ombud.notify import worker  # noqa: PLC0415 -- after apps load
 
-        # Lists of events long over are deleted (ATTENDEE_DAYS_AFTER_EVENT, default 30).
+        # Lists of events long over are deleted, as each organisation's retention policy says.
         worker.register(retention.purge_due, timedelta(hours=1))

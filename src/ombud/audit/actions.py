@@ -20,6 +20,7 @@ ACTIONS = {
     "report.corrected_by_reporter": _("corrected the account a staff member wrote down"),
     "report.replies_chosen": _("asked for the team's replies in full by e-mail or text"),
     "report.replies_stopped": _("asked for the team's replies behind the receipt only"),
+    "report.withdrawn": _("withdrew the report: its content was destroyed"),
     # Working a case
     "case.read": _("opened the case"),
     "attachment.read": _("downloaded an attachment"),
@@ -38,6 +39,12 @@ ACTIONS = {
     "flood.ended": _("saw the flood of reports end"),
     "case.marked_junk": _("marked the case as junk"),
     "case.not_junk": _("put the case back in the queue: not junk"),
+    # Keeping and expunging cases: the retention policy, previews and purges
+    "case.retention_extended": _("kept the case longer than the retention policy says"),
+    "case.expunged": _("expunged the case: its content was destroyed"),
+    "organisation.retention_changed": _("changed the retention policy"),
+    "organisation.purge_previewed": _("listed the cases due to be expunged"),
+    "organisation.purge_run": _("ran a purge of expunged cases"),
     # The team around a case
     "case.declared_no_conflict": _("declared no conflict of interest"),
     "case.recused_self": _("recused themselves"),

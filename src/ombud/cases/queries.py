@@ -31,6 +31,8 @@ def cases_visible_to(user):
         Exists(works_cases),
         ~Exists(recused),
         Q(event__vault_mode=VaultMode.SERVER) | Exists(sealed_to_them),
+        # An expunged case is a metadata record for counts, no longer anybody's case.
+        expunged_at__isnull=True,
     )
 
 

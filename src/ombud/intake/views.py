@@ -24,6 +24,7 @@ from ombud.intake import browser, followup_actions, forms, held, oral_views, thr
 from ombud.intake.context import event_context
 from ombud.intake.oral_forms import CorrectionForm
 from ombud.intake.services import submit_report
+from ombud.records.withdrawal_views import withdrawn_first
 from ombud.staff.queries import membership_for
 from ombud.vault import receipts
 from ombud.vault.errors import VaultError
@@ -217,6 +218,7 @@ def _followup_page(
 
 @sensitive_post_parameters()
 @require_http_methods(["GET", "HEAD", "POST"])
+@withdrawn_first
 def followup(request):
     """Receipts travel only in POST bodies and headers, never in URLs or sessions."""
     if request.method != "POST":

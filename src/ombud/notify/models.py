@@ -77,6 +77,7 @@ class OutboxMessage(models.Model):
         REPORTER_MESSAGE = "reporter_message", _("Message waiting for a reporter")
         OVERDUE = "overdue", _("A case is overdue")
         KEY_REJECTED = "key_rejected", _("A key failed its check")
+        REPORT_WITHDRAWN = "report_withdrawn", _("A reporter withdrew their report")
         # To a reporter through the channel they reported by: the receipt, or the
         # team's reply when they asked for it in full. Sealed (``sealed_envelope``).
         TO_REPORTER = "to_reporter", _("Sealed message to a reporter")

@@ -30,6 +30,7 @@ SUBJECTS = {
     OutboxMessage.Kind.OVERDUE: _("Ombud: a case is overdue"),
     OutboxMessage.Kind.KEY_REJECTED: _("Ombud: a key failed its check and was not used"),
     OutboxMessage.Kind.DIGEST: _("Ombud: several alerts in one"),
+    OutboxMessage.Kind.REPORT_WITHDRAWN: _("Ombud: a reporter withdrew their report"),
 }
 # TO_REPORTER messages carry their own subject, sealed (notify.envelope).
 

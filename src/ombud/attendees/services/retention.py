@@ -1,14 +1,15 @@
 """Attendee and speaker lists are kept only while they help: deleted a set number of
-days after the event's last day (``ATTENDEE_DAYS_AFTER_EVENT``, default 30)."""
+days after the event's last day, as the organisation's retention policy says
+(records.RetentionPolicy.attendee_list_days, default 30)."""
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
 
 from ombud.attendees.models import PeopleList, Person, PersonTag
 from ombud.audit import services as audit
 from ombud.audit.services import Actor
+from ombud.records.services.policy import policies_for
 
 DEFAULT_DAYS_AFTER_EVENT = 30
 
@@ -36,10 +37,12 @@ def purge_expired(
     return deleted
 
 
-def days_after_event() -> int:
-    return int(getattr(settings, "ATTENDEE_DAYS_AFTER_EVENT", DEFAULT_DAYS_AFTER_EVENT))
-
-
 def purge_due(now) -> int:
-    """The worker's periodic task."""
-    return purge_expired(now, days_after_event())
+    """The worker's periodic task: each organisation's lists go as its retention policy
+    says (records.RetentionPolicy.attendee_list_days)."""
+    organisations = set(PeopleList.objects.values_list("event__organisation_id", flat=True))
+    policies = policies_for(organisations)
+    return sum(
+        purge_expired(now, policies[org].attendee_list_days, organisation_id=org)
+        for org in organisations
+    )

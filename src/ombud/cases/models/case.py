@@ -94,6 +94,11 @@ class Case(models.Model):
     # Marked as junk by a lead triaging a flood (cases.services.triage): out of the
     # queues, kept sealed and counted; back in the queue when its reporter writes again.
     junk_at = models.DateTimeField(null=True, blank=True)
+    # When it was last closed (none while open): its retention runs from here (ombud.records).
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # Crypto-shredded (ombud.records): only the metadata record is left, and the rule why.
+    expunged_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    expunge_rule = models.CharField(max_length=32, blank=True)
 
     class Meta:
         verbose_name = _("case")

@@ -271,7 +271,9 @@ def change_status(
         raise CaseActionError(
             _("The reporter can be reached: write them a closing message to close the case.")
         )
-    bump(case, expected_version, status=target)
+    # Retention (ombud.records) runs from the last closing; reopening stops it.
+    closed_at = timezone.now() if target == Status.CLOSED else None
+    bump(case, expected_version, status=target, closed_at=closed_at)
     if target == Status.CLOSED and closing_message:
         for report in case.reports.order_by("received_at"):
             message_reporter(case, closing_message, by=by, report=report)

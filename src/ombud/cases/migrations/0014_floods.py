@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0012_channels_inbox_and_oral_reports"),
+        ("cases", "0013_retention"),
         ("events", "0012_organisation_eu_directive_deadlines"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
