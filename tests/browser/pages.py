@@ -452,6 +452,9 @@ NOT_PAGES: dict[str, str] = {
     "hooks:twilio_voice": "a provider's webhook: signed POSTs answered with TwiML, never a page",
     "hooks:twilio_voice_step": "a step of the call: signed POSTs answered with TwiML",
     "hooks:gateway_sms": "an SMS gateway's webhook: signed JSON POSTs answered with JSON",
+    "ops:healthz": "JSON for probes (process alive), never a page",
+    "ops:readyz": "JSON for probes (ready to take and alert reports), never a page",
+    "ops:metrics": "Prometheus text for the operator's scraper, behind a token, never a page",
 }
 
 # Pages with a form that cannot be sent with a mistake, each with why.

@@ -6,6 +6,8 @@ import os
 from django.db import connections
 from gunicorn.app.base import BaseApplication
 
+from ombud.web import requeststats
+
 
 class OmbudServer(BaseApplication):
     def __init__(self, options: dict):
@@ -42,6 +44,8 @@ def serve(
 ) -> None:
     # Connections opened before the fork (migrate, seed) must not be shared by workers.
     connections.close_all()
+    # /metrics counts this server's requests from its start (web.requeststats).
+    requeststats.clear()
     if not access_log:
         logging.getLogger("ombud.access").setLevel(logging.WARNING)
     OmbudServer(
