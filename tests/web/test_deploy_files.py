@@ -162,3 +162,18 @@ def test_caddy_accepts_the_caddyfile(tmp_path):
         check=True,
     )
     assert formatted.stdout == (DEPLOY / "Caddyfile").read_text(), "caddy fmt would change it"
+
+
+@pytest.mark.django_db
+def test_the_alert_rules_ask_for_metrics_ombud_exports():
+    import yaml  # noqa: PLC0415 -- only this test reads YAML
+
+    from ombud.web import metrics  # noqa: PLC0415
+
+    rules = yaml.safe_load((DEPLOY / "prometheus" / "ombud-alerts.yml").read_text())
+    expressions = [rule["expr"] for group in rules["groups"] for rule in group["rules"]]
+    wanted = {name for expr in expressions for name in re.findall(r"\bombud_\w+", expr)}
+    exported = set(re.findall(r"^# TYPE (ombud_\w+) ", metrics.render(), re.MULTILINE))
+    assert wanted
+    assert wanted <= exported, wanted - exported
+    assert any("ombud_outbox_oldest_due_age_seconds" in expr for expr in expressions)
