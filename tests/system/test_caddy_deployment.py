@@ -304,3 +304,27 @@ def test_client_addresses_come_from_caddy_not_from_the_client(deployment):
     assert other.status_code == 404
     guesser.close()
     bystander.close()
+
+
+def test_caddy_logs_a_failed_request_without_its_path_headers_or_address(deployment):
+    """While Ombud restarts Caddy answers 502 and logs the failure - but not the path
+    (a password link's is a secret), the headers (X-Receipt) or the client's address."""
+    site, caddy = deployment["site"], deployment["caddy"]
+    server = site.processes[0]
+    secret_path = f"/staff/password/set/{secrets.token_hex(4)}/{secrets.token_hex(8)}/"
+    receipt = f"RECEIPT{secrets.token_hex(6)}"
+    client = Browser(deployment["base"], deployment["trust"], source="127.0.0.5")
+    server.stop()
+    try:
+        failed = client.get(secret_path, headers={"X-Receipt": receipt})
+        assert failed.status_code == 502
+        deadline = time.monotonic() + 5
+        while "http.log.error" not in caddy.log() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        log = caddy.log()
+        assert "http.log.error" in log  # the failure is there...
+        for private in (secret_path, receipt, "127.0.0.5", "X-Receipt"):
+            assert private not in log  # ...and nothing that names the request
+    finally:
+        client.close()
+        server.start()
