@@ -268,3 +268,26 @@ def test_a_short_metrics_token_refuses_to_start(tmp_path):
     assert result.returncode == 2
     assert "OMBUD_METRICS_TOKEN must be at least 32 characters" in result.stderr
     assert "short-token" not in result.stderr
+
+
+def test_production_probes_over_plain_http_are_not_redirected(tmp_path):
+    """A probe on the machine asks http://127.0.0.1:8000/readyz; pages still go to https."""
+    code = (
+        "from django.test import Client; c = Client(HTTP_HOST='ombud.example.org'); "
+        "print([c.get(p).status_code for p in ('/healthz', '/readyz', '/metrics', '/e/x/')])"
+    )
+    result = ombud(
+        "shell",
+        "-c",
+        code,
+        tmp_path=tmp_path,
+        OMBUD_MODE="production",
+        OMBUD_SECRET_KEY="k" * 20 + "Zq8-2mX0pL4vR7tY1wE9sA3dF6gH5jK",
+        OMBUD_EMAIL_URL="smtp://mail.example.org:587",
+        OMBUD_BASE_URL="https://ombud.example.org",
+        OMBUD_DATABASE_URL=f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+        OMBUD_LOG_LEVEL="CRITICAL",
+    )
+    assert result.returncode == 0, result.stderr
+    # healthz: alive; readyz: not ready (nothing migrated); metrics: off; a page: to https.
+    assert result.stdout.strip().splitlines()[-1] == "[200, 503, 404, 301]"
