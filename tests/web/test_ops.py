@@ -75,15 +75,36 @@ def test_readyz_names_alerts_due_too_long_and_says_nothing_of_them(client):
     factories.file_report(conf, what_happened="SECRET-WORDS in a report")
     worker.beat(timezone.now())
     assert client.get("/readyz").status_code == 200
-    # The worker beats but delivers nothing: the alert has been due past the bound.
+    # The worker beats but delivers nothing: the alert has waited past the bound.
     OutboxMessage.objects.update(
-        next_attempt_at=timezone.now() - health.OLDEST_DUE_BOUND - timedelta(seconds=1)
+        created_at=timezone.now() - health.UNDELIVERED_BOUND - timedelta(seconds=1)
     )
     health.forget()
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "failing": ["alerts"]}
     assert "SECRET" not in response.text
+
+
+@pytest.mark.django_db
+def test_readyz_names_alerts_retried_through_a_mail_outage(client):
+    conf = factories.event("conf")
+    factories.member(conf, factories.user("ona"), factories.Role.RESPONDER)
+    factories.file_report(conf)
+    worker.beat(timezone.now())
+    # Tried and refused again and again: waiting for its next retry, never sent.
+    OutboxMessage.objects.update(
+        created_at=timezone.now() - health.UNDELIVERED_BOUND - timedelta(seconds=1),
+        attempts=6,
+        next_attempt_at=timezone.now() + timedelta(seconds=60),
+    )
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["failing"] == ["alerts"]
+    # Delivered at last: ready again.
+    OutboxMessage.objects.update(state=OutboxMessage.State.SENT)
+    health.forget()
+    assert client.get("/readyz").status_code == 200
 
 
 @pytest.mark.django_db

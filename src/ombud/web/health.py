@@ -14,9 +14,9 @@ from django.utils import timezone
 from ombud.notify import worker
 from ombud.notify.models import OutboxMessage, WorkerHeartbeat
 
-# The oldest alert that is due and not yet delivered may wait this long: past it
-# alerts are not flowing (a worker that is stuck, or a mail server that refuses).
-OLDEST_DUE_BOUND = worker.HEALTHY_BACKLOG
+# An alert may stay undelivered this long: past it alerts are not flowing (no worker
+# takes them, or the mail server or channel keeps refusing and they are retried).
+UNDELIVERED_BOUND = worker.HEALTHY_BACKLOG
 # Answers are reused this long in each process: a public URL polled in a loop costs
 # a few queries a second, not a few per request.
 REUSE_SECONDS = 2.0
@@ -51,10 +51,11 @@ def _worker(now) -> bool:
 
 
 def _alerts(now) -> bool:
-    """No alert has been due for longer than the bound (a retry waiting for its
-    back-off is not due yet; an alert due and not picked up is)."""
+    """No alert written longer ago than the bound is still undelivered. Every message
+    is due when it is written, so this catches a stuck worker and a mail outage alike
+    (a message retried through an outage stays pending)."""
     return not OutboxMessage.objects.filter(
-        state=OutboxMessage.State.PENDING, next_attempt_at__lt=now - OLDEST_DUE_BOUND
+        state=OutboxMessage.State.PENDING, created_at__lt=now - UNDELIVERED_BOUND
     ).exists()
 
 
