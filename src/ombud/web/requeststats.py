@@ -1,7 +1,7 @@
 """Request counts and latencies by URL name, summed over the server's processes.
 
 gunicorn answers with several processes and a scrape reaches one of them, so each
-process writes its own totals to a small file in ``DATA_DIR/metrics`` (at most once a
+process writes its own totals to a small file in ``DATA_DIR/tmp/metrics`` (at most once a
 second, and when it answers a scrape) and ``/metrics`` adds up the files of this
 machine. Files of processes that ended stay until the server starts again, so a
 counter never goes backwards while it runs. Labels are URL names, never paths: a
@@ -24,7 +24,8 @@ _HOST = socket.gethostname()
 
 
 def directory() -> Path:
-    return Path(settings.DATA_DIR) / "metrics"
+    # Under tmp/, which backups skip: these files are replaced every second.
+    return Path(settings.DATA_DIR) / "tmp" / "metrics"
 
 
 class _Totals:
@@ -80,7 +81,7 @@ def _reset_in_memory() -> None:
 def flush() -> None:
     _totals.flushed_at = time.monotonic()
     folder = directory()
-    folder.mkdir(mode=0o700, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     target = _path()
     temporary = target.with_suffix(".tmp")
     temporary.write_text(json.dumps(_totals.snapshot()), encoding="utf-8")
