@@ -1,7 +1,7 @@
 """Request counts and latencies by URL name, summed over the server's processes.
 
 gunicorn answers with several processes and a scrape reaches one of them, so each
-process writes its own totals to a small file in ``DATA_DIR/tmp/metrics`` (at most once a
+process writes its own totals to a small file in ``DATA_DIR/cache/metrics`` (at most once a
 second, and when it answers a scrape) and ``/metrics`` adds up the files of this
 machine. Files of processes that ended stay until the server starts again, so a
 counter never goes backwards while it runs. Labels are URL names, never paths: a
@@ -24,8 +24,9 @@ _HOST = socket.gethostname()
 
 
 def directory() -> Path:
-    # Under tmp/, which backups skip: these files are replaced every second.
-    return Path(settings.DATA_DIR) / "tmp" / "metrics"
+    # Beside the cache, which backups skip (these files are replaced every second), and
+    # out of tmp/, which holds nothing but a command's staging files.
+    return Path(settings.DATA_DIR) / "cache" / "metrics"
 
 
 class _Totals:
