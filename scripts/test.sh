@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run Ombud's whole test suite on a fresh Debian machine (as root). Installs what it
-# needs (Debian's chromium, postgresql, dovecot-imapd, gettext and Noto fonts, the
+# needs (Debian's chromium, postgresql, dovecot-imapd, caddy, gettext and Noto fonts, the
 # virtualenv), starts
 # a PostgreSQL server as the postgres user on a free loopback port, then runs lint, the
 # suite on SQLite (with the browser and system tests) and the suite again on PostgreSQL.
@@ -17,10 +17,17 @@ compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql
 command -v xgettext >/dev/null 2>&1 || missing+=(gettext)
 [ -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || missing+=(fonts-noto-cjk)
 [ -f /usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf ] || missing+=(fonts-noto-core)
+# The deployment test puts Debian's Caddy in front of `ombud serve` (its service is not
+# enabled: the test runs its own on loopback ports).
+caddy_missing=0
+command -v caddy >/dev/null 2>&1 || { missing+=(caddy); caddy_missing=1; }
 if ((${#missing[@]})); then
     echo "Installing ${missing[*]} from Debian..."
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    if ((caddy_missing)); then
+        systemctl disable --now caddy >/dev/null 2>&1 || true
+    fi
 fi
 
 . scripts/bootstrap.sh

@@ -155,3 +155,27 @@ def production_base_url(url: str, *, allow_insecure_http: bool) -> str:
         "that terminates TLS, give the proxy's https:// URL. To serve plain HTTP anyway "
         "(a closed network), set OMBUD_ALLOW_INSECURE_HTTP=1."
     )
+
+
+LOG_FORMATS = ("text", "json")
+# A bearer token shorter than this could be guessed; make one with secrets.token_urlsafe(32).
+METRICS_TOKEN_MIN_LENGTH = 32
+
+
+def log_format() -> str:
+    """``OMBUD_LOG_FORMAT``: ``text`` (one readable line) or ``json`` (one object a line)."""
+    value = env_str("OMBUD_LOG_FORMAT", "text").lower()
+    if value not in LOG_FORMATS:
+        raise ImproperlyConfigured(f"OMBUD_LOG_FORMAT must be text or json, not {value!r}.")
+    return value
+
+
+def metrics_token() -> str:
+    """``OMBUD_METRICS_TOKEN`` (or ``_FILE``); empty means ``/metrics`` is off."""
+    value = env_secret("OMBUD_METRICS_TOKEN")
+    if value and len(value) < METRICS_TOKEN_MIN_LENGTH:
+        raise ImproperlyConfigured(
+            f"OMBUD_METRICS_TOKEN must be at least {METRICS_TOKEN_MIN_LENGTH} characters. "
+            'Make one with: python -c "import secrets; print(secrets.token_urlsafe(32))"'
+        )
+    return value

@@ -170,6 +170,8 @@ if _https:
     # Declares consent only; joining the preload list is a separate, manual step.
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Probes on the machine itself (systemd, a local Prometheus) ask over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^(healthz|readyz|metrics)$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Browsers send "Origin: null" on form posts under no-referrer, which CSRF checks must
 # refuse; same-origin still sends nothing to any other site.
@@ -302,6 +304,10 @@ TRUSTED_PROXIES = conf.env_int("OMBUD_TRUSTED_PROXIES", 0)
 # Where the vault's server keys live: outside the database, in a file.
 VAULT_KEY_FILE = Path(conf.env_str("OMBUD_VAULT_KEY_FILE") or DATA_DIR / "keys" / "vault-keys.json")
 
+# Operations (docs/deploy.md): log lines as text or JSON objects; /metrics behind a token.
+LOG_FORMAT = conf.log_format()
+METRICS_TOKEN = conf.metrics_token()
+
 DEFAULT_EXCEPTION_REPORTER_FILTER = "ombud.web.errors.ConfidentialExceptionReporterFilter"
 
 LOGGING = {
@@ -312,13 +318,14 @@ LOGGING = {
             "()": "ombud.web.errors.RedactingFormatter",
             "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
         },
+        "json": {"()": "ombud.web.logformat.JsonFormatter"},
     },
     "handlers": {
         "null": {"class": "logging.NullHandler"},
         "stdout": {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
-            "formatter": "plain",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
         },
     },
     "root": {"handlers": ["stdout"], "level": conf.env_str("OMBUD_LOG_LEVEL", "INFO").upper()},

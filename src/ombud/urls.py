@@ -28,6 +28,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     # Providers' webhooks for the events' text-message numbers and hotlines.
     path("hooks/", include("ombud.intake.hook_urls")),
+    # Health, readiness and metrics for the operator (docs/deploy.md).
+    path("", include("ombud.web.ops_urls")),
 ]
 
 if settings.DEMO_MODE:

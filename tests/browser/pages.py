@@ -561,6 +561,9 @@ NOT_PAGES: dict[str, str] = {
     "hooks:gateway_sms": "an SMS gateway's webhook: signed JSON POSTs answered with JSON",
     "withdrawal:withdraw": "POST only (the receipt travels in the body): visited from "
     "receipt:followup as “withdrawal explained” and “withdrawing, not confirmed”",
+    "ops:healthz": "JSON for probes (process alive), never a page",
+    "ops:readyz": "JSON for probes (ready to take and alert reports), never a page",
+    "ops:metrics": "Prometheus text for the operator's scraper, behind a token, never a page",
 }
 
 # Pages with a form that cannot be sent with a mistake, each with why.

@@ -195,6 +195,27 @@ PAGES = {
         "POST":           (HOME,  HOME,  HOME,  HOME,  HOME,  HOME,  HOME,  HOME,
                            HOME,  HOME,  HOME),
     },
+    "ops:healthz": {
+        # The process is alive: the same for everyone, nothing about any report.
+        "GET":            (200,   200,   200,   200,   200,   200,   200,   200,
+                           200,   200,   200),
+        "POST":           (405,   405,   405,   405,   405,   405,   405,   405,
+                           405,   405,   405),
+    },
+    "ops:readyz": {
+        # No worker beats in the test world: not ready, the same answer for everyone.
+        "GET":            (503,   503,   503,   503,   503,   503,   503,   503,
+                           503,   503,   503),
+        "POST":           (405,   405,   405,   405,   405,   405,   405,   405,
+                           405,   405,   405),
+    },
+    "ops:metrics": {
+        # Only with OMBUD_METRICS_TOKEN (unset here: off); a session opens nothing.
+        "GET":            (404,   404,   404,   404,   404,   404,   404,   404,
+                           404,   404,   404),
+        "POST":           (405,   405,   405,   405,   405,   405,   405,   405,
+                           405,   405,   405),
+    },
     "accounts:login": {
         "GET":            (200,   200,   DASH,  DASH,  DASH,  DASH,  DASH,  DASH,
                            DASH,  DASH,  DASH),

@@ -3,8 +3,13 @@
 import logging
 import os
 
+from django.conf import settings
 from django.db import connections
+from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
+
+from ombud.web import requeststats
+from ombud.web.logformat import JsonFormatter
 
 
 class OmbudServer(BaseApplication):
@@ -21,6 +26,16 @@ class OmbudServer(BaseApplication):
         from ombud.wsgi import application  # noqa: PLC0415 -- loaded once settings are final
 
         return application
+
+
+class GunicornLogger(glogging.Logger):
+    """gunicorn's own lines (starting, booting a worker) in Ombud's log format."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        if settings.LOG_FORMAT == "json":
+            for handler in self.error_log.handlers:
+                handler.setFormatter(JsonFormatter())
 
 
 def default_workers() -> int:
@@ -42,6 +57,8 @@ def serve(
 ) -> None:
     # Connections opened before the fork (migrate, seed) must not be shared by workers.
     connections.close_all()
+    # /metrics counts this server's requests from its start (web.requeststats).
+    requeststats.clear()
     if not access_log:
         logging.getLogger("ombud.access").setLevel(logging.WARNING)
     OmbudServer(
@@ -58,6 +75,7 @@ def serve(
             # client addresses, sizes or secret path segments.
             "accesslog": None,
             "errorlog": "-",
+            "logger_class": GunicornLogger,
             "proc_name": "ombud",
             # Nothing outside the data directory: no control socket in $HOME.
             "control_socket_disable": True,
