@@ -132,7 +132,7 @@ def test_csv_with_or_without_bom_fills_the_lists_it_has_people_for(cast, bom):
             b"name,email,badge\nAnn,a@example.org,1\nB\xe9a,b@example.org,2\n",
             "Line 3 is not UTF-8 text",
         ),
-        (b"name,badge\nAnn,1\n", "Line 1 (the header) has no column email"),
+        (b"name,badge\nAnn,1\n", "Line 1 (the header) lacks these columns: email"),
         (b"name,email,badge,kind\nAnn,a@example.org,1,visitor\n", "Line 2: the kind"),
         (b"", "The file is empty."),
     ],

@@ -103,7 +103,7 @@ def test_a_csv_upload_and_a_bad_one(cast, signed_in):
     page = client.post(
         _url(cast, "import_csv"), {"csv-file": bad, "csv-kind": "speakers"}, follow=True
     ).content.decode()
-    assert "Line 1 (the header) has no column badge" in page
+    assert "Line 1 (the header) lacks these columns: badge" in page
     assert PeopleList.objects.get(event=cast.event, kind=Kind.SPEAKERS).size == 1
     assert not ImportSource.objects.get(event=cast.event, kind=Kind.SPEAKERS).last_ok
     missing = client.post(_url(cast, "import_csv"), {"csv-kind": "speakers"})

@@ -123,18 +123,18 @@ def test_the_worker_loop_keeps_going_through_errors_until_stopped(cast, smtp, mo
     factories.file_report(cast.event)
     stop = threading.Event()
     calls = []
-    deliver_due = worker.deliver_due
+    work_due = worker.work_due
 
     def flaky_then_real():
         calls.append(1)
         if len(calls) == 1:
             raise RuntimeError("database went away")
-        delivered = deliver_due()
-        if delivered:
+        handled = work_due()
+        if handled:
             stop.set()
-        return delivered
+        return handled
 
-    monkeypatch.setattr(worker, "deliver_due", flaky_then_real)
+    monkeypatch.setattr(worker, "work_due", flaky_then_real)
     # The test's own transaction must survive the loop's connection housekeeping.
     monkeypatch.setattr(worker, "close_old_connections", lambda: None)
     timer = threading.Timer(10, stop.set)  # a safety net, never the expected path

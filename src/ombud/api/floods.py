@@ -79,8 +79,6 @@ def get_triage(request, event: str):
 def mark_junk(request, event: str, body: JunkIn):
     """Mark a group as junk: the cases it held as of ``up_to``, less any changed since."""
     found = _led_event(request, event)
-    if timezone.is_naive(body.up_to):
-        raise ApiError(422, _("Give up_to with its time zone, as as_of has it."))
     return {"marked": triage.mark_junk(found, body.group, up_to=body.up_to, by=request.auth)}
 
 

@@ -39,7 +39,9 @@ def _base_url(example: str):
 class PretixForm(Form):
     prefix = "pretix"
     base_url = _base_url("https://pretix.eu")
-    organizer = forms.CharField(label=_("Organizer"), max_length=100, validators=[_slug])
+    organizer = forms.CharField(
+        label=_("Organizer (in pretix)"), max_length=100, validators=[_slug]
+    )
     remote_event = forms.CharField(label=_("Event (in pretix)"), max_length=100, validators=[_slug])
     token = _token()
 

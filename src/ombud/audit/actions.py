@@ -44,7 +44,7 @@ ACTIONS = {
     "case.expunged": _("expunged the case: its content was destroyed"),
     "organisation.retention_changed": _("changed the retention policy"),
     "organisation.purge_previewed": _("listed the cases due to be expunged"),
-    "organisation.purge_run": _("ran a purge of expunged cases"),
+    "organisation.purge_run": _("expunged the cases that were due"),
     # The team around a case
     "case.declared_no_conflict": _("declared no conflict of interest"),
     "case.recused_self": _("recused themselves"),

@@ -54,8 +54,8 @@ class Organisation(models.Model):
         default=False,
         help_text=_(
             "Every report is acknowledged within 7 days and the reporter gets feedback within "
-            "3 months of reporting, whatever the events promise. The team is reminded like "
-            "for the events' own promises."
+            "3 months of reporting, whatever each event promises. The team is reminded of "
+            "these deadlines as of the event's own promises."
         ),
     )
 

@@ -281,6 +281,14 @@ def deliver_due(now=None) -> int:
     return deliver(claim(now=now), now)
 
 
+def work_due(now=None) -> int:
+    """One round of the loop: how many rows it handled, sent or held for a digest
+    (notify.coalesce), so the loop stays busy while any are due."""
+    claimed = claim(now=now)
+    deliver(claimed, now)
+    return len(claimed)
+
+
 def every(interval: timedelta):
     """Schedule a housekeeping task for ``periodic_tasks``: at most once per interval."""
 
@@ -379,10 +387,7 @@ def run(stop: threading.Event, *, poll_interval: float = 0.2, periodic_every: fl
         close_old_connections()
         busy = False
         try:
-            claimed = claim()
-            # Busy while there are rows, sent or held for a digest (notify.coalesce).
-            busy = bool(claimed)
-            deliver(claimed)
+            busy = bool(work_due())
             if time.monotonic() >= next_periodic:
                 beat(timezone.now())
                 release_orphaned_claims(timezone.now())

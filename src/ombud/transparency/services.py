@@ -55,7 +55,12 @@ def _audit(by, verb: str, report) -> None:
 
 def _refuse_unless_allowed(user, report) -> None:
     if not rules.may_manage(user, report):
-        raise ReportRefused(_("Only those who answer for this report can change it."))
+        raise ReportRefused(
+            _(
+                "Only the event's incident leads (for a year's report, the organisation's "
+                "admins) can change this transparency report."
+            )
+        )
 
 
 def _year(report) -> int:
@@ -198,14 +203,18 @@ def publish(report, *, by, now=None, expected_version=None) -> TransparencyRepor
         raise ReportRefused(_("Count the numbers first."))
     if expected_version is not None and expected_version != report.version:
         raise ReportRefused(
-            _("Someone changed this report meanwhile. Check the preview again, then publish.")
+            _(
+                "Someone changed this transparency report meanwhile. Check the preview again, "
+                "then publish."
+            )
         )
     if not report.prose.strip():
         raise ReportRefused(_("Write the text the community reads with the numbers first."))
     if not is_safe_with_family(report):
         raise ReportRefused(
             _(
-                "Another report of this organisation's year was published since these "
+                "Another transparency report of this organisation's year was published since "
+                "these "
                 "numbers were counted: together they could give a small number away. "
                 "Count the numbers again, check the preview, then publish."
             )
@@ -234,7 +243,7 @@ def unpublish(report, *, by) -> TransparencyReport:
     _refuse_unless_allowed(by, report)
     report = _current(report)
     if report.pk is None or not report.is_published:
-        raise ReportRefused(_("This report is not published."))
+        raise ReportRefused(_("This transparency report is not published."))
     report.public = None
     report.public_prose = ""
     report.published_at = None

@@ -244,7 +244,10 @@ def _columns(header: list) -> dict:
     missing = [name for name in CSV_REQUIRED if name not in found]
     if missing:
         raise ImportFailed(
-            _("Line 1 (the header) has no column %(columns)s: it needs name, email and badge.")
+            _(
+                "Line 1 (the header) lacks these columns: %(columns)s. "
+                "It needs name, email and badge."
+            )
             % {"columns": ", ".join(missing)}
         )
     return found

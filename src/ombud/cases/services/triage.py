@@ -116,10 +116,12 @@ def mark_junk(event, key: str, *, up_to: datetime, by) -> int:
     """Mark the group ``key`` (as ``groups`` found it up to ``up_to``) as junk: exactly the
     cases the lead saw in it, less any that changed meanwhile."""
     refuse(why_not_triage(by, event))
+    now = timezone.now()
+    if timezone.is_naive(up_to) or not now - LOOK_BACK <= up_to <= now + timedelta(minutes=5):
+        raise CaseActionError(_("The page was out of date: look at the groups again."))
     chosen = next((g for g in groups(event, by, up_to=up_to) if g.key == key), None)
     if chosen is None:
         raise CaseActionError(_("That group is gone: marked already, or its cases changed."))
-    now = timezone.now()
     with transaction.atomic():
         still = Case.objects.filter(pk__in=chosen.case_ids, status=Status.NEW, junk_at__isnull=True)
         ids = list(still.values_list("pk", flat=True))

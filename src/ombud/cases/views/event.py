@@ -90,8 +90,11 @@ def _triage_post(request, event):
     """Mark a group as junk, or put one case back; a message says what happened."""
     action = request.POST.get("action")
     if action == "junk":
-        up_to = parse_datetime(request.POST.get("up_to", "") or "")
-        if up_to is None or timezone.is_naive(up_to):
+        try:
+            up_to = parse_datetime(request.POST.get("up_to", "") or "")
+        except ValueError:
+            up_to = None
+        if up_to is None:
             raise work.CaseActionError(_("The page was out of date: look at the groups again."))
         marked = triage.mark_junk(
             event, request.POST.get("group", ""), up_to=up_to, by=request.user
