@@ -295,3 +295,12 @@ def test_junk_follows_retention_and_its_fingerprint_goes_with_its_content(cast):
     shred.shred(junk, rule=found.rule, now=now)
     assert Report.objects.get(case=junk).fingerprint == ""
     assert Case.objects.get(pk=junk.pk).expunge_rule == expiry.JUNK
+
+
+def test_the_worker_round_opens_a_flood_before_any_alert_is_planned(cast):
+    _junk(cast.event, 12)
+    assert not Flood.objects.exists()
+    assert floods.watch(timezone.now()) == 1
+    assert Flood.objects.get().event == cast.event
+    assert floods.watch(timezone.now() + timedelta(minutes=20)) == 0  # receded: ended
+    assert Flood.objects.get().ended_at is not None

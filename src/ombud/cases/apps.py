@@ -16,7 +16,7 @@ class CasesConfig(AppConfig):
         if alerts.unwanted not in worker.unwanted_checks:
             worker.unwanted_checks.append(alerts.unwanted)
         coalesce.classify = floods.subjects
-        worker.register(floods.end_quiet_floods, timedelta(seconds=30))
+        worker.register(floods.watch, timedelta(seconds=5))
         worker.register(floods.pause_duplicates, timedelta(seconds=5))
         worker.register(escalation.escalate_due, timedelta(0))
         worker.register(promises.remind_due, timedelta(minutes=5))

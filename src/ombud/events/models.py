@@ -55,7 +55,7 @@ class Organisation(models.Model):
         help_text=_(
             "Every report is acknowledged within 7 days and the reporter gets feedback within "
             "3 months of reporting, whatever each event promises. The team is reminded of "
-            "these deadlines as of the event's own promises."
+            "these deadlines as it is of the event's own promises."
         ),
     )
 

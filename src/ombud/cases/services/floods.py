@@ -24,6 +24,7 @@ from ombud.audit.services import Actor
 from ombud.cases import fingerprint
 from ombud.cases.models import Escalation, Flood, Report, TimelineEntry
 from ombud.cases.services.alerts import TOP_LEVEL
+from ombud.events.models import Event
 
 SPAN = timedelta(minutes=5)
 GROUP_SPAN = timedelta(minutes=10)
@@ -111,6 +112,22 @@ def _end(flood: Flood, now) -> None:
     with transaction.atomic():
         if Flood.objects.filter(pk=flood.pk, ended_at__isnull=True).update(ended_at=now):
             audit.record(Actor.system(), "flood.ended", flood, event_id=flood.event_id)
+
+
+def watch(now=None) -> int:
+    """The worker's round: look at every event on now or lately (a flood opens within
+    seconds, not only when its alerts are next planned) and at every open flood (it ends
+    when its reports recede). Returns how many floods are open."""
+    now = now or timezone.now()
+    recent = Event.objects.filter(ends_on__gte=(now - timedelta(days=7)).date())
+    watched = set(recent.values_list("pk", flat=True))
+    watched |= set(Flood.objects.filter(ended_at__isnull=True).values_list("event_id", flat=True))
+    opened = 0
+    for event_id in watched:
+        recent_reports = look(event_id, now)
+        _seen[event_id] = (time.monotonic(), recent_reports)
+        opened += recent_reports.flood is not None
+    return opened
 
 
 def end_quiet_floods(now=None) -> int:

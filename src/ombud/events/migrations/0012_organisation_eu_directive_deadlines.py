@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
             name="eu_directive_deadlines",
             field=models.BooleanField(
                 default=False,
-                help_text="Every report is acknowledged within 7 days and the reporter gets feedback within 3 months of reporting, whatever the events promise. The team is reminded like for the events' own promises.",
+                help_text="Every report is acknowledged within 7 days and the reporter gets feedback within 3 months of reporting, whatever each event promises. The team is reminded of these deadlines as it is of the event's own promises.",
                 verbose_name="keep the EU whistleblowing directive's deadlines",
             ),
         ),
