@@ -12,7 +12,7 @@ class YearConverter:
         return int(value)
 
     def to_url(self, value: int) -> str:
-        return f"{value:04d}"
+        return f"{int(value):04d}"
 
 
 register_converter(YearConverter, "year")
