@@ -407,7 +407,7 @@ class OmbudSite:
     def outbox(self) -> list["OutboxRow"]:
         """Every outbox row, read straight from the database, so a test can watch
         the worker's progress without going through it."""
-        query = "SELECT id, state, attempts, next_attempt_at FROM notify_outboxmessage"
+        query = "SELECT id, state, attempts, next_attempt_at, kind, held FROM notify_outboxmessage"
         if self.database_url:
             with psycopg.connect(self.database_url) as conn:
                 rows = list(conn.execute(query))
@@ -426,11 +426,18 @@ class OutboxRow:
     state: str
     attempts: int
     next_attempt_at: datetime.datetime
+    kind: str = ""
+    # Held for the digest its recipient gets when their alert window closes.
+    held: bool = False
 
     @classmethod
-    def of(cls, id_, state, attempts, next_attempt_at) -> "OutboxRow":
+    def of(cls, *row) -> "OutboxRow":
+        """From a row of ``SELECT id, state, attempts, next_attempt_at, kind, held``."""
+        id_, state, attempts, next_attempt_at, kind, held = row
         if isinstance(next_attempt_at, str):  # SQLite keeps UTC times as text
             next_attempt_at = datetime.datetime.fromisoformat(next_attempt_at)
         if next_attempt_at.tzinfo is None:
             next_attempt_at = next_attempt_at.replace(tzinfo=datetime.UTC)
-        return cls(str(id_).replace("-", ""), state, int(attempts), next_attempt_at)
+        return cls(
+            str(id_).replace("-", ""), state, int(attempts), next_attempt_at, kind, bool(held)
+        )

@@ -279,6 +279,8 @@ WORKER_LEASE = conf.env_int("OMBUD_WORKER_LEASE", 300, minimum=5)
 FLOOD_REPORTS = conf.env_int("OMBUD_FLOOD_REPORTS", 50, minimum=2)
 FLOOD_FACTOR = conf.env_int("OMBUD_FLOOD_FACTOR", 10, minimum=1)
 FLOOD_DUPLICATES = conf.env_int("OMBUD_FLOOD_DUPLICATES", 10, minimum=2)
+# Seconds of a person's alert window (notify.coalesce); a flood's windows are multiples.
+ALERT_WINDOW = conf.env_int("OMBUD_ALERT_WINDOW", 60, minimum=1)
 SMS_GATEWAY_TOKEN = conf.env_secret("OMBUD_SMS_GATEWAY_TOKEN")
 # Reports by e-mail (docs/intake-channels.md): Ombud's own SMTP listener
 # (`ombud mail-intake`) and the installation-wide mailbox it polls over IMAP.

@@ -29,16 +29,11 @@ from ombud.vault import receipts
 
 Kind = OutboxMessage.Kind
 HELD_KINDS = frozenset({Kind.NEW_REPORT, Kind.URGENT_REPORT, Kind.ESCALATION, Kind.REPORTER_ADDED})
-NORMAL_WINDOW = timedelta(minutes=1)
+# A minute by default (OMBUD_ALERT_WINDOW); a flood's windows are 1, 4, 8, 16, then 30 times it.
+NORMAL_WINDOW = timedelta(seconds=settings.ALERT_WINDOW)
 NORMAL_ALONE = 8
 # The first is short, so the leads' digest says "a flood" within a minute.
-FLOOD_WINDOWS = (
-    timedelta(minutes=1),
-    timedelta(minutes=4),
-    timedelta(minutes=8),
-    timedelta(minutes=16),
-    timedelta(minutes=30),
-)
+FLOOD_WINDOWS = tuple(NORMAL_WINDOW * n for n in (1, 4, 8, 16, 30))
 FLOOD_URGENT = 2
 FLOOD_OTHER = 1
 # A person whose last window closed this long ago starts afresh.

@@ -125,7 +125,12 @@ def _respond(request, report, filename: str, context: dict):
     return render(
         request,
         "transparency/public.html",
-        {**context, "report": report, "shown": _shown(report.public, report.public_prose)},
+        {
+            **context,
+            "report": report,
+            "shown": _shown(report.public, report.public_prose),
+            "with_tables": True,
+        },
     )
 
 
