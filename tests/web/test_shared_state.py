@@ -5,6 +5,7 @@ times the limit; on SQLite in the node's file cache (one machine, one writer loc
 import secrets
 import threading
 import time
+import uuid
 from unittest import mock
 
 import pytest
@@ -52,6 +53,9 @@ def test_values_are_kept_and_replaced_in_either_store(store):
     assert shared.get("call") is None
     shared.put("call", {"case": 7, "skipped": [1, 2]}, 60)
     assert shared.get("call") == {"case": 7, "skipped": [1, 2]}
+    case = uuid.uuid4()  # a case's id: kept as its string in the database
+    shared.put("call", {"case": case}, 60)
+    assert str(shared.get("call")["case"]) == str(case)
     shared.put("call", {"case": None}, 60)
     assert shared.get("call") == {"case": None}
 

@@ -18,6 +18,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 
 from ombud.web.models import SharedState
@@ -83,12 +84,14 @@ def get(key: str) -> dict | None:
 
 
 def put(key: str, value: dict, ttl: int) -> None:
-    """Keep ``value`` (JSON) under ``key`` for ``ttl`` seconds, replacing what was there."""
+    """Keep ``value`` under ``key`` for ``ttl`` seconds, replacing what was there. In the
+    database it is JSON: ids such as UUIDs come back as strings."""
     if not _on_database():
         cache.set(key, value, ttl)
         return
     with connection.cursor() as cursor:
-        cursor.execute(_PUT, [key, json.dumps(value), int(time.time()) + ttl])
+        text = json.dumps(value, cls=DjangoJSONEncoder)
+        cursor.execute(_PUT, [key, text, int(time.time()) + ttl])
 
 
 def forget_expired(now=None) -> int:
