@@ -20,8 +20,10 @@ messages:
 # Submission throughput and latency, baseline ratio, report page weight and alert
 # latency against a real server (DESIGN §8); writes bench/results/latest.json. Then
 # e-mail intake throughput and message-to-alert latency (bench/results/mail_intake.json),
-# and a flood of 2,000 junk reports with a real one among them (bench/results/flood.json).
+# and a flood of 2,000 junk reports with a real one among them (bench/results/flood.json),
+# and submissions/s on PostgreSQL with one and with two web nodes (bench/results/nodes.json).
 bench:
 	$(VENV)/python -m bench.run $(BENCH_ARGS)
 	$(VENV)/python -m bench.mail_intake
 	$(VENV)/python -m bench.flood
+	$(VENV)/python -m bench.nodes

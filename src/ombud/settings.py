@@ -267,6 +267,10 @@ ADMINS = []
 MANAGERS = []
 
 RATE_LIMITS = conf.env_bool("OMBUD_RATE_LIMITS", True)
+# Where rate-limit counts and the hotline's call state live (ombud.web.shared): the
+# database on PostgreSQL, so every node counts alike (N nodes must not give a flooder
+# N times the limit); each node's file cache on SQLite (one machine, one writer lock).
+RATE_LIMIT_STORE = "database" if _database["ENGINE"].endswith("postgresql") else "cache"
 # Webhook channels may point at loopback or private addresses (demo, tests, an
 # intranet pager). Off in production unless asked for: no SSRF by configuration.
 ALLOW_PRIVATE_WEBHOOKS = conf.env_bool("OMBUD_ALLOW_PRIVATE_WEBHOOKS", DEMO_MODE)

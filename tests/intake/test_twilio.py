@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 
 from ombud.cases.models import (
@@ -28,6 +29,7 @@ from ombud.intake.models import InboundMessage, IntakeChannel, PendingRecording
 from ombud.notify import worker
 from ombud.notify.models import OutboxMessage
 from ombud.staff.models import Membership
+from ombud.web.models import SharedState
 from tests import factories
 from tests.fake_twilio import AUDIO, PNG, FakeTwilio, sid, sign, sms_params, voice_params
 
@@ -685,3 +687,22 @@ def test_a_message_to_a_reporter_that_cannot_be_delivered_keeps_nothing(client, 
     row.refresh_from_db()
     assert row.state == OutboxMessage.State.DEAD
     assert row.sealed_envelope is None
+
+
+def test_a_calls_steps_may_reach_another_node(client, hotline, settings):
+    """On PostgreSQL the call's state is in the database: a step that reaches another
+    web node (its own empty file cache) goes on where the call was."""
+    settings.RATE_LIMIT_STORE = "database"
+    hotline.ringing = IntakeChannel.Ringing.ROTA
+    hotline.save(update_fields=["ringing"])
+    call_sid = sid("CA")
+    doc = through_menu(client, call_sid)
+    rung = []
+    while doc.find("Dial") is not None:
+        rung += dialled_numbers(doc)
+        cache.clear()  # the next step on a node that has seen nothing of this call
+        doc = nobody_answered(client, doc, call_sid)
+    assert rung == ["+49303333", "+49302222", "+49301111"]
+    assert doc.find("Record") is not None
+    assert SharedState.objects.count() == 1
+    assert CALLER not in SharedState.objects.get().value

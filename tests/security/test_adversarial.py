@@ -717,7 +717,15 @@ def test_hits_and_misses_take_the_same_keyed_hash_lookup(world, db):
         lookups[name] = next(q for q in sql if "receipt_digest" in q)
         assert receipts.digest(tries[name]) in lookups[name], name
     assert len({digest.sub("…", lookup) for lookup in lookups.values()}) == 1
-    assert [digest.sub("…", q) for q in runs["near"]] == [digest.sub("…", q) for q in runs["far"]]
+
+    def shape(query):
+        # Rate-limit counts on PostgreSQL (web.shared) are keyed by the client's address
+        # (a fresh one per request here) and the clock, never by the receipt.
+        if "web_sharedstate" in query:
+            return re.sub(r"'[^']*'|\d+", "…", query)
+        return digest.sub("…", query)
+
+    assert [shape(q) for q in runs["near"]] == [shape(q) for q in runs["far"]]
     with mock.patch.object(receipts, "digest", wraps=receipts.digest) as keyed:
         for receipt in tries.values():
             Client().get("/api/v1/receipt", HTTP_X_RECEIPT=receipt, **_fresh_address())

@@ -1,7 +1,8 @@
 """Per-client-address limits for anonymous actions (filing, receipt guessing).
 
-Fixed windows in the shared cache. Limits are set for a venue where
-thousands of attendees share one address: they stop floods and guessing,
+Fixed windows, counted in ``web.shared``: the database on PostgreSQL, so every
+node counts alike, the node's file cache on SQLite. Limits are set for a venue
+where thousands of attendees share one address: they stop floods and guessing,
 not ordinary use. ``OMBUD_RATE_LIMITS=off`` disables them for benchmarks.
 """
 
@@ -9,7 +10,8 @@ import hashlib
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+
+from ombud.web import shared
 
 LIMITS = {
     # Allowed requests per window of seconds, by scope. A venue NAT puts
@@ -48,7 +50,7 @@ def client_address(request) -> str:
 
 
 def _key(scope: str, request, window: int) -> str:
-    # Addresses are hashed so the cache directory holds none of them.
+    # Addresses are hashed so neither the cache directory nor the database holds them.
     who = hashlib.sha256(f"{settings.SECRET_KEY}|{client_address(request)}".encode()).hexdigest()
     return f"rl:{scope}:{who[:32]}:{int(time.time() // window)}"
 
@@ -58,19 +60,14 @@ def exceeded(scope: str, request) -> bool:
     if not settings.RATE_LIMITS:
         return False
     allowed, window = LIMITS[scope]
-    return (cache.get(_key(scope, request, window)) or 0) >= allowed
+    return shared.count(_key(scope, request, window)) >= allowed
 
 
 def hit(scope: str, request) -> None:
     if not settings.RATE_LIMITS:
         return
     _allowed, window = LIMITS[scope]
-    key = _key(scope, request, window)
-    if not cache.add(key, 1, timeout=window):
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, timeout=window)
+    shared.add(_key(scope, request, window), window)
 
 
 def _account(username: str) -> str:

@@ -5,14 +5,14 @@ or hands it on; if nobody takes it, the caller leaves a voicemail
 
 Each step is a TwiML document Twilio asks for (``/hooks/twilio/<event>/voice`` and
 ``/voice/<step>``). What a call needs between steps - the caller's case, who handed
-it on, who took it - is kept in the cache for the call's life under a keyed hash of
-its CallSid; never the caller's number. Responders see the hotline's number, never
+it on, who took it - is kept for the call's life under a keyed hash of its CallSid
+(never the caller's number) in ``web.shared``: the database on PostgreSQL, since a
+step may reach another web node than the one before. Responders see the hotline's number, never
 the caller's (``callerId``), and nobody recused from the caller's case is rung.
 """
 
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -28,6 +28,7 @@ from ombud.intake.models import InboundMessage, IntakeChannel
 from ombud.staff import roster
 from ombud.staff.models import Membership, Role
 from ombud.vault import receipts
+from ombud.web import shared
 
 # <Dial> rings at most ten numbers at once; a rota goes through at most this many.
 MAX_AT_ONCE = 10
@@ -67,13 +68,13 @@ def _key(call_sid: str) -> str:
 
 
 def state(call_sid: str) -> dict:
-    return cache.get(_key(call_sid)) or {}
+    return shared.get(_key(call_sid)) or {}
 
 
 def remember(call_sid: str, **changes) -> dict:
     current = {"case": None, "staff": False, "skipped": [], "answered": None, **state(call_sid)}
     current.update(changes)
-    cache.set(_key(call_sid), current, STATE_SECONDS)
+    shared.put(_key(call_sid), current, STATE_SECONDS)
     return current
 
 
@@ -190,7 +191,7 @@ def _caller_case(channel, call_sid: str, caller: str):
 
 
 def _call(channel, call_sid: str, params) -> dict:
-    """The call's state; if the cache lost it, the caller's case is found again from
+    """The call's state; if the store lost it, the caller's case is found again from
     the number, so nobody recused from it is rung."""
     call = state(call_sid)
     if "case" not in call:
@@ -402,7 +403,7 @@ def log_call(channel, call_sid: str, caller: str, *, seconds: int, voicemail=Fal
     timeline (how long, who answered - a name, never a number)."""
     call = state(call_sid)
     if "case" not in call and caller:
-        call["case"] = _caller_case(channel, call_sid, caller)  # the cache lost the call
+        call["case"] = _caller_case(channel, call_sid, caller)  # the store lost the call
     case = _case(call.get("case"))
     report = Report.objects.filter(case=case).order_by("-received_at").first() if case else None
     answered_by = ""
