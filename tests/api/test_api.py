@@ -298,8 +298,14 @@ def test_every_api_path_the_readme_names_is_in_the_schema(client, db):
         return re.sub(r"[<{][^>}]+[>}]", "{}", path.rstrip("/."))
 
     served = {shape(path) for path in schema["paths"]} | {"/api/v1/openapi.json"}
+    # A concrete path (the demo's, in an example command) names the operation it matches.
+    patterns = [re.compile(re.escape(p).replace(re.escape("{}"), "[^/]+") + "$") for p in served]
     assert len(named) > 15
-    missing = sorted(path for path in named if shape(path) not in served)
+    missing = sorted(
+        path
+        for path in named
+        if shape(path) not in served and not any(p.match(shape(path)) for p in patterns)
+    )
     assert not missing, f"in the README but not in the API: {missing}"
 
 

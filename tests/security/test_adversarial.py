@@ -897,7 +897,7 @@ def _kwargs(pattern, side: Side, world: World, *, ids=None) -> dict:
     known = {name: getattr(side, name) for name in ("slug", "org_slug", *IDS)}
     known.update(world.link)
     known.update(ids or {})
-    made_up = {"UUIDConverter": uuid.uuid4(), "IntConverter": 2**31 - 1}
+    made_up = {"UUIDConverter": uuid.uuid4(), "IntConverter": 2**31 - 1, "YearConverter": 2999}
     return {
         kwarg: known[kwarg] if kwarg in known else made_up.get(type(converter).__name__, "x")
         for kwarg, converter in pattern.converters.items()

@@ -190,9 +190,12 @@ def unsent(site) -> list[str]:
     return found
 
 
-def assert_each_case_alerted_the_team(sink: MailSink, case_ids) -> None:
-    """Every case reached each of the four people on duty once: an alert of its own (one
-    outbox row, resends aside), or counted in one of their digests."""
+def assert_each_case_alerted_the_team(sink: MailSink, case_ids, *, resent: int = 0) -> None:
+    """Every case reached each of the four people on duty: an alert of its own (one
+    outbox row, resends aside), or counted in one of their digests. ``resent``: how many
+    more may be counted, when a worker killed after the mail server took an alert but
+    before it recorded that sends it again (into a digest, if the person's window is full
+    by then); without kills, exactly once."""
     alone = collections.defaultdict(set)
     for alert in new_report_alerts(sink):
         alone[alert.to].add(alert.case_id)
@@ -201,7 +204,8 @@ def assert_each_case_alerted_the_team(sink: MailSink, case_ids) -> None:
         counted[address] += n
     for person in TEAM:
         assert alone[person] <= set(case_ids), person
-        assert len(alone[person]) + counted[person] == len(case_ids), person
+        reached = len(alone[person]) + counted[person]
+        assert len(case_ids) <= reached <= len(case_ids) + resent, person
     ids = collections.defaultdict(set)
     for alert in new_report_alerts(sink):
         ids[alert.case_id, alert.to].add(alert.message_id)
@@ -339,7 +343,8 @@ def test_killing_the_server_and_the_worker_loses_no_receipted_report_or_alert(ne
     except AssertionError:
         raise AssertionError(f"undelivered after {wait}s: {unsent(site)}") from None
     alerts = new_report_alerts(mail_sink)
-    assert_each_case_alerted_the_team(mail_sink, set(cases.values()))
+    # At most a batch per kill is sent again (below, for alerts on their own).
+    assert_each_case_alerted_the_team(mail_sink, set(cases.values()), resent=20 * ROUNDS)
 
     # A copy is sent again only when the worker died between the mail server
     # accepting it and the worker recording that: one resend per kill that hits

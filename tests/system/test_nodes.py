@@ -40,12 +40,14 @@ REPORTS = 300
 CLIENTS = 4
 STREAM_SECONDS = 15.0
 KILL_AFTER = REPORTS // 3  # receipts, before one web node and one worker die
+BATCH = 20  # the worker's claim (notify.worker.BATCH)
 LEASE = 5  # OMBUD_WORKER_LEASE: a killed worker's claimed batch is due again after it
 # 300 reports in 15 s are a flood (docs/floods.md): the team's alerts are grouped in
-# per-person windows, here of a second (OMBUD_ALERT_WINDOW; a minute by default), so a
-# flood's longest window is 30 s; the test waits up to that, the lease and some slack.
-WINDOW = 1
-ALERTS_WITHIN = 30 * WINDOW + LEASE + 30.0
+# per-person windows, here of 20 s (OMBUD_ALERT_WINDOW; a minute by default), so the
+# stream fits the first and a killed worker's batch, back after its lease, the second
+# (a flood's is as long, then 4 times): the test waits two windows, the lease and slack.
+WINDOW = 20
+ALERTS_WITHIN = 2 * WINDOW + LEASE + 30.0
 
 
 @pytest.fixture
@@ -226,7 +228,9 @@ def test_two_nodes_and_two_workers_one_of_each_killed_lose_nothing(two_nodes, ma
         raise AssertionError(
             f"not every report alerted within {ALERTS_WITHIN}s: {_alerted_per_person(mail_sink)[0]}"
         ) from None
-    assert alerted == dict.fromkeys(TEAM, REPORTS)
+    # A killed worker's batch the mail server took before it could record that is sent
+    # again: into a digest, when the person's window is full by then (a batch at most).
+    assert all(REPORTS <= alerted[p] <= REPORTS + BATCH for p in TEAM), alerted
     _reports, copies = _alerted_per_person(mail_sink)
     assert max(copies.values()) <= 2, collections.Counter(copies.values())
     print(

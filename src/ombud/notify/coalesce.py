@@ -172,6 +172,10 @@ def _merge_due(due_held: list, now) -> list[list]:
             channel_id=first.channel_id,
             next_attempt_at__lte=now,
         ).exclude(id__in=[m.id for m in group])
+        if connection.vendor == "postgresql":
+            # Rows another worker is claiming are theirs; a row it claimed meanwhile is no
+            # longer due when locked (PostgreSQL checks again), so none is merged twice.
+            others = others.select_for_update(skip_locked=True)
         merged = group + list(others)
         OutboxMessage.objects.filter(id__in=[m.id for m in merged]).update(
             state=OutboxMessage.State.MERGED,
