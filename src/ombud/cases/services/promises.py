@@ -18,7 +18,7 @@ is flagged and reminded on its own, even when the event's promise was missed
 
 import calendar
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Max, Q
@@ -117,13 +117,18 @@ def _ack_due(case) -> datetime:
     return case.created_at + timedelta(hours=case.event.ack_promise_hours_at(case.created_at))
 
 
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later, or the month's last day (31 Jan + 1 = 28/29 Feb)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
 def months_later(when: datetime, months: int, zone) -> datetime:
     """The same local time ``months`` calendar months on (the 31st becomes the month's last day)."""
     local = when.astimezone(zone)
-    month_index = local.month - 1 + months
-    year, month = local.year + month_index // 12, month_index % 12 + 1
-    day = min(local.day, calendar.monthrange(year, month)[1])
-    return local.replace(year=year, month=month, day=day)
+    day = add_months(local.date(), months)
+    return local.replace(year=day.year, month=day.month, day=day.day)
 
 
 def _keeps_eu_deadlines(case) -> bool:

@@ -6,7 +6,6 @@ Dates are the event's own calendar days: a case closed late on the 31st in Berli
 closed on the 31st, whatever the server's clock says.
 """
 
-import calendar
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ombud.cases.models import Case, Status
+from ombud.cases.services.promises import add_months
 from ombud.decisions.models import BanEntry, Consequence, Decision
 from ombud.records.models import RetentionExtension
 from ombud.records.services.policy import policies_for
@@ -83,13 +83,6 @@ def describe(rule: str, months: int = 0) -> str:
         EXTENDED: _("Extended by an incident lead"),
         WITHDRAWN: _("Withdrawn by the reporter"),
     }.get(rule, rule)
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day ``months`` later, or the month's last day (31 Jan + 1 = 28/29 Feb)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def local_day(case, moment) -> date:
