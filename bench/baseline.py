@@ -1,6 +1,7 @@
 """The baseline for DESIGN §8: a bare Django view that writes one report row and one
-outbox row, served by `ombud serve` itself (same gunicorn configuration, same
-settings, middleware and models) with ``DJANGO_SETTINGS_MODULE=bench.baseline_settings``.
+outbox row and delivers nothing, served by gunicorn with 4 sync workers
+(``bench.baseline_wsgi``) with ``DJANGO_SETTINGS_MODULE=bench.baseline_settings``:
+Ombud's models and database configuration, no middleware, no alert worker.
 
 The view does what the simplest possible intake would: parse the JSON body, check
 ``what_happened``, look the event up by slug, then in one transaction (SQLite
@@ -14,8 +15,8 @@ Every report hangs off one shared case, created once before the server starts
 (``ombud shell -c "from bench.baseline import prepare; prepare()"``), because
 ``cases_report.case_id`` is a non-null foreign key.
 
-The module doubles as the URLconf of the baseline settings: Ombud's own URLs plus
-``POST /bench/baseline/events/<event>/reports``.
+The module doubles as the URLconf of the baseline settings: only
+``POST /bench/baseline/events/<event>/reports`` and ``GET /bench/baseline/ready``.
 """
 
 import hashlib
@@ -25,7 +26,7 @@ import uuid
 
 from django.conf import settings
 from django.db import transaction
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import path
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -34,7 +35,6 @@ from django.views.decorators.http import require_POST
 from ombud.cases.models import Case, Channel, Report
 from ombud.events.models import Event
 from ombud.notify.models import OutboxMessage
-from ombud.urls import urlpatterns as ombud_urlpatterns
 
 BASELINE_CODE_NAME = "bench-baseline"
 BASELINE_PATH = "/bench/baseline/events/{event}/reports"
@@ -87,9 +87,13 @@ def bare_submit(request: HttpRequest, event: str) -> JsonResponse:
     return JsonResponse({"receipt": receipt, "report_id": str(report.pk)}, status=201)
 
 
+def ready(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ready")
+
+
 urlpatterns = [
     path("bench/baseline/events/<slug:event>/reports", bare_submit),
-    *ombud_urlpatterns,
+    path("bench/baseline/ready", ready),
 ]
 
 

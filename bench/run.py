@@ -11,7 +11,8 @@ durability, alerts delivered over SMTP to a sink run here - and measures:
 3. submission throughput and latency: wrk, 32 connections, 5 s warm-up then 20 s
    measured, a distinct report per request (bench/submit.lua);
 4. the same load against a bare Django view that writes one report row and one
-   outbox row (bench/baseline.py), served by `ombud serve` too, in the same run.
+   outbox row and delivers nothing (bench/baseline.py), under gunicorn with 4 sync
+   workers, in the same run.
 
 It prints a summary, writes bench/results/latest.json and exits non-zero when a
 target is missed. See bench/README.md for the method.
@@ -65,13 +66,14 @@ EVENT = "pycon-demo"
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 SUBMIT_PATH = f"/api/v1/events/{EVENT}/reports"
 BASELINE_PATH = f"/bench/baseline/events/{EVENT}/reports"
+BASELINE_WORKERS = 4
 REPORT_PAGE = f"/e/{EVENT}/report/"
 CASE_LINK = re.compile(rb"/staff/cases/([0-9a-f-]{36})/")
 
 TARGETS = {
     "submit_rps": (">=", 300.0),
     "submit_p99_ms": ("<=", 250.0),
-    "baseline_ratio": (">=", 0.45),
+    "baseline_ratio": (">=", 0.30),
     "page_bytes": ("<=", 30 * 1024),
     "page_requests": ("<=", 3),
     "page_third_party_requests": ("<=", 0),
@@ -384,6 +386,32 @@ def start_site(
     if worker:
         processes.start(f"{site.name}-worker", [ombud, "worker", "--exit-with-parent"], site.env)
     wait_ready(processes, f"{site.name}-server", f"{site.base}/e/{EVENT}/")
+
+
+def start_baseline(processes: Processes, site: Site) -> None:
+    """The bare view as the simplest Django deployment runs it: gunicorn's sync workers,
+    no middleware, nothing delivering its outbox rows."""
+    ombud = str(VENV_BIN / "ombud")
+    processes.run(f"{site.name}-seed", [ombud, "demo", "--no-serve"], site.env)
+    prepare = "from bench.baseline import prepare; prepare()"
+    processes.run(f"{site.name}-prepare", [ombud, "shell", "-c", prepare], site.env)
+    processes.start(
+        f"{site.name}-server",
+        [
+            str(VENV_BIN / "gunicorn"),
+            "--bind",
+            f"127.0.0.1:{site.port}",
+            "--workers",
+            str(BASELINE_WORKERS),
+            "--worker-class",
+            "sync",
+            "--log-level",
+            "warning",
+            "bench.baseline_wsgi:application",
+        ],
+        site.env,
+    )
+    wait_ready(processes, f"{site.name}-server", f"{site.base}/bench/baseline/ready")
 
 
 # --- 1. Report page weight --------------------------------------------------------------
@@ -873,7 +901,7 @@ def parse_args(argv):
         "--serve-arg",
         action="append",
         default=[],
-        help="extra `ombud serve` argument for both servers (A/B experiments; repeatable)",
+        help="extra `ombud serve` argument (A/B experiments; repeatable)",
     )
     parser.add_argument(
         "--skip",
@@ -945,14 +973,8 @@ def main(argv=None) -> int:  # noqa: PLR0915 -- one linear script, phase by phas
         log("seeding and starting Ombud (ombud demo --no-serve; ombud serve; ombud worker)")
         worker = "worker" not in args.skip
         start_site(processes, ombud, serve_args=tuple(args.serve_arg), worker=worker)
-        log("seeding and starting the baseline (same `ombud serve`, bench.baseline_settings)")
-        start_site(
-            processes,
-            baseline,
-            prepare="from bench.baseline import prepare; prepare()",
-            serve_args=tuple(args.serve_arg),
-            worker=worker,
-        )
+        log("seeding and starting the baseline (gunicorn, 4 sync workers, bench.baseline_wsgi)")
+        start_baseline(processes, baseline)
 
         if "page" not in args.skip:
             log("report page weight (Chromium, JavaScript off)")

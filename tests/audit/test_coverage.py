@@ -25,6 +25,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 
 import ombud
+from ombud.audit import services as audit_services
 from ombud.audit.actions import ACTIONS
 from ombud.audit.models import ActorKind, Entry
 from ombud.staff import roster
@@ -110,7 +111,7 @@ def test_a_service_writes_its_audit_entries_in_the_transaction_of_its_change(
     call = service.prepare(cast)
     before = _database()
     with monkeypatch.context() as failing:
-        failing.setattr(Entry, "save", _refuse)
+        failing.setattr(audit_services, "_append", _refuse)
         with pytest.raises(AuditDown):
             call.run()
     after = _database()
@@ -122,13 +123,13 @@ def test_a_service_writes_its_audit_entries_in_the_transaction_of_its_change(
     since = Entry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
     # The test runs inside transactions of its own: an entry must be written inside
     # one the service opened, or outside a test it would have none.
-    depth, save = len(connection.atomic_blocks), Entry.save
+    depth, append = len(connection.atomic_blocks), audit_services._append
 
     def inside_the_services_transaction(entry, *args, **kwargs):
         assert len(connection.atomic_blocks) > depth, f"{entry.action} outside a transaction"
-        return save(entry, *args, **kwargs)
+        return append(entry, *args, **kwargs)
 
-    monkeypatch.setattr(Entry, "save", inside_the_services_transaction)
+    monkeypatch.setattr(audit_services, "_append", inside_the_services_transaction)
     call.run()
     assert _written(since, call.by) == Counter(service.expected)
 

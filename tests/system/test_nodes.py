@@ -25,6 +25,7 @@ import uuid
 import psycopg
 import pytest
 
+from ombud.notify.worker import BATCH  # the worker's claim
 from tests.live import FreshPostgresDatabase, OmbudSite, postgres_admin_url
 
 pytestmark = pytest.mark.system
@@ -40,7 +41,6 @@ REPORTS = 300
 CLIENTS = 4
 STREAM_SECONDS = 15.0
 KILL_AFTER = REPORTS // 3  # receipts, before one web node and one worker die
-BATCH = 20  # the worker's claim (notify.worker.BATCH)
 LEASE = 5  # OMBUD_WORKER_LEASE: a killed worker's claimed batch is due again after it
 # 300 reports in 15 s are a flood (docs/floods.md): the team's alerts are grouped in
 # per-person windows, here of 20 s (OMBUD_ALERT_WINDOW; a minute by default), so the

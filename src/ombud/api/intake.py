@@ -14,6 +14,7 @@ from ombud.api.schemas import Refusal, text
 from ombud.cases.models import STAFF_CHANNELS, Channel, Report
 from ombud.cases.services import oral, replies
 from ombud.events.models import Event
+from ombud.events.queries import event_by_slug
 from ombud.events.services import other_ways
 from ombud.intake import throttle
 from ombud.intake.services import (
@@ -116,12 +117,7 @@ class EventOut(Schema):
 
 
 def _event(slug: str) -> Event:
-    # A NUL cannot be a slug, and PostgreSQL refuses it in a query.
-    event = (
-        Event.objects.select_related("organisation").filter(slug=slug).first()
-        if "\x00" not in slug
-        else None
-    )
+    event = event_by_slug(slug)
     if event is None:
         raise ApiError(404, _("Unknown event."))
     return event

@@ -12,6 +12,7 @@ from ombud.accounts.decorators import recent_auth_required
 from ombud.events import printables, services
 from ombud.events.forms import EventForm, EventTextsForm, OrganisationForm, RecoveryForm
 from ombud.events.models import TRANSLATED_TEXTS, Event, EventText, Organisation
+from ombud.events.queries import event_by_slug
 from ombud.events.services import events_managed_by, organisations_managed_by
 from ombud.staff import rules as staff_rules
 from ombud.staff.queries import leads_to_call, on_duty_publicly
@@ -47,7 +48,9 @@ def event_page(request, slug):
 
 def public_event(request, slug) -> Event:
     """The event behind a public page, its pages speaking one of its languages."""
-    event = get_object_or_404(Event.objects.select_related("organisation"), slug=slug)
+    event = event_by_slug(slug)
+    if event is None:
+        raise Http404
     speak_for_event(request, event)
     return event
 

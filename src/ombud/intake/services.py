@@ -19,24 +19,22 @@ from ombud.cases import fingerprint
 from ombud.cases.codenames import new_code_name
 from ombud.cases.models import (
     ORAL_CHANNELS,
-    Attachment,
     Case,
     Channel,
-    Recusal,
     Report,
     Status,
     TimelineEntry,
 )
 from ombud.cases.services import alerts, attachments, escalation, keytrust, recusal
+from ombud.db import rows
 from ombud.events.models import Event, VaultMode
 from ombud.intake.models import BrowserResend
-from ombud.notify import services as notify
+from ombud.notify import wakeup
 from ombud.staff import roster
 from ombud.staff.models import CASE_ROLES
 from ombud.vault import inbox, receipts
 from ombud.vault import services as vault
 from ombud.vault.errors import Tampered
-from ombud.vault.models import KeyWrap
 
 log = logging.getLogger(__name__)
 
@@ -269,13 +267,16 @@ def _browser_box(resend: _BrowserResend, report, receipt: str) -> BrowserResend:
     )
 
 
-def _free_code_name(event, *, long_name: bool) -> str:
-    # Checked before the write lock; the unique constraint still decides.
-    for attempt in range(6):
-        name = new_code_name(extra_word=long_name or attempt >= 3)
-        if not Case.objects.filter(event=event, code_name=name).exists():
-            return name
-    return new_code_name(extra_word=True)
+def _insert_case(insert: rows.Insert, *, long_name: bool) -> None:
+    """The unique constraint decides the code name: a name already taken in the event
+    is passed over and another tried, in the same transaction (no lookup before)."""
+    (case,) = insert.objs
+    for attempt in range(8):
+        if insert.run():
+            return
+        case.code_name = new_code_name(extra_word=long_name or attempt >= 2)
+        insert.prepare()
+    raise IntegrityError("no free code name")
 
 
 @dataclass
@@ -327,12 +328,62 @@ def _readers(event, people, recused: set[int]) -> tuple[list, object]:
 
 
 def _roster_unchanged(event, version: int) -> bool:
-    rows = Event.objects.filter(pk=event.pk, roster_version=version)
+    quote = connection.ops.quote_name
+    sql = (
+        f"SELECT 1 FROM {quote(Event._meta.db_table)} "  # noqa: S608 -- names from the model
+        f"WHERE {quote('id')} = %s AND {quote('roster_version')} = %s"
+    )
     if connection.vendor == "postgresql":
         # Roster changes update this row: they wait for this report, and their
         # rescan of the event's cases then sees it.
-        rows = rows.select_for_update(no_key=True)
-    return rows.exists()
+        sql += " FOR NO KEY UPDATE"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [event.pk, version])
+        return cursor.fetchone() is not None
+
+
+def _inserts(
+    case,
+    report,
+    decided: _Decisions,
+    data: ReportInput,
+    *,
+    case_key,
+    wraps,
+    browser_box,
+    files,
+    now,
+) -> list[rows.Insert]:
+    """Every row of a new report as a prepared statement, in the order of their foreign
+    keys, the case first; rebuilt if the roster changed before the write lock."""
+    recipients = decided.recipients
+    timeline = [
+        TimelineEntry(
+            case=case,
+            at=now,
+            kind=TimelineEntry.Kind.REPORT_RECEIVED,
+            actor=data.taken_by,
+            by_reporter=data.taken_by is None,
+            detail={"channel": data.channel, "urgent": data.danger_now, "attachments": len(files)},
+        ),
+        TimelineEntry(
+            case=case,
+            at=now,
+            kind=TimelineEntry.Kind.ALERT_QUEUED,
+            detail={"count": escalation.people_count(recipients)},
+        ),
+    ]
+    return [
+        rows.Insert([case], ignore_conflicts=True),
+        rows.Insert(wraps),
+        rows.Insert([report]),
+        rows.Insert([browser_box] if browser_box else []),
+        rows.Insert(files),
+        rows.Insert(recusal.recusal_rows(case, case_key, decided.reasons, now=now)),
+        rows.Insert(alerts.new_case_alerts(case, recipients)),
+        rows.Insert([escalation.start(case, now)]),
+        rows.Insert(timeline),
+    ]
 
 
 def _file(
@@ -352,7 +403,7 @@ def _file(
     case = Case(
         id=uuid.uuid4(),
         event=event,
-        code_name=_free_code_name(event, long_name=long_name),
+        code_name=new_code_name(extra_word=long_name),
         status=Status.NEW,
         urgent=data.danger_now,
         created_at=now,
@@ -403,48 +454,43 @@ def _file(
         case_key, case, data.attachments, at=now, report=report, by=data.taken_by
     )
     actor = Actor.user(data.taken_by) if data.taken_by else Actor.reporter()
+    inserts = _inserts(
+        case,
+        report,
+        decided,
+        data,
+        case_key=case_key,
+        wraps=wraps,
+        browser_box=browser_box,
+        files=files,
+        now=now,
+    )
+    # Only the statements run under the write lock.
     with transaction.atomic():
         if not _roster_unchanged(event, decided.roster_version):
             event.refresh_from_db()
             fresh = roster.load(event)
             decided = _decide(event, data, fresh.members, fresh.version, now)
             # Readers may have changed too: wrap the same case key for the fresh set.
-            wraps = vault.wraps_for(
-                case_key, [*decided.readers, vault.ReceiptRecipient(receipt, report.id)]
+            inserts = _inserts(
+                case,
+                report,
+                decided,
+                data,
+                case_key=case_key,
+                wraps=vault.wraps_for(
+                    case_key, [*decided.readers, vault.ReceiptRecipient(receipt, report.id)]
+                ),
+                browser_box=browser_box,
+                files=files,
+                now=now,
             )
-        case.save(force_insert=True)
-        KeyWrap.objects.bulk_create(wraps)
-        report.save(force_insert=True)
-        if browser_box:
-            browser_box.save(force_insert=True)
-        Attachment.objects.bulk_create(files)
-        Recusal.objects.bulk_create(recusal.recusal_rows(case, case_key, decided.reasons, now=now))
+        _insert_case(inserts[0], long_name=long_name)
+        for insert in inserts[1:]:
+            insert.run()
         if decided.rejected or decided.recovery_rejected:
             keytrust.raise_alarms(event, decided.rejected, decided.recovery_rejected)
-        notify.save(alerts.new_case_alerts(case, decided.recipients))
-        escalation.start(case, now).save(force_insert=True)
-        TimelineEntry.objects.bulk_create(
-            [
-                TimelineEntry(
-                    case=case,
-                    at=now,
-                    kind=TimelineEntry.Kind.REPORT_RECEIVED,
-                    actor=data.taken_by,
-                    by_reporter=data.taken_by is None,
-                    detail={
-                        "channel": data.channel,
-                        "urgent": data.danger_now,
-                        "attachments": len(files),
-                    },
-                ),
-                TimelineEntry(
-                    case=case,
-                    at=now,
-                    kind=TimelineEntry.Kind.ALERT_QUEUED,
-                    detail={"count": escalation.people_count(decided.recipients)},
-                ),
-            ]
-        )
+        wakeup.notify()  # the alerts are queued: the worker wakes at commit
         audit.record(actor, "report.created", report, event_id=event.pk)
         if within is not None:
             within(report, receipt)

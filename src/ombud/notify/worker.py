@@ -32,9 +32,12 @@ from ombud.notify.services import language_of, render_email
 
 log = logging.getLogger(__name__)
 
-BATCH = 20
-# Longer than a whole batch can take (BATCH x EMAIL_TIMEOUT), so a slow mail
-# server does not make a second worker send the same rows again (OMBUD_WORKER_LEASE).
+# Rows claimed at once: planning (notify.coalesce) costs per round, not per row, so a
+# flood's backlog is sorted in a few rounds.
+BATCH = 200
+# How long a claim lasts (OMBUD_WORKER_LEASE); a worker still sending renews the claim
+# on what it has not sent yet every BEAT_DURING_BATCH seconds, so a slow mail server
+# does not make a second worker send the same rows again.
 LEASE = timedelta(seconds=settings.WORKER_LEASE)
 # How long, at most, between retries of one alert (OMBUD_WORKER_MAX_BACKOFF).
 MAX_BACKOFF_SECONDS = settings.WORKER_MAX_BACKOFF
@@ -160,6 +163,25 @@ def _channel_health(outcomes, now) -> None:
         )
 
 
+class _ClaimKeeper:
+    """While a batch is being sent: every BEAT_DURING_BATCH seconds this worker says it
+    is alive and renews its claim on the rows not sent yet."""
+
+    def __init__(self):
+        self.last = time.monotonic()
+
+    def renew(self, unsent: list) -> None:
+        if time.monotonic() - self.last <= BEAT_DURING_BATCH:
+            return
+        now = timezone.now()
+        beat(now)
+        with transaction.atomic():
+            OutboxMessage.objects.filter(
+                id__in=[m.id for m in unsent], claimed_by=HEARTBEAT_NAME
+            ).update(next_attempt_at=now + LEASE)
+        self.last = time.monotonic()
+
+
 def _send_all(messages: list[OutboxMessage]) -> list:
     """Send over one SMTP connection: (message, None) when accepted, else (message, error)."""
     mail = get_connection(fail_silently=False)
@@ -174,13 +196,10 @@ def _send_all(messages: list[OutboxMessage]) -> list:
         return [(message, exc) for message in messages]
     outcomes = []
     bodies = {}  # the recipients of one alert share its body: render it once
-    last_beat = time.monotonic()
+    claim_kept = _ClaimKeeper()
     try:
         for index, message in enumerate(messages):
-            if time.monotonic() - last_beat > BEAT_DURING_BATCH:
-                # A slow mail server must not make this worker look dead to the others.
-                beat(timezone.now())
-                last_beat = time.monotonic()
+            claim_kept.renew(messages[index:])
             try:
                 mail.send_messages([render_email(message, bodies)])
             except _MESSAGE_ERRORS as exc:
@@ -207,8 +226,10 @@ def _send_all(messages: list[OutboxMessage]) -> list:
 def _send_http(messages: list[OutboxMessage]) -> list:
     """Chat, webhook and SMS channels, over one HTTP client."""
     outcomes = []
+    claim_kept = _ClaimKeeper()
     with channel_http.client() as session:
-        for message in messages:
+        for index, message in enumerate(messages):
+            claim_kept.renew(messages[index:])
             channel = message.channel
             try:
                 if message.kind == OutboxMessage.Kind.TO_REPORTER:
@@ -266,7 +287,8 @@ def deliver(messages: list[OutboxMessage], now=None) -> int:
     # Beyond a few alerts per person at once, the rest wait for one digest.
     planned = coalesce.plan(wanted, now or timezone.now(), claimed_by=HEARTBEAT_NAME, lease=LEASE)
     cancelled |= set(planned.cancelled)
-    wanted = planned.send
+    # Stable: urgent alerts first, then in the order they were queued.
+    wanted = sorted(planned.send, key=lambda m: m.kind != OutboxMessage.Kind.URGENT_REPORT)
     mail = [m for m in wanted if _by_mail(m)]
     other = [m for m in wanted if not _by_mail(m)]
     outcomes = (_send_all(mail) if mail else []) + (_send_http(other) if other else [])
@@ -378,6 +400,12 @@ def health(now=None) -> dict:
     }
 
 
+# After a round that did not fill its batch, rows are left to gather this long: while
+# reports stream in, a round per trickle would take the write lock (and a disk flush)
+# from intake dozens of times a second for a row or two each.
+GATHER = 0.1  # seconds
+
+
 def run(stop: threading.Event, *, poll_interval: float = 0.2, periodic_every: float = 5.0) -> None:
     log.info("worker started")
     next_periodic = time.monotonic()
@@ -385,9 +413,9 @@ def run(stop: threading.Event, *, poll_interval: float = 0.2, periodic_every: fl
     listener = wakeup.Listener()
     while not stop.is_set():
         close_old_connections()
-        busy = False
+        handled = 0
         try:
-            busy = bool(work_due())
+            handled = work_due()
             if time.monotonic() >= next_periodic:
                 beat(timezone.now())
                 release_orphaned_claims(timezone.now())
@@ -396,8 +424,10 @@ def run(stop: threading.Event, *, poll_interval: float = 0.2, periodic_every: fl
         except Exception:
             # A database hiccup must not end alerting; the rows stay due.
             log.exception("worker iteration failed; retrying")
-        if not busy:
+        if not handled:
             listener.wait(poll_interval, stop)
+        elif handled < BATCH:
+            stop.wait(GATHER)
     listener.close()
     close_old_connections()
     log.info("worker stopped")

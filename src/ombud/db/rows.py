@@ -1,0 +1,160 @@
+"""Inserting rows with SQL built once per model: the write path of a report.
+
+Django's ``save`` and ``bulk_create`` compile their INSERT anew on every call, and
+for the dozen small rows of a report that compiling costs several times what the
+database does with them — all of it while the write lock is held. Here the
+statement is built once per model and row count, and each value goes through its
+field's own ``pre_save`` and ``get_db_prep_save``, exactly as Django's compiler
+would prepare it. No signals are sent (as with ``bulk_create``): the models written
+here have no receivers.
+"""
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import AutoField, BigAutoField, SmallAutoField
+
+_AUTO = (AutoField, BigAutoField, SmallAutoField)
+_fields: dict = {}
+_statements: dict = {}
+
+
+def _insert_fields(model) -> list:
+    fields = _fields.get(model)
+    if fields is None:
+        meta = model._meta
+        fields = [f for f in meta.concrete_fields if not (f.primary_key and isinstance(f, _AUTO))]
+        _fields[model] = fields
+    return fields
+
+
+def _statement(connection, model, count: int, *, returning: bool, ignore_conflicts: bool) -> str:
+    key = (model, count, returning, ignore_conflicts, connection.vendor)
+    sql = _statements.get(key)
+    if sql is None:
+        quote = connection.ops.quote_name
+        fields = _insert_fields(model)
+        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        # Names from the model's own metadata only; every value is a parameter.
+        sql = "INSERT INTO {} ({}) VALUES {}".format(  # noqa: S608
+            quote(model._meta.db_table),
+            ", ".join(quote(f.column) for f in fields),
+            ", ".join([row] * count),
+        )
+        if ignore_conflicts:
+            # Only a uniqueness conflict is passed over (unlike SQLite's INSERT OR IGNORE).
+            sql += " ON CONFLICT DO NOTHING"
+        if returning:
+            sql += f" RETURNING {quote(model._meta.pk.column)}"
+        _statements[key] = sql
+    return sql
+
+
+class Insert:
+    """One INSERT with its values already prepared: built before the write lock is
+    taken, so that only the statement itself runs while it is held."""
+
+    __slots__ = ("ignore_conflicts", "objs", "params", "returning", "sql")
+
+    def __init__(self, objs, *, ignore_conflicts: bool = False):
+        self.objs = list(objs)
+        self.ignore_conflicts = ignore_conflicts
+        self.sql, self.params, self.returning = "", [], False
+        if self.objs:
+            self.prepare()
+
+    def prepare(self) -> None:
+        """(Again, after the caller changed a row.)"""
+        # The connection itself, not the thread-local proxy: every field asks for it.
+        connection = connections[DEFAULT_DB_ALIAS]
+        model = type(self.objs[0])
+        fields = _insert_fields(model)
+        params = []
+        for obj in self.objs:
+            if type(obj) is not model:
+                raise TypeError("an Insert takes rows of one model")
+            params.extend(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields)
+        self.params = params
+        self.returning = isinstance(model._meta.pk, _AUTO) and not self.ignore_conflicts
+        self.sql = _statement(
+            connection,
+            model,
+            len(self.objs),
+            returning=self.returning,
+            ignore_conflicts=self.ignore_conflicts,
+        )
+
+    def run(self) -> int:
+        """Returns the rows written. Auto-numbered primary keys are set on the instances
+        (unless conflicts are ignored: then the caller knows its rows by their own keys)."""
+        if not self.objs:
+            return 0
+        connection = connections[DEFAULT_DB_ALIAS]
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, self.params)
+            if self.returning:
+                pk = self.objs[0]._meta.pk
+                # In the order of VALUES, as Django's bulk_create relies on too.
+                for obj, (value,) in zip(self.objs, cursor.fetchall(), strict=True):
+                    setattr(obj, pk.attname, value)
+                written = len(self.objs)
+            else:
+                written = cursor.rowcount
+        for obj in self.objs:
+            obj._state.adding = False
+            obj._state.db = connection.alias
+        return written
+
+
+def insert(objs, *, ignore_conflicts: bool = False) -> int:
+    """Insert unsaved instances of one model in one statement; returns the rows written."""
+    return Insert(objs, ignore_conflicts=ignore_conflicts).run()
+
+
+# Reading: the same idea for the few lookups every report makes.
+
+
+def converters(model, alias: str) -> list:
+    """Per column of ``model``: the converters the ORM applies to what the database gives."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    found = []
+    for f in model._meta.concrete_fields:
+        col = f.get_col(alias)
+        found.append(
+            (col, connection.ops.get_db_converters(col) + col.get_db_converters(connection))
+        )
+    return found
+
+
+def instance(model, values, columns):
+    """A model instance from a row of its concrete fields, as the ORM would build it."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    converted = []
+    for raw, (col, functions) in zip(values, columns, strict=True):
+        value = raw
+        for function in functions:
+            value = function(value, col, connection)
+        converted.append(value)
+    return model.from_db(
+        connection.alias, [f.attname for f in model._meta.concrete_fields], converted
+    )
+
+
+def column_list(model, alias: str) -> str:
+    quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    return ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields)
+
+
+def select(model, where: str, params) -> list:
+    """Instances of ``model`` matching ``where`` (SQL over its columns, aliased ``t``, with
+    %s placeholders; written in code, never built from input)."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    key = (model, where, connection.vendor)
+    prepared = _statements.get(key)
+    if prepared is None:
+        table = connection.ops.quote_name(model._meta.db_table)
+        sql = f"SELECT {column_list(model, 't')} FROM {table} t WHERE {where}"  # noqa: S608
+        prepared = (sql, converters(model, "t"))
+        _statements[key] = prepared
+    sql, columns = prepared
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [instance(model, row, columns) for row in cursor.fetchall()]
