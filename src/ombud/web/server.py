@@ -42,10 +42,12 @@ def default_workers() -> int:
     return max(2, (os.cpu_count() or 1))
 
 
-# One thread per process: a thread holding SQLite's write lock never waits for the
-# GIL behind its siblings (measured: 234 -> 320 reports/s). Closing connections after
-# each response spreads load over the processes instead of pinning it to the one that
-# accepted a keep-alive connection. Slow clients are for the buffering proxy in front.
+# Sync workers, one request at a time per process: a process holding SQLite's write
+# lock never waits for the GIL behind its own threads, and each takes a connection only
+# when it is free, so the load spreads over the processes instead of queueing behind a
+# busy one (bench.run, 2 workers, 2026-12-03: gthread with one thread 126 reports/s,
+# sync 178/s). Slow clients are for the buffering proxy in front (deploy/Caddyfile).
+# ``--threads`` or ``--keepalive`` switch to gthread workers, which can do both.
 def serve(
     *,
     host: str,
@@ -65,7 +67,7 @@ def serve(
         {
             "bind": f"{host}:{port}",
             "workers": workers or default_workers(),
-            "worker_class": "gthread",
+            "worker_class": "sync" if threads == 1 and not keepalive else "gthread",
             "threads": threads,
             "preload_app": True,
             "timeout": 30,
