@@ -229,3 +229,24 @@ def test_after_a_day_a_resent_form_is_a_new_report_and_the_box_is_gone(cast):
     Report.objects.update(received_at=timezone.now() - RESEND_WINDOW - timedelta(minutes=1))
     assert forget_resend_boxes(timezone.now()) == 2
     assert not Report.objects.filter(resend_box__isnull=False).exists()
+
+
+def test_a_code_name_already_taken_in_the_event_is_passed_over_in_the_same_transaction(
+    cast, monkeypatch
+):
+    taken = factories.file_report(cast.event).report.case.code_name
+    names = iter([taken, taken, "fresh-name"])
+    monkeypatch.setattr("ombud.intake.services.new_code_name", lambda **_: next(names))
+    roster_checks = []
+
+    def count(execute, sql, *args):
+        if sql.startswith("SELECT 1 FROM"):
+            roster_checks.append(sql)
+        return execute(sql, *args)
+
+    with connection.execute_wrapper(count):
+        filed = factories.file_report(cast.event)
+    assert filed.report.case.code_name == "fresh-name"
+    assert Case.objects.filter(event=cast.event, code_name=taken).count() == 1
+    # One attempt: the roster was checked once, so the transaction was not started again.
+    assert len(roster_checks) == 1

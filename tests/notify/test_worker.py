@@ -233,3 +233,26 @@ def test_health_is_bad_while_recent_dead_letters_wait_for_a_human(cast):
     OutboxMessage.objects.filter(recipient=cast.lead).update(state="dead")
     report = worker.health()
     assert (report["healthy"], report["dead_letters"]) == (False, 1)
+
+
+def test_a_worker_still_sending_a_long_batch_renews_its_claim_on_what_is_unsent(cast, monkeypatch):
+    factories.file_report(cast.event)
+    claimed = worker.claim()
+    assert claimed
+    unsent, sent = claimed[1:], claimed[:1]
+    keeper = worker._ClaimKeeper()
+    keeper.renew(unsent)  # within BEAT_DURING_BATCH: nothing to do yet
+    before = {
+        m.pk: m.next_attempt_at
+        for m in OutboxMessage.objects.filter(pk__in=[m.pk for m in claimed])
+    }
+    monkeypatch.setattr(worker, "BEAT_DURING_BATCH", -1)
+    keeper.renew(unsent)
+    after = {
+        m.pk: m.next_attempt_at
+        for m in OutboxMessage.objects.filter(pk__in=[m.pk for m in claimed])
+    }
+    assert all(after[m.pk] > before[m.pk] for m in unsent)
+    assert all(after[m.pk] == before[m.pk] for m in sent)
+    # Another worker still finds nothing due: the claim holds while the batch goes out.
+    assert worker.claim(now=timezone.now() + worker.LEASE - timedelta(seconds=1)) == []

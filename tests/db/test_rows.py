@@ -1,0 +1,135 @@
+"""db.rows: prepared inserts and selects give exactly what the ORM would."""
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from ombud.cases.models import Case, Status
+from ombud.db import rows
+from ombud.events.models import Event
+from ombud.events.queries import event_by_slug
+from ombud.notify.models import AlertChannel, OutboxMessage
+from ombud.notify.services import _enabled_channels
+from ombud.vault.models import KeyWrap, RecipientKind
+
+pytestmark = pytest.mark.django_db
+
+
+def _fields(instance) -> dict:
+    return {f.attname: getattr(instance, f.attname) for f in type(instance)._meta.concrete_fields}
+
+
+def _outbox(cast, n, **extra):
+    now = timezone.now()
+    return OutboxMessage(
+        kind=OutboxMessage.Kind.NEW_REPORT,
+        recipient=cast.lead,
+        address=f"lead{n}@example.org",
+        context={"event_name": "Conf", "n": n, "nested": {"ü": [1, 2]}},
+        created_at=now,
+        next_attempt_at=now + timedelta(seconds=n),
+        **extra,
+    )
+
+
+def test_an_insert_writes_what_the_orm_reads_back_and_numbers_the_rows(cast):
+    written = [_outbox(cast, n) for n in range(3)]
+    with transaction.atomic():
+        assert rows.insert(written) == 3
+    assert all(m.pk for m in written)
+    assert len({m.pk for m in written}) == 3
+    for message in written:
+        assert not message._state.adding
+        assert _fields(OutboxMessage.objects.get(pk=message.pk)) == _fields(message)
+
+
+def test_binary_uuid_and_defaults_survive_the_round_trip(cast):
+    keyring = uuid.uuid4()
+    wrap = KeyWrap(
+        keyring=keyring,
+        recipient_kind=RecipientKind.PERSON,
+        recipient_ref=str(cast.lead.pk),
+        wrapped=bytes(range(256)),
+    )
+    rows.insert([wrap])
+    stored = KeyWrap.objects.get(keyring=keyring)
+    assert bytes(stored.wrapped) == bytes(range(256))
+    assert stored.recipient_ref == str(cast.lead.pk)
+
+
+def test_a_conflict_is_passed_over_only_when_asked_and_nothing_else_is_written(cast):
+    now = timezone.now()
+    first = Case(
+        id=uuid.uuid4(), event=cast.event, code_name="amber-falcon", created_at=now, updated_at=now
+    )
+    rows.insert([first])
+    clash = Case(
+        id=uuid.uuid4(), event=cast.event, code_name="amber-falcon", created_at=now, updated_at=now
+    )
+    with transaction.atomic():
+        assert rows.insert([clash], ignore_conflicts=True) == 0
+    assert not Case.objects.filter(pk=clash.pk).exists()
+    # Not asked to: the unique constraint refuses it, as the ORM's save would.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        rows.insert([clash])
+    elsewhere = Case(
+        id=uuid.uuid4(),
+        event=cast.other_event,
+        code_name="amber-falcon",
+        status=Status.NEW,
+        created_at=now,
+        updated_at=now,
+    )
+    assert rows.insert([elsewhere], ignore_conflicts=True) == 1
+
+
+def test_one_statement_takes_rows_of_one_model():
+    with pytest.raises(TypeError):
+        rows.Insert([OutboxMessage(), KeyWrap()])
+    assert rows.insert([]) == 0
+
+
+def test_the_values_are_prepared_before_the_statement_runs(cast):
+    message = _outbox(cast, 1)
+    insert = rows.Insert([message])
+    message.address = "changed@example.org"  # after preparing: not written
+    queries = []
+    with connection.execute_wrapper(lambda execute, *a: queries.append(a[0]) or execute(*a)):
+        insert.run()
+    assert len(queries) == 1
+    assert OutboxMessage.objects.get(pk=message.pk).address == "lead1@example.org"
+
+
+def test_a_prepared_select_gives_the_orms_instances(cast):
+    for n, enabled in enumerate((True, False, True)):
+        AlertChannel.objects.create(
+            user=cast.lead,
+            kind=AlertChannel.Kind.WEBHOOK,
+            label=f"hook {n}",
+            sealed_config=b"x",
+            is_primary=n == 2,
+            enabled=enabled,
+        )
+    found = _enabled_channels([cast.lead.pk, cast.responder.pk])
+    expected = list(AlertChannel.objects.filter(user=cast.lead, enabled=True))
+    assert [c.pk for c in found] == [c.pk for c in expected]  # primary first, as Meta orders
+    assert [_fields(c) for c in found] == [_fields(c) for c in expected]
+    assert _enabled_channels([]) == []
+
+
+def test_the_event_by_slug_is_the_event_the_orm_finds_with_its_organisation(cast):
+    found = event_by_slug(cast.event.slug)
+    expected = Event.objects.select_related("organisation").get(pk=cast.event.pk)
+    assert _fields(found) == _fields(expected)
+    assert _fields(found.organisation) == _fields(expected.organisation)
+    with connection.execute_wrapper(lambda *a: pytest.fail("the organisation is not fetched")):
+        assert found.organisation.pk == expected.organisation_id
+    assert found.starts_on == expected.starts_on  # a date, not a string
+
+
+@pytest.mark.parametrize("slug", ["no-such-event", "conf\x00", "", "CONF"])
+def test_no_event_for_a_slug_that_names_none(cast, slug):
+    assert event_by_slug(slug) is None
