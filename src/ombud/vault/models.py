@@ -18,7 +18,8 @@ class KeyWrap(models.Model):
     recipient is the first kind, per-person keys come next.
     """
 
-    keyring = models.UUIDField(db_index=True)
+    # Indexed by the one-wrap-per-recipient constraint, which it leads.
+    keyring = models.UUIDField()
     recipient_kind = models.CharField(max_length=16, choices=RecipientKind.choices)
     recipient_ref = models.CharField(max_length=64)
     wrapped = models.BinaryField()

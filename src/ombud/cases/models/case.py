@@ -65,7 +65,9 @@ class LawEnforcement(models.TextChoices):
 
 class Case(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="cases")
+    # Indexed by the composite index below and the code-name constraint, both led by it:
+    # one index fewer to write for every report.
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="cases", db_index=False)
     code_name = models.CharField(_("code name"), max_length=64)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
     urgent = models.BooleanField(default=False)
@@ -168,7 +170,10 @@ class Report(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="reports")
-    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="reports")
+    # Both indexed by the composite indexes below, which they lead.
+    event = models.ForeignKey(
+        Event, on_delete=models.PROTECT, related_name="reports", db_index=False
+    )
     channel = models.CharField(max_length=16, choices=Channel.choices)
     received_at = models.DateTimeField()
     taken_by = models.ForeignKey(
@@ -177,6 +182,7 @@ class Report(models.Model):
         null=True,
         blank=True,
         related_name="reports_taken",
+        db_index=False,
     )
     danger_now = models.BooleanField(default=False)
     still_going_on = models.BooleanField(null=True)
