@@ -4,10 +4,14 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -15,6 +19,7 @@ from ombud.cases import rules
 from ombud.cases.models import Case
 from ombud.cases.queries import (
     attach_channels,
+    attach_events,
     cases_visible_to,
     dashboard_cases,
     reports_taken_by,
@@ -33,50 +38,67 @@ DASHBOARD_LIMIT = 50
 DASHBOARD_MORE = 500
 
 
+def _present(cases: list, now) -> list:
+    """What each row of the list shows, worked out once here rather than by template
+    tags per row: its link, when it came in (in its event's time zone), whether it
+    missed a promise, how far its alert has escalated."""
+    for case in cases:
+        case.url = reverse("cases:detail", args=[case.pk])
+        case.received_ago = timesince(case.created_at, now)
+        case.received_at = date_format(
+            timezone.localtime(case.created_at, case.event.zone), "SHORT_DATETIME_FORMAT"
+        )
+        case.overdue = promises.overdue(case, now)
+        try:
+            case.escalation_level = case.escalation.level
+        except ObjectDoesNotExist:
+            case.escalation_level = 0  # no escalation row (yet)
+    return cases
+
+
 @login_required
 def dashboard(request):
     user = request.user
     # Someone whose key opens cases others should read but cannot yet: open them.
     granted = grants.grant_pending(user)
-    cases = promises.attach_last_update(
-        dashboard_cases(
-            cases_visible_to(user)
-            .filter(junk_at__isnull=True)
-            .select_related("event__organisation", "escalation", "owner"),
-            DASHBOARD_MORE if request.GET.get("more") else DASHBOARD_LIMIT + 1,
-        )
-    )
-    has_more = not request.GET.get("more") and len(cases) > DASHBOARD_LIMIT
-    cases = attach_channels(cases[:DASHBOARD_LIMIT] if has_more else cases)
-    now = timezone.now()
-    for case in cases:
-        case.overdue = promises.overdue(case, now)
+    visible = cases_visible_to(user)
     memberships = list(memberships_of(user))
-    retry_for = list(rules.events_for_alert_retries(user))
+    more = bool(request.GET.get("more"))
+    cases = dashboard_cases(
+        visible.filter(junk_at__isnull=True).select_related("escalation", "owner"),
+        DASHBOARD_MORE if more else DASHBOARD_LIMIT + 1,
+    )
+    has_more = not more and len(cases) > DASHBOARD_LIMIT
+    cases = cases[:DASHBOARD_LIMIT] if has_more else cases
+    # Cases are of events the user works, whose rows their memberships brought along.
+    attach_events(cases, (m.event for m in memberships))
+    now = timezone.now()
+    cases = _present(attach_channels(promises.attach_last_update(cases)), now)
+    today = timezone.localdate()
     # Who is on duty matters for events on now or soon, not for last year's.
     rota_events = [
         m.event
         for m in memberships
-        if m.event.ends_on >= timezone.localdate() - timedelta(days=1)
+        if m.event.ends_on >= today - timedelta(days=1)
         and staff_rules.may_manage_rota(user, m.event)
     ]
     taken = reports_taken_by(user).select_related("case", "event").order_by("-received_at")
     context = {
         "cases": cases,
         "has_more": has_more,
-        "to_review": team.interim_actions_awaiting_review(cases_visible_to(user))[:50],
+        "to_review": team.interim_actions_awaiting_review(visible)[:50],
         "now": now,
         "memberships": memberships,
         # Actions for events on now, soon or just over; not for every past one.
         "current": [
             m
             for m in memberships
-            if m.is_acknowledged and m.event.ends_on >= timezone.localdate() - timedelta(days=7)
+            if m.is_acknowledged and m.event.ends_on >= today - timedelta(days=7)
         ],
         "unacknowledged": [m for m in memberships if not m.is_acknowledged],
         "outdated": [m for m in memberships if m.is_acknowledged and not m.is_current],
         "taken": taken[:50],
-        "managed_events": events_managed_by(user),
+        "managed_events": events_managed_by(user).exists(),
         "rota": [(event, rota.on_duty_now(event), len(rota.gaps(event))) for event in rota_events],
         "granted": granted,
         "keys_to_confirm": keytrust.keys_to_confirm(user),
@@ -85,11 +107,12 @@ def dashboard(request):
             m.event_id for m in memberships if m.is_acknowledged and m.role == Role.LEAD
         ).values(),
     }
-    if retry_for:
-        visible = cases_visible_to(user).filter(event__in=retry_for, pk=OuterRef("subject_id"))
+    retry_for = rules.events_for_alert_retries(user)
+    if retry_for.exists():
+        retriable = visible.filter(event__in=retry_for, pk=OuterRef("subject_id"))
         context["dead_letters"] = (
             OutboxMessage.objects.filter(state=OutboxMessage.State.DEAD)
-            .filter(Exists(visible))
+            .filter(Exists(retriable))
             .select_related("channel", "recipient")
             .order_by("-created_at")[:50]
         )
