@@ -1,5 +1,6 @@
 """The staff dashboard: the most pressing cases, what to do, who is on duty."""
 
+import uuid
 from datetime import timedelta
 
 from django.contrib import messages
@@ -9,8 +10,8 @@ from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils import dateformat, timezone
+from django.utils.formats import get_format
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -36,18 +37,23 @@ from ombud.staff.queries import memberships_of
 # The dashboard shows the most pressing cases; "more" shows a longer list.
 DASHBOARD_LIMIT = 50
 DASHBOARD_MORE = 500
+_ANY_ID = uuid.UUID(int=0)
 
 
 def _present(cases: list, now) -> list:
     """What each row of the list shows, worked out once here rather than by template
-    tags per row: its link, when it came in (in its event's time zone), whether it
-    missed a promise, how far its alert has escalated."""
+    tags per row: its link, when it came in (in its event's time zone), where from,
+    whether it missed a promise, how far its alert has escalated."""
+    received_format = get_format("SHORT_DATETIME_FORMAT")
+    # One reverse for the list, not one per row: the links differ only by the case id.
+    before, after = reverse("cases:detail", args=[_ANY_ID]).split(str(_ANY_ID))
     for case in cases:
-        case.url = reverse("cases:detail", args=[case.pk])
+        case.url = f"{before}{case.pk}{after}"
         case.received_ago = timesince(case.created_at, now)
-        case.received_at = date_format(
-            timezone.localtime(case.created_at, case.event.zone), "SHORT_DATETIME_FORMAT"
+        case.received_at = dateformat.format(
+            timezone.localtime(case.created_at, case.event.zone), received_format
         )
+        case.came_in = " · ".join([case.event.name, *map(str, case.channels)])
         case.overdue = promises.overdue(case, now)
         try:
             case.escalation_level = case.escalation.level
@@ -109,14 +115,16 @@ def dashboard(request):
     }
     retry_for = rules.events_for_alert_retries(user)
     if retry_for.exists():
-        retriable = visible.filter(event__in=retry_for, pk=OuterRef("subject_id"))
-        context["dead_letters"] = (
-            OutboxMessage.objects.filter(state=OutboxMessage.State.DEAD)
-            .filter(Exists(retriable))
-            .select_related("channel", "recipient")
-            .order_by("-created_at")[:50]
-        )
-        context["worker"] = worker.health()
+        context["worker"] = health = worker.health()
+        # Usually there are none at all: then the query for this lead's is not made.
+        if health["dead_letters"]:
+            retriable = visible.filter(event__in=retry_for, pk=OuterRef("subject_id"))
+            context["dead_letters"] = (
+                OutboxMessage.objects.filter(state=OutboxMessage.State.DEAD)
+                .filter(Exists(retriable))
+                .select_related("channel", "recipient")
+                .order_by("-created_at")[:50]
+            )
     return render(request, "cases/dashboard.html", context)
 
 
