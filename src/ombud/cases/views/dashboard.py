@@ -12,12 +12,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.formats import get_format
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ombud.cases import rules
-from ombud.cases.models import Case
+from ombud.cases.models import Case, Status
 from ombud.cases.queries import (
     attach_channels,
     attach_events,
@@ -40,20 +42,41 @@ DASHBOARD_MORE = 500
 _ANY_ID = uuid.UUID(int=0)
 
 
+def _filled(translated: str, **values) -> SafeString:
+    """A translated message with its placeholders filled as ``{% blocktranslate %}`` fills
+    them: the translation is ours and may hold markup, the values are escaped."""
+    return mark_safe(translated % {k: conditional_escape(v) for k, v in values.items()})  # noqa: S308
+
+
 def _present(cases: list, now) -> list:
     """What each row of the list shows, worked out once here rather than by template
-    tags per row: its link, when it came in (in its event's time zone), where from,
-    whether it missed a promise, how far its alert has escalated."""
+    tags per row (a tag costs more than the rest of a row): its link, status, when it
+    came in (in its event's time zone), where from, whose it is, whether it missed a
+    promise, how far its alert has escalated. The markup stays in the template."""
     received_format = get_format("SHORT_DATETIME_FORMAT")
     # One reverse for the list, not one per row: the links differ only by the case id.
     before, after = reverse("cases:detail", args=[_ANY_ID]).split(str(_ANY_ID))
     for case in cases:
         case.url = f"{before}{case.pk}{after}"
-        case.received_ago = timesince(case.created_at, now)
-        case.received_at = dateformat.format(
-            timezone.localtime(case.created_at, case.event.zone), received_format
+        case.status_label = case.get_status_display()
+        case.received = _filled(
+            _("Received %(age)s ago (%(when)s)"),
+            age=timesince(case.created_at, now),
+            when=dateformat.format(
+                timezone.localtime(case.created_at, case.event.zone), received_format
+            ),
         )
         case.came_in = " · ".join([case.event.name, *map(str, case.channels)])
+        case.owner_line = (
+            _filled(_("Owner: <bdi>%(owner)s</bdi>"), owner=case.owner)
+            if case.owner
+            else _("No owner yet")
+        )
+        if case.status == Status.NEW:
+            case.acknowledge = _filled(
+                _('Acknowledge <span class="visually-hidden">%(name)s</span>'),
+                name=case.code_name,
+            )
         case.overdue = promises.overdue(case, now)
         try:
             case.escalation_level = case.escalation.level
