@@ -56,9 +56,11 @@ def _present(cases: list, now) -> list:
     received_format = get_format("SHORT_DATETIME_FORMAT")
     # One reverse for the list, not one per row: the links differ only by the case id.
     before, after = reverse("cases:detail", args=[_ANY_ID]).split(str(_ANY_ID))
+    # get_status_display, translated once for the list instead of once per row.
+    statuses = {value: str(label) for value, label in Status.choices}
     for case in cases:
         case.url = f"{before}{case.pk}{after}"
-        case.status_label = case.get_status_display()
+        case.status_label = statuses.get(case.status, case.status)
         case.received = _filled(
             _("Received %(age)s ago (%(when)s)"),
             age=timesince(case.created_at, now),
