@@ -1,12 +1,15 @@
 """What the dashboard tells the response team about alerting."""
 
 import json
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
+from django.utils.formats import date_format
 
+from ombud.cases.models import Case, Escalation
 from ombud.notify import worker
 from ombud.notify.models import OutboxMessage
 from tests import factories
@@ -33,6 +36,26 @@ def test_new_cases_can_be_acknowledged_from_the_dashboard(client, cast):
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.status == "acknowledged"
+
+
+def test_each_row_says_when_and_how_a_case_came_in_and_how_far_its_alert_climbed(client, cast):
+    climbing = factories.file_report(cast.event).report.case
+    received = timezone.now() - timedelta(hours=2, minutes=5, seconds=30)
+    Case.objects.filter(pk=climbing.pk).update(created_at=received)
+    Escalation.objects.filter(case=climbing).update(level=2)
+    quiet = factories.file_report(cast.event).report.case
+    Escalation.objects.filter(case=quiet).delete()  # no escalation row: shown, not climbing
+    factories.sign_in(client, cast.lead)
+    html = client.get("/staff/").content.decode()
+    assert html.count('class="case-item') == 2
+    assert html.count("escalated: level 2") == 1
+    # In the event's time zone, whatever the server's.
+    when = date_format(timezone.localtime(received, cast.event.zone), "SHORT_DATETIME_FORMAT")
+    assert f"Received 2\xa0hours, 5\xa0minutes ago ({when})" in html
+    assert f"{cast.event.name} · Web form" in html
+    for case in (climbing, quiet):
+        assert f'href="/staff/cases/{case.pk}/"' in html
+        assert f'action="/staff/cases/{case.pk}/"' in html
 
 
 def test_leads_see_dead_letters_for_their_cases_and_send_them_again(client, cast):

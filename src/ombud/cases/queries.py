@@ -7,7 +7,7 @@ from ombud.audit import actions
 from ombud.audit.models import ActorKind, Entry
 from ombud.cases.models import Case, Channel, Recusal, Report, Status
 from ombud.cases.services.recusal import tag_for
-from ombud.events.models import VaultMode
+from ombud.events.models import Event, VaultMode
 from ombud.staff.models import Membership
 from ombud.vault.models import KeyWrap, RecipientKind
 
@@ -51,11 +51,14 @@ def dashboard_cases(cases, limit: int) -> list:
     """The first ``limit`` cases in dashboard order, by buckets (each an index range,
     newest first, cut at the limit): no query sorts every visible case."""
     found: list = []
+    # ``urgent__in``, not ``urgent``: SQLite reads a bare boolean column in WHERE as an
+    # expression and sorts the whole status; ``IN`` reaches the (status, urgent,
+    # created_at) index, which gives the rows newest first.
     buckets = (
-        ({"status": Status.NEW, "urgent": True},),
-        ({"status": Status.NEW, "urgent": False},),
-        tuple({"status": s, "urgent": True} for s in _WORKING),
-        tuple({"status": s, "urgent": False} for s in _WORKING),
+        ({"status": Status.NEW, "urgent__in": [True]},),
+        ({"status": Status.NEW, "urgent__in": [False]},),
+        tuple({"status": s, "urgent__in": [True]} for s in _WORKING),
+        tuple({"status": s, "urgent__in": [False]} for s in _WORKING),
         ({"status": Status.DECIDED},),
         ({"status": Status.CLOSED},),
     )
@@ -83,6 +86,18 @@ def attach_channels(cases: list) -> list:
             found[case_id].append(label)
     for case in cases:
         case.channels = found.get(case.pk, [])
+    return cases
+
+
+def attach_events(cases: list, known) -> list:
+    """Set each case's event (with its organisation) from ``known`` events already
+    fetched, the others in one query: the list's rows need not carry them."""
+    events = {event.pk: event for event in known}
+    missing = {case.event_id for case in cases} - events.keys()
+    if missing:
+        events.update(Event.objects.select_related("organisation").in_bulk(missing))
+    for case in cases:
+        case.event = events[case.event_id]
     return cases
 
 

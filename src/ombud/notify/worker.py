@@ -20,7 +20,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import close_old_connections, connection, transaction
-from django.db.models import F
+from django.db.models import Count, F, Min, Q
 from django.utils import timezone, translation
 
 from ombud.notify import coalesce, envelope, wakeup
@@ -373,30 +373,30 @@ def release_orphaned_claims(now) -> int:
 
 
 def health(now=None) -> dict:
-    """Whether a worker is alive, and how far behind alert delivery is."""
+    """Whether a worker is alive, and how far behind alert delivery is (two queries: the
+    dashboard asks on every view)."""
     now = now or timezone.now()
     last_seen = WorkerHeartbeat.objects.order_by("-seen_at").values_list("seen_at", flat=True)
     last_seen = last_seen.first()
-    oldest = (
+    pending, dead = Q(state=OutboxMessage.State.PENDING), Q(state=OutboxMessage.State.DEAD)
+    outbox = OutboxMessage.objects.filter(pending | dead).aggregate(
         # Alerts held for a digest wait by design (notify.coalesce), not for a worker.
-        OutboxMessage.objects.filter(state=OutboxMessage.State.PENDING, held=False)
-        .order_by("created_at")
-        .values_list("created_at", flat=True)
-        .first()
+        oldest=Min("created_at", filter=pending & Q(held=False)),
+        pending=Count("pk", filter=pending),
+        dead_letters=Count("pk", filter=dead),
+        recent_dead=Count("pk", filter=dead & Q(created_at__gte=now - DEAD_LETTERS_MATTER_FOR)),
     )
+    oldest = outbox["oldest"]
     alive = last_seen is not None and now - last_seen <= ALIVE_WITHIN
     backlog = (now - oldest) if oldest else timedelta(0)
-    recent_dead = OutboxMessage.objects.filter(
-        state=OutboxMessage.State.DEAD, created_at__gte=now - DEAD_LETTERS_MATTER_FOR
-    ).exists()
     return {
         "alive": alive,
         "last_seen_seconds": round((now - last_seen).total_seconds(), 1) if last_seen else None,
         "oldest_undelivered_seconds": round(backlog.total_seconds(), 1),
-        "pending": OutboxMessage.objects.filter(state=OutboxMessage.State.PENDING).count(),
-        "dead_letters": OutboxMessage.objects.filter(state=OutboxMessage.State.DEAD).count(),
+        "pending": outbox["pending"],
+        "dead_letters": outbox["dead_letters"],
         # Dead letters of the last day need a human: unhealthy until one sends them again.
-        "healthy": alive and backlog <= HEALTHY_BACKLOG and not recent_dead,
+        "healthy": alive and backlog <= HEALTHY_BACKLOG and not outbox["recent_dead"],
     }
 
 

@@ -108,8 +108,8 @@ def _stamp(event) -> tuple:
     return (event.roster_version, bool(event.organisation.recovery_public_key))
 
 
-def _cache_key(holder, event) -> str:
-    return f"ombud:grants-clean:{holder.pk}:{event.pk}"
+def _cache_key(holder) -> str:
+    return f"ombud:grants-clean:{holder.pk}"
 
 
 def _needing_grants(holder, event, limit: int, trusted) -> list:
@@ -145,27 +145,29 @@ def grant_pending(holder, *, limit: int = BATCH) -> int:
     An event checked clean is not checked again until its roster or recovery key
     changes: intake seals new cases to everyone the roster allows, so nothing else
     makes a grant due (the check is per process cache; a miss only costs a query).
+    The holder's clean events are one cache entry: with nothing due, a page view
+    costs one query and one cache read, however many events they work.
     """
     if not getattr(holder, "vault_private", b""):
         return 0
-    events = list(
-        Event.objects.filter(
+    stamps = {
+        pk: (version, bool(recovery))
+        for pk, version, recovery in Event.objects.filter(
             vault_mode=VaultMode.PERSONAL,
             pk__in=Membership.objects.acknowledged()
             .case_workers()
             .filter(user=holder)
             .values("event"),
-        ).select_related("organisation")
-    )
-    keys = {_cache_key(holder, event): event for event in events}
-    clean = cache.get_many(list(keys))
+        ).values_list("pk", "roster_version", "organisation__recovery_public_key")
+    }
+    clean = cache.get(_cache_key(holder)) or {}
+    due_events = [pk for pk, stamp in stamps.items() if clean.get(pk) != stamp]
+    if not due_events:
+        return 0
+    # Whom the holder's key vouches for, asked once, in their own session.
+    trusted = keytrust.vouch_in_session(holder)
     granted = 0
-    trusted = None
-    for key, event in keys.items():
-        if clean.get(key) == _stamp(event):
-            continue
-        # Whom the holder's key vouches for, asked once, in their own session.
-        trusted = trusted or keytrust.vouch_in_session(holder)
+    for event in Event.objects.filter(pk__in=due_events).select_related("organisation"):
         granted += release_escrow(holder, event=event, limit=limit, trusted=trusted)
         due = _needing_grants(holder, event, limit, trusted)
         failed = False
@@ -178,7 +180,11 @@ def grant_pending(holder, *, limit: int = BATCH) -> int:
                 log.error("could not grant access to case %s: its key did not open", case.pk)
                 failed = True
         if len(due) < limit and not failed:
-            cache.set(key, _stamp(event), timeout=24 * 3600)
+            clean[event.pk] = _stamp(event)
+    # Two pages at once may each write their own view: the loser's events are
+    # checked again next time, which is all a lost entry costs.
+    clean = {pk: stamp for pk, stamp in clean.items() if pk in stamps}
+    cache.set(_cache_key(holder), clean, timeout=24 * 3600)
     return granted
 
 

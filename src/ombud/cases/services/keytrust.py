@@ -260,6 +260,8 @@ def keys_to_confirm(viewer) -> list:
     if cached is None or cached[0] != stamp:
         cached = (stamp, _unconfirmed(viewer, [pk for pk, _version in events]))
         cache.set(cache_key, cached, timeout=24 * 3600)
+    if not cached[1]:
+        return []  # the usual answer: no query for the memberships
     found = {
         m.pk: m
         for m in Membership.objects.filter(pk__in=[pk for pk, _f in cached[1]]).select_related(

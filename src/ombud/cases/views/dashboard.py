@@ -1,20 +1,28 @@
 """The staff dashboard: the most pressing cases, what to do, who is on duty."""
 
+import uuid
 from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import dateformat, timezone
+from django.utils.formats import get_format
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ombud.cases import rules
-from ombud.cases.models import Case
+from ombud.cases.models import Case, Status
 from ombud.cases.queries import (
     attach_channels,
+    attach_events,
     cases_visible_to,
     dashboard_cases,
     reports_taken_by,
@@ -31,6 +39,52 @@ from ombud.staff.queries import memberships_of
 # The dashboard shows the most pressing cases; "more" shows a longer list.
 DASHBOARD_LIMIT = 50
 DASHBOARD_MORE = 500
+_ANY_ID = uuid.UUID(int=0)
+
+
+def _filled(translated: str, **values) -> SafeString:
+    """A translated message with its placeholders filled as ``{% blocktranslate %}`` fills
+    them: the translation is ours and may hold markup, the values are escaped."""
+    return mark_safe(translated % {k: conditional_escape(v) for k, v in values.items()})  # noqa: S308
+
+
+def _present(cases: list, now) -> list:
+    """What each row of the list shows, worked out once here rather than by template
+    tags per row (a tag costs more than the rest of a row): its link, status, when it
+    came in (in its event's time zone), where from, whose it is, whether it missed a
+    promise, how far its alert has escalated. The markup stays in the template."""
+    received_format = get_format("SHORT_DATETIME_FORMAT")
+    # One reverse for the list, not one per row: the links differ only by the case id.
+    before, after = reverse("cases:detail", args=[_ANY_ID]).split(str(_ANY_ID))
+    # get_status_display, translated once for the list instead of once per row.
+    statuses = {value: str(label) for value, label in Status.choices}
+    for case in cases:
+        case.url = f"{before}{case.pk}{after}"
+        case.status_label = statuses.get(case.status, case.status)
+        case.received = _filled(
+            _("Received %(age)s ago (%(when)s)"),
+            age=timesince(case.created_at, now),
+            when=dateformat.format(
+                timezone.localtime(case.created_at, case.event.zone), received_format
+            ),
+        )
+        case.came_in = " · ".join([case.event.name, *map(str, case.channels)])
+        case.owner_line = (
+            _filled(_("Owner: <bdi>%(owner)s</bdi>"), owner=case.owner)
+            if case.owner
+            else _("No owner yet")
+        )
+        if case.status == Status.NEW:
+            case.acknowledge = _filled(
+                _('Acknowledge <span class="visually-hidden">%(name)s</span>'),
+                name=case.code_name,
+            )
+        case.overdue = promises.overdue(case, now)
+        try:
+            case.escalation_level = case.escalation.level
+        except ObjectDoesNotExist:
+            case.escalation_level = 0  # no escalation row (yet)
+    return cases
 
 
 @login_required
@@ -38,45 +92,44 @@ def dashboard(request):
     user = request.user
     # Someone whose key opens cases others should read but cannot yet: open them.
     granted = grants.grant_pending(user)
-    cases = promises.attach_last_update(
-        dashboard_cases(
-            cases_visible_to(user)
-            .filter(junk_at__isnull=True)
-            .select_related("event__organisation", "escalation", "owner"),
-            DASHBOARD_MORE if request.GET.get("more") else DASHBOARD_LIMIT + 1,
-        )
-    )
-    has_more = not request.GET.get("more") and len(cases) > DASHBOARD_LIMIT
-    cases = attach_channels(cases[:DASHBOARD_LIMIT] if has_more else cases)
-    now = timezone.now()
-    for case in cases:
-        case.overdue = promises.overdue(case, now)
+    visible = cases_visible_to(user)
     memberships = list(memberships_of(user))
-    retry_for = list(rules.events_for_alert_retries(user))
+    more = bool(request.GET.get("more"))
+    cases = dashboard_cases(
+        visible.filter(junk_at__isnull=True).select_related("escalation", "owner"),
+        DASHBOARD_MORE if more else DASHBOARD_LIMIT + 1,
+    )
+    has_more = not more and len(cases) > DASHBOARD_LIMIT
+    cases = cases[:DASHBOARD_LIMIT] if has_more else cases
+    # Cases are of events the user works, whose rows their memberships brought along.
+    attach_events(cases, (m.event for m in memberships))
+    now = timezone.now()
+    cases = _present(attach_channels(promises.attach_last_update(cases)), now)
+    today = timezone.localdate()
     # Who is on duty matters for events on now or soon, not for last year's.
     rota_events = [
         m.event
         for m in memberships
-        if m.event.ends_on >= timezone.localdate() - timedelta(days=1)
+        if m.event.ends_on >= today - timedelta(days=1)
         and staff_rules.may_manage_rota(user, m.event)
     ]
     taken = reports_taken_by(user).select_related("case", "event").order_by("-received_at")
     context = {
         "cases": cases,
         "has_more": has_more,
-        "to_review": team.interim_actions_awaiting_review(cases_visible_to(user))[:50],
+        "to_review": team.interim_actions_awaiting_review(visible)[:50],
         "now": now,
         "memberships": memberships,
         # Actions for events on now, soon or just over; not for every past one.
         "current": [
             m
             for m in memberships
-            if m.is_acknowledged and m.event.ends_on >= timezone.localdate() - timedelta(days=7)
+            if m.is_acknowledged and m.event.ends_on >= today - timedelta(days=7)
         ],
         "unacknowledged": [m for m in memberships if not m.is_acknowledged],
         "outdated": [m for m in memberships if m.is_acknowledged and not m.is_current],
         "taken": taken[:50],
-        "managed_events": events_managed_by(user),
+        "managed_events": events_managed_by(user).exists(),
         "rota": [(event, rota.on_duty_now(event), len(rota.gaps(event))) for event in rota_events],
         "granted": granted,
         "keys_to_confirm": keytrust.keys_to_confirm(user),
@@ -85,15 +138,18 @@ def dashboard(request):
             m.event_id for m in memberships if m.is_acknowledged and m.role == Role.LEAD
         ).values(),
     }
-    if retry_for:
-        visible = cases_visible_to(user).filter(event__in=retry_for, pk=OuterRef("subject_id"))
-        context["dead_letters"] = (
-            OutboxMessage.objects.filter(state=OutboxMessage.State.DEAD)
-            .filter(Exists(visible))
-            .select_related("channel", "recipient")
-            .order_by("-created_at")[:50]
-        )
-        context["worker"] = worker.health()
+    retry_for = rules.events_for_alert_retries(user)
+    if retry_for.exists():
+        context["worker"] = health = worker.health()
+        # Usually there are none at all: then the query for this lead's is not made.
+        if health["dead_letters"]:
+            retriable = visible.filter(event__in=retry_for, pk=OuterRef("subject_id"))
+            context["dead_letters"] = (
+                OutboxMessage.objects.filter(state=OutboxMessage.State.DEAD)
+                .filter(Exists(retriable))
+                .select_related("channel", "recipient")
+                .order_by("-created_at")[:50]
+            )
     return render(request, "cases/dashboard.html", context)
 
 
