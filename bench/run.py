@@ -564,13 +564,15 @@ def measure_alerts(
             submitted.append((json.loads(data)["report_id"], answered))
     finally:
         conn.close()
-    sending_seconds = time.monotonic() - start
-    # Delivery is done once the sink has been quiet for 2 s with at least one mail per
-    # report (30 s at most after the last submission).
-    deadline = time.monotonic() + 30
+    sent_at = time.monotonic()
+    sending_seconds = sent_at - start
+    # Delivery is done once the sink has been quiet for 2 s since the last submission and
+    # the last mail, with at least one mail per report (30 s at most). Quiet since the last
+    # mail alone would not do: at this pace the previous report's mails are 8 s old.
+    deadline = sent_at + 30
     while time.monotonic() < deadline:
         got, last = sink.progress()
-        if got >= len(submitted) and time.monotonic() - last > 2:
+        if got >= len(submitted) and time.monotonic() - max(last, sent_at) > 2:
             break
         time.sleep(0.2)
     cpu = meter.stop()
