@@ -529,7 +529,8 @@ def _case_ids(site: Site, password: str, report_ids: list[str]) -> dict[str, str
         for report_id in report_ids:
             if report_id not in cases:  # beyond the list's page: ask for it alone
                 status, data = _call(conn, "GET", f"/api/v1/reports/{report_id}", headers=auth)
-                if status == 200:
+                # 409: the chair has not declared on the case yet; the answer names it.
+                if status in {200, 409}:
                     cases[report_id] = json.loads(data)["case_id"]
         return cases
     finally:
