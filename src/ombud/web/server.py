@@ -1,5 +1,6 @@
 """Serving Ombud with gunicorn, the same way in the demo and in production."""
 
+import gc
 import logging
 import os
 
@@ -25,6 +26,11 @@ class OmbudServer(BaseApplication):
     def load(self):
         from ombud.wsgi import application  # noqa: PLC0415 -- loaded once settings are final
 
+        # Everything loaded so far lives as long as the process: out of the collector's
+        # way, full collections in a worker only walk what its requests made (and the
+        # workers forked from here keep sharing those pages).
+        gc.collect()
+        gc.freeze()
         return application
 
 
