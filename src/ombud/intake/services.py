@@ -2,6 +2,7 @@
 wraps, the recusals, the audit entry and the alerts, so a receipt shown means
 all of it is committed."""
 
+import functools
 import hashlib
 import json
 import logging
@@ -454,17 +455,17 @@ def _file(
         case_key, case, data.attachments, at=now, report=report, by=data.taken_by
     )
     actor = Actor.user(data.taken_by) if data.taken_by else Actor.reporter()
-    inserts = _inserts(
+    prepared = functools.partial(
+        _inserts,
         case,
         report,
-        decided,
-        data,
+        data=data,
         case_key=case_key,
-        wraps=wraps,
         browser_box=browser_box,
         files=files,
         now=now,
     )
+    inserts = prepared(decided, wraps=wraps)
     # Only the statements run under the write lock.
     with transaction.atomic():
         if not _roster_unchanged(event, decided.roster_version):
@@ -472,19 +473,8 @@ def _file(
             fresh = roster.load(event)
             decided = _decide(event, data, fresh.members, fresh.version, now)
             # Readers may have changed too: wrap the same case key for the fresh set.
-            inserts = _inserts(
-                case,
-                report,
-                decided,
-                data,
-                case_key=case_key,
-                wraps=vault.wraps_for(
-                    case_key, [*decided.readers, vault.ReceiptRecipient(receipt, report.id)]
-                ),
-                browser_box=browser_box,
-                files=files,
-                now=now,
-            )
+            readers = [*decided.readers, vault.ReceiptRecipient(receipt, report.id)]
+            inserts = prepared(decided, wraps=vault.wraps_for(case_key, readers))
         _insert_case(inserts[0], long_name=long_name)
         for insert in inserts[1:]:
             insert.run()
