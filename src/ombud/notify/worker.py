@@ -164,14 +164,16 @@ def _channel_health(outcomes, now) -> None:
 
 
 class _ClaimKeeper:
-    """While a batch is being sent: every BEAT_DURING_BATCH seconds this worker says it
-    is alive and renews its claim on the rows not sent yet."""
+    """While a batch is being sent: every BEAT_DURING_BATCH seconds (half the lease if
+    that is shorter) this worker says it is alive and renews its claim on the rows not
+    sent yet."""
 
     def __init__(self):
         self.last = time.monotonic()
 
     def renew(self, unsent: list) -> None:
-        if time.monotonic() - self.last <= BEAT_DURING_BATCH:
+        # Well within the lease, however short an operator set it.
+        if time.monotonic() - self.last <= min(BEAT_DURING_BATCH, LEASE.total_seconds() / 2):
             return
         now = timezone.now()
         beat(now)
