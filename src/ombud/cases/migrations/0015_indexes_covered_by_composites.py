@@ -6,27 +6,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0014_floods'),
-        ('events', '0012_organisation_eu_directive_deadlines'),
+        ("cases", "0014_floods"),
+        ("events", "0012_organisation_eu_directive_deadlines"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='case',
-            name='event',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='events.event'),
+            model_name="case",
+            name="event",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="cases",
+                to="events.event",
+            ),
         ),
         migrations.AlterField(
-            model_name='report',
-            name='event',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='reports', to='events.event'),
+            model_name="report",
+            name="event",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="reports",
+                to="events.event",
+            ),
         ),
         migrations.AlterField(
-            model_name='report',
-            name='taken_by',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reports_taken', to=settings.AUTH_USER_MODEL),
+            model_name="report",
+            name="taken_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="reports_taken",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
     ]

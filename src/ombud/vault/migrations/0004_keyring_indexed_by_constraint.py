@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('vault', '0003_key_certificates_and_endorsements'),
+        ("vault", "0003_key_certificates_and_endorsements"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='keywrap',
-            name='keyring',
+            model_name="keywrap",
+            name="keyring",
             field=models.UUIDField(),
         ),
     ]
