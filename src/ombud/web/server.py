@@ -48,12 +48,14 @@ def default_workers() -> int:
     return max(2, (os.cpu_count() or 1))
 
 
-# Sync workers, one request at a time per process: a process holding SQLite's write
-# lock never waits for the GIL behind its own threads, and each takes a connection only
-# when it is free, so the load spreads over the processes instead of queueing behind a
-# busy one (bench.run, 2 workers, 2026-12-03: gthread with one thread 126 reports/s,
-# sync 178/s). Slow clients are for the buffering proxy in front (deploy/Caddyfile).
-# ``--threads`` or ``--keepalive`` switch to gthread workers, which can do both.
+# One thread per process: a thread holding SQLite's write lock never waits for the GIL
+# behind its siblings. Each process takes one connection beyond the one it serves
+# (worker_connections): a busy process does not hoard the queue while the other idles
+# (bench.run, 2 workers, 2026-12-03: gthread as gunicorn's default of 1,000 connections
+# 126 reports/s; sync 178/s; gthread with 2 connections 189/s). Unlike sync workers,
+# gthread sets aside a connection that sends nothing (a browser's preconnect) after a few
+# seconds instead of blocking on it. Closing connections after each response spreads
+# load over the processes. Slow clients are for the buffering proxy in front.
 def serve(
     *,
     host: str,
@@ -73,7 +75,9 @@ def serve(
         {
             "bind": f"{host}:{port}",
             "workers": workers or default_workers(),
-            "worker_class": "sync" if threads == 1 and not keepalive else "gthread",
+            "worker_class": "gthread",
+            # Idle keep-alive connections count too: with keep-alive, gunicorn's default.
+            "worker_connections": threads + 1 if not keepalive else 1000,
             "threads": threads,
             "preload_app": True,
             "timeout": 30,
