@@ -121,7 +121,16 @@ class FreshPostgresDatabase:
 
     def __exit__(self, *exc):
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+            for attempt in range(20):
+                try:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+                    return
+                except psycopg.errors.InsufficientPrivilege:
+                    # An autovacuum worker visiting the new database (after a restore)
+                    # is no role's process, so FORCE may not end it: it soon leaves.
+                    if attempt == 19:
+                        raise
+                    time.sleep(0.5)
 
 
 class OmbudDemo:
