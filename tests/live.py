@@ -181,7 +181,10 @@ class OmbudDemo:
             check=check,
         )
 
-    def start(self, *extra, timeout: float = 60.0) -> "OmbudDemo":
+    # `ombud demo` migrates, seeds (a password hash per demo user) and starts three
+    # processes: on this 2-core machine beside the rest of the suite and its browsers
+    # that took close to a minute in a clean-clone run.
+    def start(self, *extra, timeout: float = 150.0) -> "OmbudDemo":
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
@@ -206,7 +209,8 @@ class OmbudDemo:
             if self.process.poll() is not None:
                 raise AssertionError(f"ombud demo exited early:\n{self.log()}")
             try:
-                with urllib.request.urlopen(self.base_url + "/e/pycon-demo/", timeout=2):
+                # A worker's first page can take seconds on a loaded machine.
+                with urllib.request.urlopen(self.base_url + "/e/pycon-demo/", timeout=10):
                     return self
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(0.2)
