@@ -96,6 +96,28 @@ def test_an_unreachable_server_keeps_the_old_list(cast, ticketing):
     assert "could not be reached" in ImportSource.objects.get(event=cast.event).last_message
 
 
+@pytest.mark.parametrize(
+    ("address", "why"),
+    [
+        ("http://{host}", "only https URLs are allowed"),
+        ("https://{host}", "the host resolves to a private address"),
+    ],
+)
+def test_in_production_the_token_goes_only_over_https_to_a_public_server(
+    cast, ticketing, settings, address, why
+):
+    import_pretix(cast.event, ticketing, cast.lead)
+    asked = len(ticketing.requests)
+    settings.ALLOW_PRIVATE_WEBHOOKS = False
+    base_url = address.format(host=ticketing.url.split("://", 1)[1])
+    with pytest.raises(ImportFailed, match=f"This address cannot be used: {why}."):
+        import_pretix(cast.event, ticketing, cast.lead, base_url=base_url)
+    assert len(ticketing.requests) == asked  # the token was never sent
+    assert len(_names(cast.event)) == 5
+    source = ImportSource.objects.get(event=cast.event, kind=Kind.ATTENDEES)
+    assert source.last_message == f"This address cannot be used: {why}."
+
+
 def test_the_token_is_sealed_kept_for_the_same_server_and_asked_again_for_another(cast, ticketing):
     import_pretix(cast.event, ticketing, cast.lead)
     source = ImportSource.objects.get(event=cast.event)

@@ -15,6 +15,7 @@ import httpx
 from django.utils.translation import gettext as _
 
 from ombud.attendees.models import Kind
+from ombud.notify.channels import http
 
 # Bounds: a list larger than any conference's, or an API that never stops paging,
 # is refused rather than filling the database or holding a request for ever.
@@ -60,6 +61,13 @@ def _pages(url: str, token: str, service: str):
     """Each page's ``results`` of a paginated (count/next/previous/results) API."""
     headers = {"Authorization": f"Token {token}", "Accept": "application/json"}
     first = url
+    # The rule for every address the server calls with a secret (alert channels too):
+    # in production https to a public address only - the token never crosses the
+    # network in clear, and no import reaches inside the server's own network.
+    try:
+        http.check_destination(url)
+    except http.DeliveryFailed as exc:
+        raise ImportFailed(_("This address cannot be used: %(why)s.") % {"why": exc}) from None
     pages = 0
     deadline = time.monotonic() + DEADLINE_SECONDS
     with httpx.Client(timeout=TIMEOUT, follow_redirects=False, headers=headers) as client:

@@ -30,10 +30,13 @@ def client() -> httpx.Client:
 
 
 def check_destination(url: str) -> None:
-    """Refuse URLs that would make the server reach inside its own network.
+    """Refuse URLs that would make the server reach inside its own network, or send
+    what it sends (a webhook's secret path, an import's API token) in clear.
 
-    In production only https to public addresses; ``OMBUD_ALLOW_PRIVATE_WEBHOOKS``
-    (on in demo mode) allows loopback and private receivers for testing.
+    Every address the server calls: alert channels, the SMS provider's callbacks,
+    attendee imports. In production only https to public addresses;
+    ``OMBUD_ALLOW_PRIVATE_WEBHOOKS`` (on in demo mode) allows loopback and private
+    receivers for testing.
     """
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
