@@ -1,3 +1,4 @@
+import collections
 import json
 import uuid
 
@@ -79,6 +80,15 @@ def test_receipts_are_normalised_forgivingly_and_rejected_when_malformed():
 
 def test_receipts_do_not_repeat():
     assert len({receipts.new_receipt() for _ in range(2000)}) == 2000
+
+
+def test_receipt_characters_are_drawn_evenly_from_the_whole_alphabet():
+    drawn = collections.Counter("".join(receipts.new_receipt() for _ in range(2000)))
+    assert set(drawn) == set(receipts.ALPHABET)
+    expected = 2000 * receipts.LENGTH / len(receipts.ALPHABET)  # 1,750 each
+    # Six standard deviations (about 250) either way: a biased draw (one character in
+    # five more often, say) falls outside, chance does not.
+    assert all(abs(count - expected) < 0.15 * expected for count in drawn.values()), drawn
 
 
 def test_missing_key_file_is_a_clear_error_naming_no_secret(tmp_path):

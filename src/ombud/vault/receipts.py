@@ -12,13 +12,16 @@ import secrets
 from ombud.vault import crypto, keys
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+assert len(ALPHABET) == 32  # five bits a character (new_receipt)
 LENGTH = 28
 _CONFUSABLE = str.maketrans({"I": "1", "L": "1", "O": "0"})
 _IGNORED = str.maketrans("", "", " -_.\t\r\n")
 
 
 def new_receipt() -> str:
-    return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+    # One read of the system's randomness, not one (or two) per character: 32 divides
+    # 256, so a random byte's low five bits pick each character with equal odds.
+    return "".join(ALPHABET[byte & 31] for byte in secrets.token_bytes(LENGTH))
 
 
 def display(receipt: str) -> str:
