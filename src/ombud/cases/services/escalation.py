@@ -55,7 +55,9 @@ def _climb(escalation_id, now) -> int | None:
             return None
         level = escalation.level + 1
         event = case.event
-        people = roster.load(event).members
+        # The event was read in this transaction: the cached roster of its version is
+        # the roster now (every roster change moves the version).
+        people = roster.for_event(event).members
         recused = recusal.recused_among(case, people)
         chosen = alerts.people_at_level(
             event, people, recused, level=level, urgent=case.urgent, at=now
