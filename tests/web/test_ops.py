@@ -272,6 +272,24 @@ def test_metrics_label_requests_by_url_name_never_by_path(client, cast):
     assert counts == sorted(counts)
 
 
+@pytest.mark.django_db
+@override_settings(METRICS_TOKEN=TOKEN)
+def test_a_made_up_method_is_counted_as_other_and_the_scrape_still_answers(client):
+    client.generic("GET|X", "/healthz")
+    client.generic("PROPFIND", "/healthz")
+    response = _scrape(client)
+    assert response.status_code == 200
+    assert (
+        _value(
+            response.text,
+            'ombud_http_requests_total{view="ops:healthz",method="other",status="405"}',
+        )
+        == 2
+    )
+    assert "GET|X" not in response.text
+    assert "PROPFIND" not in response.text
+
+
 def test_request_totals_add_up_over_the_server_processes(settings, tmp_path):
     settings.DATA_DIR = tmp_path
     requeststats.clear()
