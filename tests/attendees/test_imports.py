@@ -118,6 +118,35 @@ def test_in_production_the_token_goes_only_over_https_to_a_public_server(
     assert source.last_message == f"This address cannot be used: {why}."
 
 
+@pytest.mark.parametrize("production", [True, False])
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        ("https://pretix.example:99999", "This address cannot be used: not a valid URL."),
+        # A name IDNA cannot encode (a label over 63 characters).
+        ("https://" + "ä" * 60 + ".example", None),
+    ],
+)
+def test_an_address_that_cannot_be_called_is_refused_and_kept_as_the_reason(
+    cast, ticketing, settings, production, refusal
+):
+    base_url, why = refusal
+    import_pretix(cast.event, ticketing, cast.lead)
+    settings.ALLOW_PRIVATE_WEBHOOKS = not production
+    with pytest.raises(ImportFailed) as refused:
+        import_pretix(cast.event, ticketing, cast.lead, base_url=base_url)
+    if why is None:  # refused by the check in production, by the HTTP client otherwise
+        why = (
+            "This address cannot be used: the host name does not resolve."
+            if production
+            else "pretix could not be reached: check the address."
+        )
+    assert str(refused.value) == why
+    assert len(_names(cast.event)) == 5
+    source = ImportSource.objects.get(event=cast.event, kind=Kind.ATTENDEES)
+    assert source.last_message == str(refused.value)
+
+
 def test_the_token_is_sealed_kept_for_the_same_server_and_asked_again_for_another(cast, ticketing):
     import_pretix(cast.event, ticketing, cast.lead)
     source = ImportSource.objects.get(event=cast.event)

@@ -55,6 +55,10 @@ def test_a_webhook_secret_is_made_for_you_and_shown_once(client, cast):
         ({"kind": "matrix", "target": "https://m.example.org", "room": "lobby"}, "room ID"),
         ({"kind": "matrix", "target": "https://m.example.org", "room": "!a:b"}, "access token"),
         ({"kind": "telegraph", "target": "x"}, "Select a valid choice."),
+        (
+            {"kind": "webhook", "target": "https://hooks.example.org:99999/x"},
+            "This address cannot be used: not a valid URL.",
+        ),
     ],
 )
 def test_bad_channels_are_refused_with_a_reason(client, cast, data, message):

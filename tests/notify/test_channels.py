@@ -474,6 +474,8 @@ REFUSED_IN_PRODUCTION = [
     ("https://10.20.30.40/hook", "the host resolves to a private address"),
     ("https://169.254.169.254/latest/meta-data/", "the host resolves to a private address"),
     ("https://alerts.ombud-test.invalid/hook", "the host name does not resolve"),
+    ("https://example.org:99999/hook", "not a valid URL"),
+    ("https://" + "ä" * 60 + ".example/hook", "the host name does not resolve"),
 ]
 
 

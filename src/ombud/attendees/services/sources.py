@@ -70,7 +70,10 @@ def _pages(url: str, token: str, service: str):
         raise ImportFailed(_("This address cannot be used: %(why)s.") % {"why": exc}) from None
     pages = 0
     deadline = time.monotonic() + DEADLINE_SECONDS
-    with httpx.Client(timeout=TIMEOUT, follow_redirects=False, headers=headers) as client:
+    # No proxy settings from the environment: the token goes to the address given.
+    with httpx.Client(
+        timeout=TIMEOUT, follow_redirects=False, headers=headers, trust_env=False
+    ) as client:
         while url:
             pages += 1
             if pages > MAX_PAGES:
@@ -105,7 +108,7 @@ def _get(client, url: str, service: str):
         raise ImportFailed(
             _("%(service)s did not answer in time; try again later.") % {"service": service}
         ) from None
-    except httpx.HTTPError:
+    except (httpx.HTTPError, httpx.InvalidURL):
         raise ImportFailed(
             _("%(service)s could not be reached: check the address.") % {"service": service}
         ) from None

@@ -38,7 +38,11 @@ def check_destination(url: str) -> None:
     ``OMBUD_ALLOW_PRIVATE_WEBHOOKS`` (on in demo mode) allows loopback and private
     receivers for testing.
     """
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # a port out of range is a ValueError here
+    except ValueError:
+        raise DeliveryFailed("not a valid URL") from None
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise DeliveryFailed("not an http(s) URL")
     if settings.ALLOW_PRIVATE_WEBHOOKS:
@@ -46,8 +50,8 @@ def check_destination(url: str) -> None:
     if parts.scheme != "https":
         raise DeliveryFailed("only https URLs are allowed")
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except OSError:
+        infos = socket.getaddrinfo(parts.hostname, port or 443, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):  # UnicodeError: a name IDNA cannot encode
         raise DeliveryFailed("the host name does not resolve") from None
     for info in infos:
         if not ipaddress.ip_address(info[4][0]).is_global:
@@ -63,7 +67,7 @@ def post(session: httpx.Client, method: str, url: str, **kwargs) -> None:
             status, redirected = response.status_code, response.is_redirect
     except httpx.TimeoutException:
         raise DeliveryFailed("timed out") from None
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
         raise DeliveryFailed(type(exc).__name__) from None
     finally:
         # One channel's cookies are never sent to another on the same host.
