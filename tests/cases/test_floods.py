@@ -17,7 +17,7 @@ from django.utils import timezone
 from ombud.audit.models import Entry
 from ombud.cases import fingerprint
 from ombud.cases.models import Case, Escalation, Flood, Report, Status, TimelineEntry
-from ombud.cases.services import escalation, floods, reporter, triage
+from ombud.cases.services import escalation, floods, overview, promises, reporter, triage
 from ombud.cases.services.work import CaseActionError
 from ombud.notify import coalesce, worker
 from ombud.notify.models import OutboxMessage
@@ -243,6 +243,39 @@ def test_the_dashboard_leaves_junk_out_and_tells_leads_of_a_flood(client, cast):
     assert cases[0].code_name not in html
     factories.sign_in(client, cast.responder)
     assert "Reports are flooding in at" not in client.get("/staff/").content.decode()
+
+
+def test_junk_is_out_of_the_overview_the_hand_over_and_the_overdue_reminders(cast):
+    cases = _junk(cast.event, 4)
+    real = factories.file_report(cast.event, what_happened=REAL).report.case
+    lead = factories.holding_key(cast.lead)
+    now = timezone.now()
+    triage.mark_junk(
+        cast.event, triage.groups(cast.event, lead, up_to=now)[0].key, up_to=now, by=lead
+    )
+    seen = overview.overview(cast.event, lead)
+    assert seen["open"] == 1
+    assert [c.pk for c in seen["unowned"]] == [real.pk]
+    assert dict(seen["by_status"])[Status.NEW.label] == 1
+    shift = overview.handover(cast.event, lead)
+    assert [c.pk for c in shift["open_cases"]] == [real.pk]
+    assert {case.pk for case, _entries in shift["happened"]} <= {real.pk}
+    # Days later nobody has acknowledged anything: only the real report is overdue.
+    assert promises.remind_due(now + timedelta(days=3)) == 1
+    reminded = OutboxMessage.objects.filter(kind=OutboxMessage.Kind.OVERDUE)
+    assert set(reminded.values_list("subject_id", flat=True)) == {real.pk}
+    assert not reminded.filter(subject_id__in=[c.pk for c in cases]).exists()
+
+
+def test_putting_back_a_case_named_by_nonsense_is_refused_on_the_page(client, cast):
+    _junk(cast.event, 3)
+    factories.sign_in(client, cast.lead)
+    for case in ("not-a-uuid", "", "00000000-0000-0000-0000-000000000000"):
+        answer = client.post(
+            f"/staff/events/{cast.event.slug}/flood/", {"action": "not_junk", "case": case}
+        )
+        assert answer.status_code == 400
+        assert "not one you may put back" in answer.content.decode()
 
 
 def test_the_triage_page_and_the_api_do_the_same(client, cast):

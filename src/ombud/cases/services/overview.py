@@ -2,7 +2,8 @@
 
 Both count and list only the cases the viewer may see: a case someone is
 recused from is never shown or counted to them. What happened on a case is
-shown only once they may read it (declared no conflict of interest).
+shown only once they may read it (declared no conflict of interest). Reports
+marked as junk in a flood's triage are counted on the triage page, not here.
 """
 
 from datetime import timedelta
@@ -17,8 +18,12 @@ from ombud.cases.services import access, promises, team, timeline
 HANDOVER_HOURS = 12
 
 
+def _queue(event, viewer):
+    return cases_visible_to(viewer).filter(event=event, junk_at__isnull=True)
+
+
 def overview(event, viewer) -> dict:
-    cases = cases_visible_to(viewer).filter(event=event)
+    cases = _queue(event, viewer)
     by_status = dict(cases.values_list("status").annotate(n=Count("pk")))
     open_cases = list(
         promises.with_last_update(cases.exclude(status=Status.CLOSED)).select_related(
@@ -40,11 +45,11 @@ def overview(event, viewer) -> dict:
 def handover(event, viewer, *, hours: int = HANDOVER_HOURS) -> dict:
     """What happened on the cases during the last shift, case by case, and what is open."""
     since = timezone.now() - timedelta(hours=hours)
-    cases = cases_visible_to(viewer).filter(event=event)
+    cases = _queue(event, viewer)
     # What happened on a case is the case's: only for cases the viewer may read now.
     entries = (
         TimelineEntry.objects.filter(case__in=access.readable_cases(viewer), at__gte=since)
-        .filter(case__event=event)
+        .filter(case__event=event, case__junk_at__isnull=True)
         .select_related("case", "actor")
         .order_by("case__code_name", "at", "pk")
     )

@@ -187,8 +187,11 @@ def _people_to_remind(case) -> dict:
 def remind_due(now=None) -> int:
     """Queue one content-free reminder per case per missed promise; the worker runs it."""
     now = now or timezone.now()
+    # Reports marked as junk in a flood's triage promise nobody anything (until put back).
     open_cases = with_last_update(
-        Case.objects.exclude(status=Status.CLOSED).select_related("event__organisation", "owner")
+        Case.objects.exclude(status=Status.CLOSED)
+        .filter(junk_at__isnull=True)
+        .select_related("event__organisation", "owner")
     ).order_by("created_at")
     reminded = 0
     for case in open_cases.iterator():

@@ -1,5 +1,7 @@
 """An event's pages for its response team: the overview, the hand-over, categories."""
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -105,9 +107,11 @@ def _triage_post(request, event):
             % {"n": marked},
         )
     elif action == "not_junk":
-        case = (
-            cases_visible_to(request.user).filter(event=event, pk=request.POST.get("case")).first()
-        )
+        try:
+            case_id = uuid.UUID(request.POST.get("case", ""))
+        except ValueError:
+            case_id = None
+        case = case_id and cases_visible_to(request.user).filter(event=event, pk=case_id).first()
         if case is None:
             raise work.CaseActionError(_("That case is not one you may put back."))
         triage.not_junk(case, by=request.user)
