@@ -60,6 +60,7 @@ def _production(**extra):
         ({"OMBUD_EMAIL_URL": "http://x"}, "must start with smtp://"),
         ({"OMBUD_MODE": "staging"}, "OMBUD_MODE must be demo or production"),
         ({"OMBUD_RATE_LIMITS": "sometimes"}, "OMBUD_RATE_LIMITS must be on or off"),
+        ({"OMBUD_METRICS_PER_EVENT": "maybe"}, "OMBUD_METRICS_PER_EVENT must be on or off"),
         ({"OMBUD_DATABASE_URL": "mysql://x/y"}, "must be a sqlite:// or postgres:// URL"),
         ({"OMBUD_BASE_URL": "ftp://x"}, "OMBUD_BASE_URL must be an http:// or https:// URL"),
     ],

@@ -313,6 +313,9 @@ VAULT_KEY_FILE = Path(conf.env_str("OMBUD_VAULT_KEY_FILE") or DATA_DIR / "keys" 
 # Operations (docs/deploy.md): log lines as text or JSON objects; /metrics behind a token.
 LOG_FORMAT = conf.log_format()
 METRICS_TOKEN = conf.metrics_token()
+# Reports received per event on /metrics: off unless the operator turns it on, since an
+# event's count can tell whoever reads the metrics how its week went.
+METRICS_PER_EVENT = conf.env_bool("OMBUD_METRICS_PER_EVENT", False)
 
 DEFAULT_EXCEPTION_REPORTER_FILTER = "ombud.web.errors.ConfidentialExceptionReporterFilter"
 

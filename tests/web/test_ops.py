@@ -235,6 +235,26 @@ def test_metrics_count_reports_by_channel_and_never_show_content(client):
 
 @pytest.mark.django_db
 @override_settings(METRICS_TOKEN=TOKEN)
+def test_reports_per_event_only_when_the_operator_turns_them_on(client, settings):
+    conf, meetup = factories.event("conf-one"), factories.event("meetup-two")
+    for event, count in ((conf, 3), (meetup, 1)):
+        for _ in range(count):
+            factories.file_report(event)
+    text = _scrape(client).text
+    assert "ombud_event_reports_received_total" not in text
+    assert "conf-one" not in text
+    settings.METRICS_PER_EVENT = True
+    text = _scrape(client).text
+    assert _value(text, 'ombud_event_reports_received_total{event="conf-one"}') == 3
+    assert _value(text, 'ombud_event_reports_received_total{event="meetup-two"}') == 1
+    factories.file_report(meetup)
+    text = _scrape(client).text
+    assert _value(text, 'ombud_event_reports_received_total{event="meetup-two"}') == 2
+    assert _value(text, 'ombud_reports_received_total{channel="web"}') == 5
+
+
+@pytest.mark.django_db
+@override_settings(METRICS_TOKEN=TOKEN)
 def test_the_reports_counter_reads_only_entries_written_since_the_last_scrape(
     client, django_assert_max_num_queries
 ):

@@ -1,8 +1,9 @@
 """``/metrics`` in Prometheus' text exposition format (version 0.0.4), for the operator.
 
 Only counts and ages, organisation-wide: no content, no code names, no receipts, no
-event or case in any label. Each scrape costs a handful of indexed queries: the
-reports counter reads only the audit entries written since the last scrape.
+case in any label, and an event only in the per-event reports counter the operator
+turns on (``OMBUD_METRICS_PER_EVENT``). Each scrape costs a handful of indexed
+queries: the reports counters read only the audit entries written since the last scrape.
 """
 
 import math
@@ -17,12 +18,13 @@ from django.utils import timezone
 import ombud
 from ombud.audit.models import Entry
 from ombud.cases.models import Flood, Report
+from ombud.events.models import Event
 from ombud.notify import worker
 from ombud.notify.models import OutboxMessage, WorkerHeartbeat
 from ombud.web import health, requeststats
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-_REPORTS_KEY = "metrics:reports-received"
+_REPORTS_KEY = "metrics:reports-received:2"  # 2: with the counts per event
 # Sent and cancelled alerts are most of the outbox: counted at most once a minute.
 _SETTLED_KEY = "metrics:outbox-settled"
 SETTLED_EVERY = 60
@@ -60,22 +62,33 @@ def _number(value) -> str:
 
 
 def reports_received() -> dict[str, int]:
-    """Reports filed since installation, by channel: a counter that never goes back.
+    """Reports filed since installation, by channel: a counter that never goes back."""
+    return _received()["by_channel"]
 
-    The audit log is append-only (its entries cannot be deleted), so its
+
+def reports_received_by_event() -> dict[int, int]:
+    """Reports filed since installation, by event id (for ``OMBUD_METRICS_PER_EVENT``)."""
+    return _received()["by_event"]
+
+
+def _received() -> dict:
+    """The audit log is append-only (its entries cannot be deleted), so its
     ``report.created`` entries count every report ever filed, even one purged since.
     The totals are kept with the last entry counted; a scrape reads only newer entries
-    (a range of the primary key), and the channel of the reports they name.
+    (a range of the primary key), their event, and the channel of the reports they name.
     """
-    state = cache.get(_REPORTS_KEY) or {"seq": 0, "by_channel": {}}
+    state = cache.get(_REPORTS_KEY) or {"seq": 0, "by_channel": {}, "by_event": {}}
     newest = Entry.objects.aggregate(newest=Max("seq"))["newest"] or 0
     if newest <= state["seq"]:
-        return state["by_channel"]
-    filed = list(
-        Entry.objects.filter(
-            seq__gt=state["seq"], seq__lte=newest, action="report.created"
-        ).values_list("object_id", flat=True)
-    )
+        return state
+    entries = Entry.objects.filter(
+        seq__gt=state["seq"], seq__lte=newest, action="report.created"
+    ).values_list("object_id", "event_id")
+    by_event = defaultdict(int, state["by_event"])
+    filed = []
+    for report_id, event_id in entries:
+        filed.append(report_id)
+        by_event[event_id] += 1
     by_channel = defaultdict(int, state["by_channel"])
     known = 0
     for start in range(0, len(filed), 500):
@@ -88,9 +101,9 @@ def reports_received() -> dict[str, int]:
     # Filed and purged between two scrapes: counted, its channel no longer known.
     if len(filed) > known:
         by_channel["unknown"] += len(filed) - known
-    state = {"seq": newest, "by_channel": dict(by_channel)}
+    state = {"seq": newest, "by_channel": dict(by_channel), "by_event": dict(by_event)}
     cache.set(_REPORTS_KEY, state, timeout=None)
-    return state["by_channel"]
+    return state
 
 
 def _settled_alerts() -> dict[str, int]:
@@ -205,6 +218,21 @@ def _requests(out: Exposition) -> None:
         out.sample("ombud_http_request_duration_seconds_count", running, {"view": view})
 
 
+def _per_event(out: Exposition) -> None:
+    counts = reports_received_by_event()
+    slugs = dict(Event.objects.filter(pk__in=list(counts)).values_list("pk", "slug"))
+    out.family(
+        "ombud_event_reports_received_total",
+        "counter",
+        "Reports filed since installation, by event (OMBUD_METRICS_PER_EVENT).",
+    )
+    by_slug = defaultdict(int)
+    for event_id, count in counts.items():
+        by_slug[slugs.get(event_id, "unknown")] += count
+    for slug, count in sorted(by_slug.items()):
+        out.sample("ombud_event_reports_received_total", count, {"event": slug})
+
+
 def render() -> str:
     now = timezone.now()
     out = Exposition()
@@ -228,6 +256,8 @@ def render() -> str:
     )
     for channel, count in sorted(reports_received().items()):
         out.sample("ombud_reports_received_total", count, {"channel": channel})
+    if settings.METRICS_PER_EVENT:
+        _per_event(out)
     _outbox(out, now)
     _workers(out, now)
     _requests(out)
