@@ -266,7 +266,7 @@ def test_the_reports_counter_reads_only_entries_written_since_the_last_scrape(
     from ombud.web import metrics  # noqa: PLC0415
 
     with django_assert_max_num_queries(3) as captured:
-        assert metrics.reports_received() == {"web": 4}
+        assert metrics.reports_received()["by_channel"] == {"web": 4}
     reads = [q["sql"] for q in captured.captured_queries if "audit_entry" in q["sql"]]
     assert any('"seq" >' in sql for sql in reads), reads
 

@@ -61,18 +61,11 @@ def _number(value) -> str:
     return str(int(value))
 
 
-def reports_received() -> dict[str, int]:
-    """Reports filed since installation, by channel: a counter that never goes back."""
-    return _received()["by_channel"]
+def reports_received() -> dict:
+    """Reports filed since installation, ``by_channel`` and ``by_event`` (event ids):
+    counters that never go back.
 
-
-def reports_received_by_event() -> dict[int, int]:
-    """Reports filed since installation, by event id (for ``OMBUD_METRICS_PER_EVENT``)."""
-    return _received()["by_event"]
-
-
-def _received() -> dict:
-    """The audit log is append-only (its entries cannot be deleted), so its
+    The audit log is append-only (its entries cannot be deleted), so its
     ``report.created`` entries count every report ever filed, even one purged since.
     The totals are kept with the last entry counted; a scrape reads only newer entries
     (a range of the primary key), their event, and the channel of the reports they name.
@@ -218,8 +211,7 @@ def _requests(out: Exposition) -> None:
         out.sample("ombud_http_request_duration_seconds_count", running, {"view": view})
 
 
-def _per_event(out: Exposition) -> None:
-    counts = reports_received_by_event()
+def _per_event(out: Exposition, counts: dict[int, int]) -> None:
     slugs = dict(Event.objects.filter(pk__in=list(counts)).values_list("pk", "slug"))
     out.family(
         "ombud_event_reports_received_total",
@@ -254,10 +246,11 @@ def render() -> str:
         "counter",
         "Reports filed since installation, all events together, by channel.",
     )
-    for channel, count in sorted(reports_received().items()):
+    received = reports_received()
+    for channel, count in sorted(received["by_channel"].items()):
         out.sample("ombud_reports_received_total", count, {"channel": channel})
     if settings.METRICS_PER_EVENT:
-        _per_event(out)
+        _per_event(out, received["by_event"])
     _outbox(out, now)
     _workers(out, now)
     _requests(out)
