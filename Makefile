@@ -20,8 +20,9 @@ messages:
 # Submission throughput and latency, baseline ratio, report page weight and alert
 # latency against a real server (DESIGN §8); writes bench/results/latest.json. Then
 # e-mail intake throughput and message-to-alert latency (bench/results/mail_intake.json),
-# and a flood of 2,000 junk reports with a real one among them (bench/results/flood.json),
-# and submissions/s on PostgreSQL with one and with two web nodes (bench/results/nodes.json).
+# a flood of 2,000 junk reports with a real one among them (bench/results/flood.json),
+# submissions/s on PostgreSQL with one and with two web nodes (bench/results/nodes.json),
+# and the crash test with 20 rounds of kills on SQLite and PostgreSQL (bench/results/crash.json).
 # Every step runs even when an earlier one misses a target; make fails at the end if any did.
 bench:
 	@status=0; \
@@ -29,4 +30,5 @@ bench:
 	$(VENV)/python -m bench.mail_intake || status=1; \
 	$(VENV)/python -m bench.flood || status=1; \
 	$(VENV)/python -m bench.nodes || status=1; \
+	$(VENV)/python -m bench.crash || status=1; \
 	exit $$status

@@ -76,6 +76,13 @@ def demo_server(request, tmp_path, mail_sink):
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
+def fresh_demo_server(request, tmp_path, mail_sink):
+    """The same on an empty data directory and database, as a newcomer first runs it: it
+    migrates and seeds everything itself (the others start from a copy of what it makes)."""
+    yield from _demo_on_each_database(request, tmp_path, mail_sink, seeded=False)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
 def rate_limited_demo(request, tmp_path, mail_sink):
     """The same, with OMBUD_RATE_LIMITS on (floods and password guessing)."""
     yield from _demo_on_each_database(request, tmp_path, mail_sink, rate_limits=True)

@@ -2,6 +2,7 @@
 with its worker, a real SMTP server receiving the alerts, and (when the test
 command provides one) a fresh PostgreSQL database per server."""
 
+import atexit
 import base64
 import contextlib
 import datetime
@@ -11,12 +12,14 @@ import hashlib
 import hmac
 import os
 import secrets
+import shutil
 import signal
 import socket
 import sqlite3
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -133,8 +136,95 @@ class FreshPostgresDatabase:
                     time.sleep(0.5)
 
 
+# What `ombud demo` seeds depends on these and on the database; everything else a site
+# sets (ports, mail server, windows, limits) is read when it runs.
+_SEEDING = ("OMBUD_MODE", "OMBUD_DEMO_PASSWORD", "OMBUD_DEMO_TOTP_SECRET")
+_SEEDING += ("OMBUD_DEMO_TWILIO_AUTH_TOKEN",)
+# Keys kept outside the data directory cannot be copied with it.
+_KEYS_ELSEWHERE = ("OMBUD_SECRET_KEY", "OMBUD_VAULT_KEY_FILE")
+_seeded: dict[tuple, tuple[Path, str]] = {}
+
+
+def fill_with_seeded_demo(env: dict, data_dir: Path) -> bool:
+    """Give a new site the demo, migrated and seeded, by copying a data directory (and
+    PostgreSQL database) that `ombud demo --no-serve` made once in this test process:
+    migrating and seeding take 12-20 s, a copy well under one. False, and nothing done,
+    when the site keeps its keys elsewhere; then it runs the command itself.
+
+    The copy is what that command leaves - the same rows, keys and secrets - made
+    minutes earlier; the demo's shifts cover the event's three days. The first run of
+    `ombud demo` on an empty directory is tested as itself (tests/system/test_demo.py).
+    """
+    if any(env.get(name) for name in _KEYS_ELSEWHERE):
+        return False
+    database_url = env.get("OMBUD_DATABASE_URL", "")
+    admin_url = postgres_admin_url() if database_url else ""
+    key = (admin_url, *(env.get(name, "") for name in _SEEDING))
+    if key not in _seeded:
+        _seeded[key] = _seed_template(env, admin_url)
+    template_dir, template_database = _seeded[key]
+    data_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(template_dir, data_dir, dirs_exist_ok=True)
+    if database_url:
+        _copy_database(admin_url, template_database, database_url.rsplit("/", 1)[1])
+    return True
+
+
+def _seed_template(env: dict, admin_url: str) -> tuple[Path, str]:
+    template_dir = Path(tempfile.mkdtemp(prefix="ombud-seeded-")) / "data"
+    atexit.register(shutil.rmtree, template_dir.parent, ignore_errors=True)
+    template_env = {**env, "OMBUD_DATA_DIR": str(template_dir)}
+    template_database = ""
+    if admin_url:
+        template_database = f"ombud_seeded_{secrets.token_hex(4)}"
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{template_database}"')
+        atexit.register(_drop_database, admin_url, template_database)
+        template_env["OMBUD_DATABASE_URL"] = f"{admin_url.rsplit('/', 1)[0]}/{template_database}"
+    template_dir.mkdir()
+    subprocess.run(
+        [sys.executable, "-m", "ombud", "demo", "--no-serve"],
+        env=template_env,
+        capture_output=True,
+        timeout=300,
+        check=True,
+    )
+    if admin_url:
+        # Nobody connects to a template, autovacuum included: a copy needs it alone.
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'ALTER DATABASE "{template_database}" ALLOW_CONNECTIONS false')
+    return template_dir, template_database
+
+
+def _copy_database(admin_url: str, template: str, name: str) -> None:
+    """Replace the site's new, empty database with a copy of the seeded one."""
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        for attempt in range(20):
+            try:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+                conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+                return
+            except psycopg.errors.ObjectInUse:
+                if attempt == 19:  # a session on the template: CREATE waits for none
+                    raise
+                time.sleep(0.25)
+
+
+def _drop_database(admin_url: str, name: str) -> None:
+    with (
+        contextlib.suppress(psycopg.Error),
+        psycopg.connect(admin_url, autocommit=True) as conn,
+    ):
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
 class OmbudDemo:
-    """`ombud demo` in its own process group, logging to a file we can read."""
+    """`ombud demo` in its own process group, logging to a file we can read.
+
+    Started on an empty data directory, it starts from a copy of the seeded demo
+    (``fill_with_seeded_demo``), as on its second run; ``seeded=False`` makes it
+    migrate and seed everything itself, as on a new machine.
+    """
 
     def __init__(
         self,
@@ -144,8 +234,10 @@ class OmbudDemo:
         database_url: str = "",
         port=None,
         rate_limits: bool = False,
+        seeded: bool = True,
     ):
         self.data_dir = data_dir
+        self.seeded = seeded
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = data_dir / "process.log"
@@ -186,6 +278,8 @@ class OmbudDemo:
     # that took close to a minute in a clean-clone run.
     def start(self, *extra, timeout: float = 150.0) -> "OmbudDemo":
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        if self.seeded and not any(self.data_dir.iterdir()):
+            fill_with_seeded_demo(self.env, self.data_dir)
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [
@@ -352,7 +446,8 @@ class OmbudSite:
     """One data directory and database, served by `ombud serve` and `ombud worker`
     processes run separately, as in production, so each can be killed on its own.
 
-    ``setup()`` migrates and seeds the demo event with ``ombud demo --no-serve``.
+    ``setup()`` gives it the demo event, migrated and seeded: a copy of what ``ombud demo
+    --no-serve`` made (``fill_with_seeded_demo``), or that command itself.
     """
 
     def __init__(
@@ -385,7 +480,8 @@ class OmbudSite:
 
     def setup(self) -> "OmbudSite":
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.command("demo", "--no-serve")
+        if not fill_with_seeded_demo(self.env, self.data_dir):
+            self.command("demo", "--no-serve")
         return self
 
     def command(self, *args, check=True, timeout=120) -> subprocess.CompletedProcess:

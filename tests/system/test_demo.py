@@ -31,9 +31,9 @@ def _get_json(url, headers=None):
         return response.status, json.loads(response.read())
 
 
-def test_demo_takes_a_report_and_alerts_the_on_duty_team_by_smtp(demo_server, mail_sink):
+def test_demo_takes_a_report_and_alerts_the_on_duty_team_by_smtp(fresh_demo_server, mail_sink):
     status, created = _post_json(
-        demo_server.base_url + "/api/v1/events/pycon-demo/reports",
+        fresh_demo_server.base_url + "/api/v1/events/pycon-demo/reports",
         {"what_happened": "A SECRET-DETAIL that must not be mailed", "who": "someone"},
     )
     assert status == 201
@@ -48,20 +48,20 @@ def test_demo_takes_a_report_and_alerts_the_on_duty_team_by_smtp(demo_server, ma
     for mail in messages:
         assert "SECRET-DETAIL" not in mail.raw.decode()
         assert mail.message["Subject"] == "Ombud: a new report needs attention"
-        assert demo_server.base_url + "/staff/cases/" in mail.body
+        assert fresh_demo_server.base_url + "/staff/cases/" in mail.body
     assert not mail_sink.to("staff1@pycon-demo.example")
     assert not mail_sink.to("desk@pycon-demo.example")
 
 
-def test_demo_users_can_sign_in_to_the_api_with_the_demo_password(demo_server):
+def test_demo_users_can_sign_in_to_the_api_with_the_demo_password(fresh_demo_server):
     roles = {}
     for username in DEMO_USERS:
         _status, token = _post_json(
-            demo_server.base_url + "/api/v1/auth/token",
+            fresh_demo_server.base_url + "/api/v1/auth/token",
             {"username": username, "password": DEMO_PASSWORD, "otp": demo_otp()},
         )
         _status, me = _get_json(
-            demo_server.base_url + "/api/v1/me",
+            fresh_demo_server.base_url + "/api/v1/me",
             {"Authorization": f"Bearer {token['token']}"},
         )
         roles[username] = me["roles"]["pycon-demo"]
@@ -76,17 +76,17 @@ def test_demo_users_can_sign_in_to_the_api_with_the_demo_password(demo_server):
     }
 
 
-def test_demo_runs_again_without_losing_data_and_reset_starts_over(demo_server):
+def test_demo_runs_again_without_losing_data_and_reset_starts_over(fresh_demo_server):
     _status, created = _post_json(
-        demo_server.base_url + "/api/v1/events/pycon-demo/reports", {"what_happened": "kept"}
+        fresh_demo_server.base_url + "/api/v1/events/pycon-demo/reports", {"what_happened": "kept"}
     )
-    demo_server.stop()
-    demo_server.start()
+    fresh_demo_server.stop()
+    fresh_demo_server.start()
     status, view = _get_json(
-        demo_server.base_url + "/api/v1/receipt", {"X-Receipt": created["receipt"]}
+        fresh_demo_server.base_url + "/api/v1/receipt", {"X-Receipt": created["receipt"]}
     )
     assert (status, view["report"]["what_happened"]) == (200, "kept")
-    verified = demo_server.command("audit", "verify")
+    verified = fresh_demo_server.command("audit", "verify")
     assert "audit log OK" in verified.stdout
 
 
