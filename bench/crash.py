@@ -31,7 +31,7 @@ TEST = (
     "tests/system/test_faults.py"
     "::test_killing_the_server_and_the_worker_loses_no_receipted_report_or_alert"
 )
-SUMMARY = re.compile(r"^crash test: .*$", re.MULTILINE)
+SUMMARY = re.compile(r"^crash test \((?:SQLite|PostgreSQL)\): .*$", re.MULTILINE)
 
 
 def main(argv=None) -> int:

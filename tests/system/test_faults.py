@@ -285,7 +285,9 @@ ROUNDS = int(os.environ.get("OMBUD_TEST_CRASH_ROUNDS", "4"))
 REPORTS_PER_ROUND = 15
 
 
-def test_killing_the_server_and_the_worker_loses_no_receipted_report_or_alert(new_site, mail_sink):
+def test_killing_the_server_and_the_worker_loses_no_receipted_report_or_alert(
+    new_site, mail_sink, database_url
+):
     seed = random.randrange(2**32)
     print(f"crash test seed {seed}")
     rng = random.Random(seed)
@@ -355,7 +357,8 @@ def test_killing_the_server_and_the_worker_loses_no_receipted_report_or_alert(ne
     copies = collections.Counter(alert.message_id for alert in alerts)
     resent = collections.Counter(n for n in copies.values() if n > 1)
     print(
-        f"crash test: {ROUNDS} rounds in {kills_over:.0f}s, {len(receipts)} receipts,"
+        f"crash test ({'PostgreSQL' if database_url else 'SQLite'}):"
+        f" {ROUNDS} rounds in {kills_over:.0f}s, {len(receipts)} receipts,"
         f" {len(cases)} reports committed, {failures.total()} requests cut off"
         f" ({dict(failures)}), {len(alerts)} alerts for {len(copies)} messages;"
         f" copies: {dict(resent)}"
