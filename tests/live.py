@@ -138,8 +138,12 @@ class FreshPostgresDatabase:
 
 # What `ombud demo` seeds depends on these and on the database; everything else a site
 # sets (ports, mail server, windows, limits) is read when it runs.
-_SEEDING = ("OMBUD_MODE", "OMBUD_DEMO_PASSWORD", "OMBUD_DEMO_TOTP_SECRET")
-_SEEDING += ("OMBUD_DEMO_TWILIO_AUTH_TOKEN",)
+_SEEDING = (
+    "OMBUD_MODE",
+    "OMBUD_DEMO_PASSWORD",
+    "OMBUD_DEMO_TOTP_SECRET",
+    "OMBUD_DEMO_TWILIO_AUTH_TOKEN",
+)
 # Keys kept outside the data directory cannot be copied with it.
 _KEYS_ELSEWHERE = ("OMBUD_SECRET_KEY", "OMBUD_VAULT_KEY_FILE")
 _seeded: dict[tuple, tuple[Path, str]] = {}
@@ -163,7 +167,6 @@ def fill_with_seeded_demo(env: dict, data_dir: Path) -> bool:
     if key not in _seeded:
         _seeded[key] = _seed_template(env, admin_url)
     template_dir, template_database = _seeded[key]
-    data_dir.mkdir(parents=True, exist_ok=True)
     shutil.copytree(template_dir, data_dir, dirs_exist_ok=True)
     if database_url:
         _copy_database(admin_url, template_database, database_url.rsplit("/", 1)[1])
@@ -176,11 +179,10 @@ def _seed_template(env: dict, admin_url: str) -> tuple[Path, str]:
     template_env = {**env, "OMBUD_DATA_DIR": str(template_dir)}
     template_database = ""
     if admin_url:
-        template_database = f"ombud_seeded_{secrets.token_hex(4)}"
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{template_database}"')
-        atexit.register(_drop_database, admin_url, template_database)
-        template_env["OMBUD_DATABASE_URL"] = f"{admin_url.rsplit('/', 1)[0]}/{template_database}"
+        database = FreshPostgresDatabase(admin_url)
+        template_env["OMBUD_DATABASE_URL"] = database.__enter__()
+        atexit.register(database.__exit__, None, None, None)
+        template_database = database.name
     template_dir.mkdir()
     subprocess.run(
         [sys.executable, "-m", "ombud", "demo", "--no-serve"],
@@ -208,14 +210,6 @@ def _copy_database(admin_url: str, template: str, name: str) -> None:
                 if attempt == 19:  # a session on the template: CREATE waits for none
                     raise
                 time.sleep(0.25)
-
-
-def _drop_database(admin_url: str, name: str) -> None:
-    with (
-        contextlib.suppress(psycopg.Error),
-        psycopg.connect(admin_url, autocommit=True) as conn,
-    ):
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
 class OmbudDemo:
