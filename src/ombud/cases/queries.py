@@ -75,9 +75,9 @@ def dashboard_cases(cases, limit: int) -> list:
 
 
 def attach_channels(cases: list) -> list:
-    """Set ``channels`` on each case: how its reports came in (labels, in order), in
-    one query for the whole list."""
-    labels = dict(Channel.choices)
+    """Set ``channels`` on each case: how its reports came in (labels in the active
+    language, in order), in one query for the whole list."""
+    labels = {value: str(label) for value, label in Channel.choices}
     found: dict = {}
     rows = Report.objects.filter(case_id__in=[c.pk for c in cases]).order_by("received_at")
     for case_id, channel in rows.values_list("case_id", "channel"):
