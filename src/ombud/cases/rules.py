@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 
 from ombud.cases.models import Status
 from ombud.cases.queries import cases_visible_to
-from ombud.events.models import Event, OrganiserAdmin
+from ombud.events.models import OrganiserAdmin
 from ombud.staff.models import CASE_ROLES, Membership, Role
+from ombud.staff.queries import membership_for
 
 
 def role_in(user, event) -> str | None:
@@ -136,15 +137,14 @@ def may_see_repeat_reports(user, case) -> bool:
     return is_lead(user, case.event)
 
 
-def events_for_alert_retries(user):
-    """Where someone may send a dead-lettered alert again: the events they lead (for the
-    cases of it they may see). One query, for the dashboard's list."""
-    led = Membership.objects.acknowledged().filter(user=user, role=Role.LEAD)
-    return Event.objects.filter(pk__in=led.values("event"))
+def may_retry_alerts_in(membership) -> bool:
+    """Leads send a dead-lettered alert about their event's cases again (the cases of
+    it they may see)."""
+    return membership is not None and membership.is_acknowledged and membership.is_lead
 
 
 def may_retry_alert(user, event) -> bool:
-    return user.is_authenticated and events_for_alert_retries(user).filter(pk=event.pk).exists()
+    return may_retry_alerts_in(membership_for(user, event))
 
 
 def may_see_event_overview(user, event) -> bool:

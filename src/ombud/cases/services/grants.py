@@ -30,7 +30,7 @@ from ombud.cases.services.access import upkeep_key
 from ombud.cases.services.recusal import tag_for
 from ombud.events.models import Event, VaultMode
 from ombud.staff import roster
-from ombud.staff.models import Membership
+from ombud.staff.queries import memberships_of
 from ombud.vault import services as vault
 from ombud.vault import trust
 from ombud.vault.errors import VaultError
@@ -139,26 +139,24 @@ def _needing_grants(holder, event, limit: int, trusted) -> list:
     )
 
 
-def grant_pending(holder, *, limit: int = BATCH) -> int:
+def grant_pending(holder, *, memberships=None, limit: int = BATCH) -> int:
     """Grant what the holder's key can grant; bounded, so a page view stays quick.
 
     An event checked clean is not checked again until its roster or recovery key
     changes: intake seals new cases to everyone the roster allows, so nothing else
     makes a grant due (the check is per process cache; a miss only costs a query).
     The holder's clean events are one cache entry: with nothing due, a page view
-    costs one query and one cache read, however many events they work.
+    costs one query and one cache read, however many events they work - none when
+    the page already has the holder's ``memberships`` (``memberships_of``).
     """
     if not getattr(holder, "vault_private", b""):
         return 0
+    if memberships is None:
+        memberships = memberships_of(holder)
     stamps = {
-        pk: (version, bool(recovery))
-        for pk, version, recovery in Event.objects.filter(
-            vault_mode=VaultMode.PERSONAL,
-            pk__in=Membership.objects.acknowledged()
-            .case_workers()
-            .filter(user=holder)
-            .values("event"),
-        ).values_list("pk", "roster_version", "organisation__recovery_public_key")
+        m.event_id: _stamp(m.event)
+        for m in memberships
+        if m.is_acknowledged and m.works_cases and m.event.vault_mode == VaultMode.PERSONAL
     }
     clean = cache.get(_cache_key(holder)) or {}
     due_events = [pk for pk, stamp in stamps.items() if clean.get(pk) != stamp]

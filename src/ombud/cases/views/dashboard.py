@@ -104,9 +104,9 @@ def _present(cases: list, now) -> list[dict]:
 def dashboard(request):
     user = request.user
     # Someone whose key opens cases others should read but cannot yet: open them.
-    granted = grants.grant_pending(user)
-    visible = cases_visible_to(user)
     memberships = list(memberships_of(user))
+    granted = grants.grant_pending(user, memberships=memberships)
+    visible = cases_visible_to(user)
     more = bool(request.GET.get("more"))
     cases = dashboard_cases(
         visible.filter(junk_at__isnull=True).select_related("escalation", "owner"),
@@ -151,8 +151,8 @@ def dashboard(request):
             m.event_id for m in memberships if m.is_acknowledged and m.role == Role.LEAD
         ).values(),
     }
-    retry_for = rules.events_for_alert_retries(user)
-    if retry_for.exists():
+    retry_for = [m.event_id for m in memberships if rules.may_retry_alerts_in(m)]
+    if retry_for:
         context["worker"] = health = worker.health()
         # Usually there are none at all: then the query for this lead's is not made.
         if health["dead_letters"]:
