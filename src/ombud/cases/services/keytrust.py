@@ -16,7 +16,6 @@ from datetime import timedelta
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -27,6 +26,7 @@ from ombud.events.models import Event, OrganiserAdmin
 from ombud.notify import services as notify
 from ombud.notify.models import OutboxMessage
 from ombud.staff.models import CASE_ROLES, Membership, Role
+from ombud.staff.queries import memberships_of
 from ombud.staff.signals import bump_roster
 from ombud.vault import personal, trust
 from ombud.vault import services as vault
@@ -237,21 +237,32 @@ def _organisation_of(user):
     return admin.organisation if admin is not None else None
 
 
-def _confirmable_events(viewer):
-    led = Membership.objects.acknowledged().filter(user=viewer, role=Role.LEAD)
-    return Event.objects.filter(
-        Q(pk__in=led.values("event")) | Q(organisation__admins__user=viewer)
-    ).distinct()
+def _confirmable_events(viewer, memberships, managed) -> list[tuple[int, int]]:
+    """(id, roster version) of the events whose case workers' keys the viewer may confirm
+    (``rules.may_confirm_keys``): those they lead and their organisations' events."""
+    if memberships is None:
+        memberships = memberships_of(viewer)
+    if managed is None:
+        managed = Event.objects.filter(organisation__admins__user=viewer).values_list(
+            "pk", "roster_version"
+        )
+    found = {
+        m.event_id: m.event.roster_version for m in memberships if m.is_acknowledged and m.is_lead
+    }
+    found.update(managed)
+    return sorted(found.items())
 
 
-def keys_to_confirm(viewer) -> list:
+def keys_to_confirm(viewer, *, memberships=None, managed=None) -> list:
     """Case workers of the events the viewer may confirm keys for (as a lead or an
     organiser admin) whose current key the viewer's own key does not reach yet:
     (membership, the fingerprint to compare with them). Kept per viewer until a roster
-    of those events changes (an endorsement changes it too)."""
+    of those events changes (an endorsement changes it too). A page that has the
+    viewer's ``memberships`` (``memberships_of``) and the (id, roster version) of the
+    events they ``managed`` as an organiser admin passes them: no query then."""
     if not getattr(viewer, "vault_private", b""):
         return []
-    events = list(_confirmable_events(viewer).values_list("pk", "roster_version"))
+    events = _confirmable_events(viewer, memberships, managed)
     if not events:
         return []
     stamp = tuple(sorted(events))

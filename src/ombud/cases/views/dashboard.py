@@ -126,6 +126,7 @@ def dashboard(request):
         if m.event.ends_on >= today - timedelta(days=1)
         and staff_rules.may_manage_rota(user, m.event)
     ]
+    managed = list(events_managed_by(user).values_list("pk", "roster_version"))
     taken = reports_taken_by(user).select_related("case", "event").order_by("-received_at")
     context = {
         "cases": cases,
@@ -142,10 +143,10 @@ def dashboard(request):
         "unacknowledged": [m for m in memberships if not m.is_acknowledged],
         "outdated": [m for m in memberships if m.is_acknowledged and not m.is_current],
         "taken": taken[:50],
-        "managed_events": events_managed_by(user).exists(),
+        "managed_events": bool(managed),
         "rota": [(event, rota.on_duty_now(event), len(rota.gaps(event))) for event in rota_events],
         "granted": granted,
-        "keys_to_confirm": keytrust.keys_to_confirm(user),
+        "keys_to_confirm": keytrust.keys_to_confirm(user, memberships=memberships, managed=managed),
         # Leads see a flood at once: the alerts they get are grouped meanwhile.
         "floods": floods.open_floods(
             m.event_id for m in memberships if m.is_acknowledged and m.role == Role.LEAD
