@@ -291,6 +291,9 @@ TRANSLATED_TEXTS = (
     "emergency_note",
     "what_happens_next",
 )
+# Pages that list many events (the dashboard: every event a lead ever worked) leave
+# these out: pages of text each, shown only on the event's own pages.
+LONG_TEXTS = (*TRANSLATED_TEXTS, "handling_guide")
 
 
 @dataclass(frozen=True)

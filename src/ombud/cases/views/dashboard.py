@@ -29,6 +29,7 @@ from ombud.cases.queries import (
     reports_taken_by,
 )
 from ombud.cases.services import alerts, floods, grants, keytrust, promises, team
+from ombud.events.models import LONG_TEXTS
 from ombud.events.services import events_managed_by
 from ombud.notify import worker
 from ombud.notify.models import OutboxMessage
@@ -111,7 +112,7 @@ def _present(cases: list, now) -> list[dict]:
 def dashboard(request):
     user = request.user
     # Someone whose key opens cases others should read but cannot yet: open them.
-    memberships = list(memberships_of(user))
+    memberships = list(memberships_of(user).defer(*(f"event__{text}" for text in LONG_TEXTS)))
     granted = grants.grant_pending(user, memberships=memberships)
     visible = cases_visible_to(user)
     more = bool(request.GET.get("more"))
