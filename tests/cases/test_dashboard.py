@@ -49,6 +49,8 @@ def test_each_row_says_when_and_how_a_case_came_in_and_how_far_its_alert_climbed
     html = client.get("/staff/").content.decode()
     assert html.count('class="case-item') == 2
     assert html.count("escalated: level 2") == 1
+    assert '<span class="badge urgent">escalated: level 2</span>' in html
+    assert html.count('<span class="badge new">New</span>') == 2
     # In the event's time zone, whatever the server's.
     when = date_format(timezone.localtime(received, cast.event.zone), "SHORT_DATETIME_FORMAT")
     assert f"Received 2\xa0hours, 5\xa0minutes ago ({when})" in html

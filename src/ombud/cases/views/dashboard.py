@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import dateformat, timezone, translation
 from django.utils.formats import get_format
-from django.utils.html import conditional_escape, format_html_join
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
@@ -50,6 +50,10 @@ def _filled(translated: str, **values) -> SafeString:
     return mark_safe(translated % {k: conditional_escape(v) for k, v in values.items()})  # noqa: S308
 
 
+def _badge(kind: str, label) -> SafeString:
+    return format_html('<span class="{}">{}</span>', kind, label)
+
+
 @functools.lru_cache(maxsize=4096)
 def _short_datetime(at, zone, fmt: str, language: str) -> str:
     """``at`` in ``zone`` as ``fmt`` says, in ``language``: the same rows come back on
@@ -62,19 +66,23 @@ def _present(cases: list, now) -> list[dict]:
     """What each row of the list shows, worked out once here rather than by template
     tags per row (a tag costs more than the rest of a row): its link, status, when it
     came in (in its event's time zone), where from, whose it is, whether it missed a
-    promise, how far its alert has escalated (its badges, a few spans built here for
-    less than a template tag each costs). The rest of the markup stays in the
-    template; rows are dicts, which the template reads at its first try."""
+    promise, how far its alert has escalated (its badges: made once for the list, joined
+    per row). The rest of the markup stays in the template; rows are dicts, which the
+    template reads at its first try."""
     received_format = get_format("SHORT_DATETIME_FORMAT")
     language = translation.get_language()
     # One reverse for the list, not one per row: the links differ only by the case id.
     before, after = reverse("cases:detail", args=[_ANY_ID]).split(str(_ANY_ID))
-    # Each label and message translated once for the list, not once per row.
-    statuses = {value: str(label) for value, label in Status.choices}
+    # Each label and message translated, and each badge made, once for the list.
+    statuses = {
+        value: _badge("badge new" if value == Status.NEW else "badge", label)
+        for value, label in Status.choices
+    }
+    urgent = _badge("badge urgent", _("urgent"))
+    overdue = {what: _badge("badge urgent", label) for what, label in promises.BADGES.items()}
     received = _("Received %(age)s ago (%(when)s)")
     owned, ownerless = _("Owner: <bdi>%(owner)s</bdi>"), _("No owner yet")
     acknowledge = _('Acknowledge <span class="visually-hidden">%(name)s</span>')
-    urgent, escalated = _("urgent"), _("escalated: level %(level)s")
     rows = []
     for case in cases:
         new = case.status == Status.NEW
@@ -82,14 +90,14 @@ def _present(cases: list, now) -> list[dict]:
             escalation_level = case.escalation.level
         except ObjectDoesNotExist:
             escalation_level = 0  # no escalation row (yet)
-        status = statuses.get(case.status, case.status)
-        badges = [("badge new" if new else "badge", status)]
+        badges = [statuses.get(case.status) or _badge("badge", case.status)]
         if case.urgent:
-            badges.append(("badge urgent", urgent))
-        if overdue := promises.overdue(case, now):
-            badges.append(("badge urgent", overdue.badge))
+            badges.append(urgent)
+        if missed := promises.overdue(case, now):
+            badges.append(overdue[missed.what])
         if new and escalation_level > 1:
-            badges.append(("badge urgent", escalated % {"level": escalation_level}))
+            level = _("escalated: level %(level)s") % {"level": escalation_level}
+            badges.append(_badge("badge urgent", level))
         when = _short_datetime(case.created_at, case.event.zone, received_format, language)
         rows.append(
             {
@@ -98,7 +106,7 @@ def _present(cases: list, now) -> list[dict]:
                 "version": case.version,
                 "urgent": case.urgent,
                 "new": new,
-                "badges": format_html_join("\n    ", '<span class="{}">{}</span>', badges),
+                "badges": mark_safe("\n    ".join(badges)),  # noqa: S308 -- made by _badge
                 "received": _filled(received, age=timesince(case.created_at, now), when=when),
                 "came_in": " · ".join([case.event.name, *case.channels]),
                 "owner_line": _filled(owned, owner=case.owner) if case.owner else ownerless,
@@ -111,8 +119,8 @@ def _present(cases: list, now) -> list[dict]:
 @login_required
 def dashboard(request):
     user = request.user
-    # Someone whose key opens cases others should read but cannot yet: open them.
     memberships = list(memberships_of(user).defer(*(f"event__{text}" for text in LONG_TEXTS)))
+    # Someone whose key opens cases others should read but cannot yet: open them.
     granted = grants.grant_pending(user, memberships=memberships)
     visible = cases_visible_to(user)
     more = bool(request.GET.get("more"))
