@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from ombud.cases.models import Case
+from ombud.cases.models import Case, Message
 from ombud.cases.services import promises, team, work
 from ombud.notify.models import OutboxMessage
 from tests import factories
@@ -69,3 +69,28 @@ def test_the_dashboard_flags_overdue_cases_and_shows_the_owner(client, cast):
     html = client.get("/staff/").content.decode()
     assert "acknowledgement overdue" in html
     assert "Owner: <bdi>Lena Lead</bdi>" in html
+
+
+def test_a_lists_last_update_is_its_latest_message_to_the_reporter_as_the_orm_says(cast):
+    """The dashboard's prepared query agrees with ``with_last_update``'s definition."""
+    written, quiet = (factories.file_report(cast.event).report for _ in range(2))
+    start = timezone.now() - timedelta(days=3)
+    for hours, direction in ((1, "to_reporter"), (5, "to_reporter"), (9, "from_reporter")):
+        Message.objects.create(
+            case=written.case,
+            report=written,
+            direction=direction,
+            created_at=start + timedelta(hours=hours, microseconds=250),
+            sealed=b"x",
+        )
+    ids = [written.case_id, quiet.case_id]
+    cases = promises.attach_last_update(list(Case.objects.filter(pk__in=ids)))
+    by_orm = dict(
+        promises.with_last_update(Case.objects.filter(pk__in=ids)).values_list("pk", "last_update")
+    )
+    assert {c.pk: c.last_update for c in cases} == by_orm
+    assert by_orm == {
+        written.case_id: start + timedelta(hours=5, microseconds=250),
+        quiet.case_id: None,
+    }
+    assert promises.attach_last_update([]) == []

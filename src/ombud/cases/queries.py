@@ -7,6 +7,7 @@ from ombud.audit import actions
 from ombud.audit.models import ActorKind, Entry
 from ombud.cases.models import Case, Channel, Recusal, Report, Status
 from ombud.cases.services.recusal import tag_for
+from ombud.db import rows as db_rows
 from ombud.events.models import Event, VaultMode
 from ombud.staff.models import Membership
 from ombud.vault.models import KeyWrap, RecipientKind
@@ -77,10 +78,14 @@ def dashboard_cases(cases, limit: int) -> list:
 def attach_channels(cases: list) -> list:
     """Set ``channels`` on each case: how its reports came in (labels in the active
     language, in order), in one query for the whole list."""
+    if not cases:
+        return cases
     labels = {value: str(label) for value, label in Channel.choices}
     found: dict = {}
-    rows = Report.objects.filter(case_id__in=[c.pk for c in cases]).order_by("received_at")
-    for case_id, channel in rows.values_list("case_id", "channel"):
+    # A prepared query (db.rows): the ORM would cost several times what the database does.
+    marks, params = db_rows.keys(Report, "case", [c.pk for c in cases])
+    where = f"t.case_id IN ({marks}) ORDER BY t.received_at"
+    for case_id, channel in db_rows.values(Report, ("case_id", "channel"), where, params):
         label = labels.get(channel, channel)
         if label not in found.setdefault(case_id, []):
             found[case_id].append(label)

@@ -112,27 +112,31 @@ def insert(objs, *, ignore_conflicts: bool = False) -> int:
 # Reading: the same idea for the few lookups every report makes.
 
 
+def _converters(field, alias: str, connection) -> tuple:
+    col = field.get_col(alias)
+    return (col, connection.ops.get_db_converters(col) + col.get_db_converters(connection))
+
+
+def _converted(raw, column, connection):
+    col, functions = column
+    value = raw
+    for function in functions:
+        value = function(value, col, connection)
+    return value
+
+
 def converters(model, alias: str) -> list:
     """Per column of ``model``: the converters the ORM applies to what the database gives."""
     connection = connections[DEFAULT_DB_ALIAS]
-    found = []
-    for f in model._meta.concrete_fields:
-        col = f.get_col(alias)
-        found.append(
-            (col, connection.ops.get_db_converters(col) + col.get_db_converters(connection))
-        )
-    return found
+    return [_converters(f, alias, connection) for f in model._meta.concrete_fields]
 
 
 def instance(model, values, columns):
     """A model instance from a row of its concrete fields, as the ORM would build it."""
     connection = connections[DEFAULT_DB_ALIAS]
-    converted = []
-    for raw, (col, functions) in zip(values, columns, strict=True):
-        value = raw
-        for function in functions:
-            value = function(value, col, connection)
-        converted.append(value)
+    converted = [
+        _converted(raw, column, connection) for raw, column in zip(values, columns, strict=True)
+    ]
     return model.from_db(
         connection.alias, [f.attname for f in model._meta.concrete_fields], converted
     )
@@ -158,3 +162,39 @@ def select(model, where: str, params) -> list:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [instance(model, row, columns) for row in cursor.fetchall()]
+
+
+def values(model, fields: tuple, where: str, params) -> list[tuple]:
+    """The ``fields`` (attribute names) of the rows of ``model`` matching ``where`` (as in
+    ``select``), each value converted as the ORM would: for lists that need a column or
+    two of many rows' worth of small lookups, without building model instances."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    key = (model, fields, where, connection.vendor)
+    prepared = _statements.get(key)
+    if prepared is None:
+        quote = connection.ops.quote_name
+        chosen = [model._meta.get_field(name) for name in fields]
+        sql = "SELECT {} FROM {} t WHERE {}".format(  # noqa: S608 -- names from the model
+            ", ".join(f"t.{quote(f.column)}" for f in chosen),
+            quote(model._meta.db_table),
+            where,
+        )
+        prepared = (sql, [_converters(f, "t", connection) for f in chosen])
+        _statements[key] = prepared
+    sql, columns = prepared
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    return [
+        tuple(_converted(raw, column, connection) for raw, column in zip(row, columns, strict=True))
+        for row in found
+    ]
+
+
+def keys(model, field: str, found) -> tuple[str, list]:
+    """``found`` values of ``model.field`` as parameters: (their placeholders, the values
+    as the database takes them), for ``... IN (placeholders)`` in ``select`` or ``values``."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    target = model._meta.get_field(field)
+    params = [target.get_db_prep_value(value, connection) for value in found]
+    return ", ".join(["%s"] * len(params)), params

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from ombud.cases.models import Case, Message, Recusal, Status
 from ombud.cases.services import alerts
 from ombud.cases.services.recusal import tag_for
+from ombud.db import rows as db_rows
 from ombud.notify import services as notify
 from ombud.notify.models import OutboxMessage
 from ombud.staff.models import Membership, Role
@@ -99,15 +100,16 @@ def with_last_update(cases):
 
 
 def attach_last_update(cases: list) -> list:
-    """Set ``last_update`` on a page of cases already fetched (one query)."""
-    last = dict(
-        Message.objects.filter(
-            case__in=[c.pk for c in cases], direction=Message.Direction.TO_REPORTER
-        )
-        .values("case")
-        .annotate(at=Max("created_at"))
-        .values_list("case", "at")
-    )
+    """Set ``last_update`` on a page of cases already fetched (one query, prepared: the
+    ORM would cost several times what the database does)."""
+    last: dict = {}
+    if cases:
+        marks, params = db_rows.keys(Message, "case", [c.pk for c in cases])
+        where = f"t.direction = %s AND t.case_id IN ({marks})"
+        sent = (Message.Direction.TO_REPORTER, *params)
+        for case_id, at in db_rows.values(Message, ("case_id", "created_at"), where, sent):
+            if case_id not in last or at > last[case_id]:
+                last[case_id] = at
     for case in cases:
         case.last_update = last.get(case.pk)
     return cases
