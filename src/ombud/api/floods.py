@@ -68,7 +68,7 @@ def get_triage(request, event: str):
     found = _led_event(request, event)
     now = timezone.now()
     return {
-        "flood": floods.open_floods([found.pk]).get(found.pk),
+        "flood": floods.open_floods([found]).get(found.pk),
         "as_of": now,
         "groups": triage.groups(found, request.auth, up_to=now),
         "junk": triage.junk(found, request.auth, limit=0)[0],

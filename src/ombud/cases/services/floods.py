@@ -24,6 +24,7 @@ from ombud.audit.services import Actor
 from ombud.cases import fingerprint
 from ombud.cases.models import Escalation, Flood, Report, TimelineEntry
 from ombud.cases.services.alerts import TOP_LEVEL
+from ombud.db import rows as db_rows
 from ombud.events.models import Event
 
 SPAN = timedelta(minutes=5)
@@ -170,10 +171,17 @@ def pause_duplicates(now=None) -> int:
     return paused
 
 
-def open_floods(event_ids) -> dict:
-    """event id -> its open flood, for the dashboard's banner."""
-    floods = Flood.objects.filter(event_id__in=list(event_ids), ended_at__isnull=True)
-    return {flood.event_id: flood for flood in floods.select_related("event")}
+def open_floods(events) -> dict:
+    """event id -> its open flood (with ``events``' own event), for the banners; a
+    prepared query (db.rows): the dashboard asks on every view."""
+    events = {event.pk: event for event in events}
+    if not events:
+        return {}
+    marks = ", ".join(["%s"] * len(events))
+    found = db_rows.select(Flood, f"t.ended_at IS NULL AND t.event_id IN ({marks})", list(events))
+    for flood in found:
+        flood.event = events[flood.event_id]
+    return {flood.event_id: flood for flood in found}
 
 
 @dataclass(frozen=True)

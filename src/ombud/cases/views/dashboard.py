@@ -165,7 +165,7 @@ def dashboard(request):
         "keys_to_confirm": keytrust.keys_to_confirm(user, memberships=memberships, managed=managed),
         # Leads see a flood at once: the alerts they get are grouped meanwhile.
         "floods": floods.open_floods(
-            m.event_id for m in memberships if m.is_acknowledged and m.role == Role.LEAD
+            m.event for m in memberships if m.is_acknowledged and m.role == Role.LEAD
         ).values(),
     }
     retry_for = [m.event_id for m in memberships if rules.may_retry_alerts_in(m)]

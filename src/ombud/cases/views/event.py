@@ -140,7 +140,7 @@ def flood(request, slug):
     context = {
         "event": event,
         "event_zone": event.zone,
-        "flood": floods.open_floods([event.pk]).get(event.pk),
+        "flood": floods.open_floods([event]).get(event.pk),
         "groups": triage.groups(event, request.user, up_to=now),
         "up_to": now.isoformat(),
         "junk_count": junk_count,
