@@ -235,6 +235,33 @@ def test_health_is_bad_while_recent_dead_letters_wait_for_a_human(cast):
     assert (report["healthy"], report["dead_letters"]) == (False, 1)
 
 
+def test_health_reads_the_heartbeat_the_backlog_and_the_dead_letters_of_the_last_day(cast):
+    now = timezone.now()
+    factories.file_report(cast.event)
+    held, waiting, dead, *others = OutboxMessage.objects.order_by("pk")
+    OutboxMessage.objects.filter(pk__in=[m.pk for m in others]).update(state="sent")
+    # Held for a digest: waiting by design, so not the backlog however old.
+    OutboxMessage.objects.filter(pk=held.pk).update(held=True, created_at=now - timedelta(hours=2))
+    OutboxMessage.objects.filter(pk=waiting.pk).update(created_at=now - timedelta(minutes=7))
+    OutboxMessage.objects.filter(pk=dead.pk).update(
+        state="dead", created_at=now - timedelta(days=2)
+    )
+    worker.beat(now - timedelta(seconds=12))
+    assert worker.health(now) == {
+        "alive": True,
+        "last_seen_seconds": 12.0,
+        "oldest_undelivered_seconds": 420.0,
+        "pending": 2,
+        "dead_letters": 1,
+        "healthy": False,  # seven minutes behind
+    }
+    OutboxMessage.objects.filter(pk=waiting.pk).update(created_at=now - timedelta(minutes=3))
+    assert worker.health(now)["healthy"]  # a dead letter of the day before waits for nobody
+    OutboxMessage.objects.filter(pk=dead.pk).update(created_at=now - timedelta(hours=23))
+    assert not worker.health(now)["healthy"]
+    assert not worker.health(now + timedelta(seconds=19))["alive"]
+
+
 def test_a_worker_still_sending_a_long_batch_renews_its_claim_on_what_is_unsent(cast, monkeypatch):
     factories.file_report(cast.event)
     claimed = worker.claim()

@@ -142,6 +142,13 @@ def instance(model, values, columns):
     )
 
 
+def converted(field, raw):
+    """A value of ``field`` as the database gave it (from a prepared aggregate over its
+    column, say), converted as the ORM would."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    return _converted(raw, _converters(field, "t", connection), connection)
+
+
 def column_list(model, alias: str) -> str:
     quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
     return ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields)
