@@ -106,3 +106,19 @@ def test_worker_check_reports_liveness_and_backlog(cast):
     report = json.loads(out.getvalue())
     assert (report["alive"], report["healthy"]) == (True, True)
     assert report["oldest_undelivered_seconds"] < 60
+
+
+def test_staff_follow_the_status_of_reports_they_took_for_someone(client, cast):
+    """Only when, where and how far along: the content is for the response team."""
+    report = factories.file_report(
+        cast.event, what_happened="TAKENCANARY", taken_by=cast.staff, channel="in_person"
+    ).report
+    factories.file_report(cast.other_event, taken_by=cast.outsider, channel="in_person")
+    factories.sign_in(client, cast.staff)
+    html = client.get("/staff/").content.decode()
+    when = date_format(
+        timezone.localtime(report.received_at, cast.event.zone), "SHORT_DATETIME_FORMAT"
+    )
+    assert f"{when} · {cast.event.name} · <strong>New</strong>" in html
+    assert html.count("<strong>New</strong>") == 1  # not the report someone else took
+    assert "TAKENCANARY" not in html

@@ -95,8 +95,8 @@ def attach_channels(cases: list) -> list:
 
 
 def attach_events(cases: list, known) -> list:
-    """Set each case's event (with its organisation) from ``known`` events already
-    fetched, the others in one query: the list's rows need not carry them."""
+    """Set each case's (or report's) event, with its organisation, from ``known`` events
+    already fetched, the others in one query: the list's rows need not carry them."""
     events = {event.pk: event for event in known}
     missing = {case.event_id for case in cases} - events.keys()
     if missing:

@@ -143,7 +143,11 @@ def dashboard(request):
         and staff_rules.may_manage_rota(user, m.event)
     ]
     managed = list(events_managed_by(user).values_list("pk", "roster_version"))
-    taken = reports_taken_by(user).select_related("case", "event").order_by("-received_at")
+    # Their events are among the memberships': the query need not bring them along.
+    taken = attach_events(
+        list(reports_taken_by(user).select_related("case").order_by("-received_at")[:50]),
+        (m.event for m in memberships),
+    )
     context = {
         "cases": cases,
         "has_more": has_more,
@@ -158,7 +162,7 @@ def dashboard(request):
         ],
         "unacknowledged": [m for m in memberships if not m.is_acknowledged],
         "outdated": [m for m in memberships if m.is_acknowledged and not m.is_current],
-        "taken": taken[:50],
+        "taken": taken,
         "managed_events": bool(managed),
         "rota": [(event, rota.on_duty_now(event), len(rota.gaps(event))) for event in rota_events],
         "granted": granted,
