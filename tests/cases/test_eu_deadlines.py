@@ -59,7 +59,7 @@ def test_a_report_unacknowledged_for_seven_days_misses_the_legal_deadline(keepin
     assert promises.overdue(case, case.created_at + timedelta(hours=2)).what == "acknowledge"
     late = promises.overdue(case, case.created_at + timedelta(days=7, minutes=1))
     assert (late.what, late.legal) == ("legal_acknowledge", True)
-    assert str(late.badge) == "legal deadline missed: acknowledgement"
+    assert str(promises.BADGES[late.what]) == "legal deadline missed: acknowledgement"
 
 
 def test_each_missed_deadline_is_reminded_once(keeping):

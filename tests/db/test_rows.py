@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from ombud.cases.models import Case, Status
@@ -133,3 +134,29 @@ def test_the_event_by_slug_is_the_event_the_orm_finds_with_its_organisation(cast
 @pytest.mark.parametrize("slug", ["no-such-event", "conf\x00", "", "CONF"])
 def test_no_event_for_a_slug_that_names_none(cast, slug):
     assert event_by_slug(slug) is None
+
+
+def test_values_and_latest_give_what_the_orms_values_and_max_give(cast):
+    cases = [
+        Case.objects.create(
+            id=uuid.uuid4(),
+            event=cast.event,
+            code_name=f"rows-{n}",
+            status=Status.NEW,
+            created_at=timezone.now() - timedelta(days=n, microseconds=n),
+            updated_at=timezone.now(),
+        )
+        for n in range(3)
+    ]
+    ids = [c.pk for c in cases]
+    marks, params = rows.keys(Case, "id", ids)
+    assert params == [*params[:3], params[2]]  # padded with the last one: the same rows
+    where = f"t.id IN ({marks}) ORDER BY t.created_at"
+    by_orm = list(
+        Case.objects.filter(pk__in=ids).order_by("created_at").values_list("id", "created_at")
+    )
+    assert rows.values(Case, ("id", "created_at"), where, params) == by_orm
+    greatest = rows.latest(Case, "event", "created_at", f"t.id IN ({marks})", params)
+    expected = Case.objects.filter(pk__in=ids).aggregate(at=Max("created_at"))["at"]
+    assert greatest == {cast.event.pk: expected} == {cast.event.pk: cases[0].created_at}
+    assert rows.keys(Case, "id", []) == ("", [])

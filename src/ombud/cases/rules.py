@@ -137,10 +137,21 @@ def may_see_repeat_reports(user, case) -> bool:
     return is_lead(user, case.event)
 
 
+def leads(membership) -> bool:
+    """The membership is an incident lead's, on the roster and put on duty: for pages
+    that have a person's memberships already (``staff.queries.memberships_of``)."""
+    return (
+        membership is not None
+        and membership.active
+        and membership.is_acknowledged
+        and membership.is_lead
+    )
+
+
 def may_retry_alerts_in(membership) -> bool:
     """Leads send a dead-lettered alert about their event's cases again (the cases of
     it they may see)."""
-    return membership is not None and membership.is_acknowledged and membership.is_lead
+    return leads(membership)
 
 
 def may_retry_alert(user, event) -> bool:

@@ -198,10 +198,38 @@ def values(model, fields: tuple, where: str, params) -> list[tuple]:
     ]
 
 
+def latest(model, group: str, field: str, where: str, params) -> dict:
+    """``group`` value -> the greatest ``field`` among the rows of ``model`` matching
+    ``where`` (as in ``select``), both converted as the ORM would."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    key = ("latest", model, group, field, where, connection.vendor)
+    prepared = _statements.get(key)
+    if prepared is None:
+        quote = connection.ops.quote_name
+        by, of = model._meta.get_field(group), model._meta.get_field(field)
+        sql = "SELECT t.{0}, MAX(t.{1}) FROM {2} t WHERE {3} GROUP BY t.{0}".format(  # noqa: S608
+            quote(by.column), quote(of.column), quote(model._meta.db_table), where
+        )
+        prepared = (sql, _converters(by, "t", connection), _converters(of, "t", connection))
+        _statements[key] = prepared
+    sql, by, of = prepared
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    return {
+        _converted(value, by, connection): _converted(greatest, of, connection)
+        for value, greatest in found
+    }
+
+
 def keys(model, field: str, found) -> tuple[str, list]:
     """``found`` values of ``model.field`` as parameters: (their placeholders, the values
-    as the database takes them), for ``... IN (placeholders)`` in ``select`` or ``values``."""
+    as the database takes them), for ``... IN (placeholders)`` in ``select``, ``values``
+    or ``latest``. The list is padded to a power of two with its last value again (the
+    same rows): a few statements serve every length, instead of one per length."""
     connection = connections[DEFAULT_DB_ALIAS]
     target = model._meta.get_field(field)
     params = [target.get_db_prep_value(value, connection) for value in found]
+    if params:
+        params += params[-1:] * ((1 << (len(params) - 1).bit_length()) - len(params))
     return ", ".join(["%s"] * len(params)), params

@@ -388,6 +388,7 @@ def _health_statement(vendor: str) -> str:
     # Names from the models; every value is a parameter.
     return (
         f"SELECT (SELECT MAX(h.{seen}) FROM {beats} h), "  # noqa: S608
+        # Alerts held for a digest wait by design (notify.coalesce), not for a worker.
         f"MIN(CASE WHEN {o['state']} = %s AND NOT {o['held']} THEN {o['created_at']} END), "
         f"COUNT(CASE WHEN {o['state']} = %s THEN 1 END), "
         f"COUNT(CASE WHEN {o['state']} = %s THEN 1 END), "
@@ -406,7 +407,6 @@ def health(now=None) -> dict:
     with connection.cursor() as cursor:
         cursor.execute(
             _health_statement(connection.vendor),
-            # Alerts held for a digest wait by design (notify.coalesce), not for a worker.
             [pending, pending, dead, dead, recently, pending, dead],
         )
         last_seen, oldest, pending_count, dead_letters, recent_dead = cursor.fetchone()

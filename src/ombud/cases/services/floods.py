@@ -177,8 +177,8 @@ def open_floods(events) -> dict:
     events = {event.pk: event for event in events}
     if not events:
         return {}
-    marks = ", ".join(["%s"] * len(events))
-    found = db_rows.select(Flood, f"t.ended_at IS NULL AND t.event_id IN ({marks})", list(events))
+    marks, params = db_rows.keys(Flood, "event", list(events))
+    found = db_rows.select(Flood, f"t.ended_at IS NULL AND t.event_id IN ({marks})", params)
     for flood in found:
         flood.event = events[flood.event_id]
     return {flood.event_id: flood for flood in found}

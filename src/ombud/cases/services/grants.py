@@ -156,7 +156,12 @@ def grant_pending(holder, *, memberships=None, limit: int = BATCH) -> int:
     stamps = {
         m.event_id: _stamp(m.event)
         for m in memberships
-        if m.is_acknowledged and m.works_cases and m.event.vault_mode == VaultMode.PERSONAL
+        # (Whatever list a caller hands over: only the holder's own, on duty.)
+        if m.user_id == holder.pk
+        and m.active
+        and m.is_acknowledged
+        and m.works_cases
+        and m.event.vault_mode == VaultMode.PERSONAL
     }
     clean = cache.get(_cache_key(holder)) or {}
     due_events = [pk for pk, stamp in stamps.items() if clean.get(pk) != stamp]

@@ -247,7 +247,9 @@ def _confirmable_events(viewer, memberships, managed) -> list[tuple[int, int]]:
             "pk", "roster_version"
         )
     found = {
-        m.event_id: m.event.roster_version for m in memberships if m.is_acknowledged and m.is_lead
+        m.event_id: m.event.roster_version
+        for m in memberships
+        if m.user_id == viewer.pk and rules.leads(m)
     }
     found.update(managed)
     return sorted(found.items())

@@ -66,10 +66,6 @@ class Overdue:
     def legal(self) -> bool:
         return self.what.startswith("legal_")
 
-    @property
-    def badge(self) -> str:
-        return BADGES[self.what]
-
 
 @dataclass(frozen=True)
 class Deadline:
@@ -106,10 +102,8 @@ def attach_last_update(cases: list) -> list:
     if cases:
         marks, params = db_rows.keys(Message, "case", [c.pk for c in cases])
         where = f"t.direction = %s AND t.case_id IN ({marks})"
-        sent = (Message.Direction.TO_REPORTER, *params)
-        for case_id, at in db_rows.values(Message, ("case_id", "created_at"), where, sent):
-            if case_id not in last or at > last[case_id]:
-                last[case_id] = at
+        sent = [Message.Direction.TO_REPORTER, *params]
+        last = db_rows.latest(Message, "case", "created_at", where, sent)
     for case in cases:
         case.last_update = last.get(case.pk)
     return cases

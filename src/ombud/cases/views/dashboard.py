@@ -35,7 +35,7 @@ from ombud.notify import worker
 from ombud.notify.models import OutboxMessage
 from ombud.staff import rota
 from ombud.staff import rules as staff_rules
-from ombud.staff.models import Membership, Role
+from ombud.staff.models import Membership
 from ombud.staff.queries import memberships_of
 
 # The dashboard shows the most pressing cases; "more" shows a longer list.
@@ -168,9 +168,7 @@ def dashboard(request):
         "granted": granted,
         "keys_to_confirm": keytrust.keys_to_confirm(user, memberships=memberships, managed=managed),
         # Leads see a flood at once: the alerts they get are grouped meanwhile.
-        "floods": floods.open_floods(
-            m.event for m in memberships if m.is_acknowledged and m.role == Role.LEAD
-        ).values(),
+        "floods": floods.open_floods(m.event for m in memberships if rules.leads(m)).values(),
     }
     retry_for = [m.event_id for m in memberships if rules.may_retry_alerts_in(m)]
     if retry_for:
