@@ -154,21 +154,32 @@ def column_list(model, alias: str) -> str:
     return ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields)
 
 
+def _prepared(key: tuple, build):
+    """The statement (with its converters) for ``key``, built once per process."""
+    prepared = _statements.get(key)
+    if prepared is None:
+        prepared = _statements[key] = build()
+    return prepared
+
+
+def _fetched(connection, sql: str, params) -> list:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def select(model, where: str, params) -> list:
     """Instances of ``model`` matching ``where`` (SQL over its columns, aliased ``t``, with
     %s placeholders; written in code, never built from input)."""
     connection = connections[DEFAULT_DB_ALIAS]
-    key = (model, where, connection.vendor)
-    prepared = _statements.get(key)
-    if prepared is None:
+
+    def build():
         table = connection.ops.quote_name(model._meta.db_table)
         sql = f"SELECT {column_list(model, 't')} FROM {table} t WHERE {where}"  # noqa: S608
-        prepared = (sql, converters(model, "t"))
-        _statements[key] = prepared
-    sql, columns = prepared
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [instance(model, row, columns) for row in cursor.fetchall()]
+        return sql, converters(model, "t")
+
+    sql, columns = _prepared(("select", model, where, connection.vendor), build)
+    return [instance(model, row, columns) for row in _fetched(connection, sql, params)]
 
 
 def values(model, fields: tuple, where: str, params) -> list[tuple]:
@@ -176,9 +187,8 @@ def values(model, fields: tuple, where: str, params) -> list[tuple]:
     ``select``), each value converted as the ORM would: for lists that need a column or
     two of many rows' worth of small lookups, without building model instances."""
     connection = connections[DEFAULT_DB_ALIAS]
-    key = (model, fields, where, connection.vendor)
-    prepared = _statements.get(key)
-    if prepared is None:
+
+    def build():
         quote = connection.ops.quote_name
         chosen = [model._meta.get_field(name) for name in fields]
         sql = "SELECT {} FROM {} t WHERE {}".format(  # noqa: S608 -- names from the model
@@ -186,15 +196,12 @@ def values(model, fields: tuple, where: str, params) -> list[tuple]:
             quote(model._meta.db_table),
             where,
         )
-        prepared = (sql, [_converters(f, "t", connection) for f in chosen])
-        _statements[key] = prepared
-    sql, columns = prepared
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        found = cursor.fetchall()
+        return sql, [_converters(f, "t", connection) for f in chosen]
+
+    sql, columns = _prepared(("values", model, fields, where, connection.vendor), build)
     return [
         tuple(_converted(raw, column, connection) for raw, column in zip(row, columns, strict=True))
-        for row in found
+        for row in _fetched(connection, sql, params)
     ]
 
 
@@ -202,23 +209,20 @@ def latest(model, group: str, field: str, where: str, params) -> dict:
     """``group`` value -> the greatest ``field`` among the rows of ``model`` matching
     ``where`` (as in ``select``), both converted as the ORM would."""
     connection = connections[DEFAULT_DB_ALIAS]
-    key = ("latest", model, group, field, where, connection.vendor)
-    prepared = _statements.get(key)
-    if prepared is None:
+
+    def build():
         quote = connection.ops.quote_name
         by, of = model._meta.get_field(group), model._meta.get_field(field)
         sql = "SELECT t.{0}, MAX(t.{1}) FROM {2} t WHERE {3} GROUP BY t.{0}".format(  # noqa: S608
             quote(by.column), quote(of.column), quote(model._meta.db_table), where
         )
-        prepared = (sql, _converters(by, "t", connection), _converters(of, "t", connection))
-        _statements[key] = prepared
-    sql, by, of = prepared
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        found = cursor.fetchall()
+        return sql, _converters(by, "t", connection), _converters(of, "t", connection)
+
+    key = ("latest", model, group, field, where, connection.vendor)
+    sql, by, of = _prepared(key, build)
     return {
         _converted(value, by, connection): _converted(greatest, of, connection)
-        for value, greatest in found
+        for value, greatest in _fetched(connection, sql, params)
     }
 
 

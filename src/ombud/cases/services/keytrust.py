@@ -267,7 +267,7 @@ def keys_to_confirm(viewer, *, memberships=None, managed=None) -> list:
     events = _confirmable_events(viewer, memberships, managed)
     if not events:
         return []
-    stamp = tuple(sorted(events))
+    stamp = tuple(events)  # sorted already
     cache_key = f"ombud:keys-to-confirm:{viewer.pk}"
     cached = cache.get(cache_key)
     if cached is None or cached[0] != stamp:
