@@ -41,7 +41,7 @@ PHASES = (
     ("rows built and prepared", "ombud.intake.services", "_inserts"),
     ("under the lock: roster version check", "ombud.intake.services", "_roster_unchanged"),
     ("under the lock: the case (code name)", "ombud.intake.services", "_insert_case"),
-    ("under the lock: the audit append", "ombud.intake.services.audit", "record"),
+    ("under the lock: the audit append", "ombud.audit.services.Pending", "append"),
 )
 
 

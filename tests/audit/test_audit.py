@@ -11,7 +11,7 @@ from django.db import DatabaseError, connection, connections, transaction
 from ombud.audit import chain
 from ombud.audit.actions import ACTIONS, UnknownAction, describe
 from ombud.audit.models import Entry
-from ombud.audit.services import Actor, record, verify_log
+from ombud.audit.services import Actor, prepare, record, verify_log
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -58,6 +58,31 @@ def test_entries_chain_from_genesis_and_verify():
     verdict = verify_log()
     assert (verdict.ok, verdict.checked) == (True, 4)
     assert verdict.head == chain.Head(entries[-1].seq, entries[-1].entry_hash)
+
+
+def test_entries_prepared_before_the_transaction_take_their_place_when_appended(monkeypatch):
+    organisation = factories.organisation("prepared")
+    actions = list(ACTIONS)[-2:]
+    first, second = (prepare(Actor.system(), a, organisation) for a in actions)
+    monkeypatch.setattr(connections["default"], "in_atomic_block", False)
+    with pytest.raises(RuntimeError):
+        first.append()  # prepared is not written: only inside the action's transaction
+    monkeypatch.undo()
+    assert not Entry.objects.exists()
+    with transaction.atomic():
+        record(Actor.system(), actions[0], organisation)
+        second.append()  # prepared second, appended first: the chain follows the order
+        first.append()
+    entries = list(Entry.objects.order_by("seq"))
+    assert [e.action for e in entries] == [actions[0], actions[1], actions[0]]
+    assert [e.entry_hash for e in entries[1:]] == [second.entry.entry_hash, first.entry.entry_hash]
+    assert all(b.prev_hash == a.entry_hash for a, b in itertools.pairwise(entries))
+    assert (verify_log().ok, verify_log().checked) == (True, 3)
+
+
+def test_an_action_that_is_not_registered_is_refused_when_prepared():
+    with pytest.raises(UnknownAction):
+        prepare(Actor.system(), "report.creatd", factories.organisation("early"))
 
 
 def test_an_altered_entry_breaks_the_chain_at_that_entry():

@@ -143,15 +143,18 @@ def test_every_registered_action_is_written_by_a_service_in_the_catalogue():
 
 
 def _action_codes_in_source() -> dict[str, str]:
-    """Every literal action passed to ``record(who, action, ...)`` in the source."""
+    """Every literal action passed to ``record(who, action, ...)`` (or to ``prepare``,
+    which ``record`` is made of) in the source."""
     found = {}
     for path in Path(ombud.__file__).parent.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Call) or len(node.args) < 2:
                 continue
             name = getattr(node.func, "attr", getattr(node.func, "id", ""))
+            if name == "prepare" and getattr(node.func, "value", None) is not None:
+                name = f"{getattr(node.func.value, 'id', '')}.prepare"  # not rows' prepare
             action = node.args[1]
-            if name == "record" and isinstance(action, ast.Constant):
+            if name in {"record", "audit.prepare"} and isinstance(action, ast.Constant):
                 found[action.value] = f"{path.name}:{node.lineno}"
     return found
 

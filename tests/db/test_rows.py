@@ -104,6 +104,47 @@ def test_the_values_are_prepared_before_the_statement_runs(cast):
     assert OutboxMessage.objects.get(pk=message.pk).address == "lead1@example.org"
 
 
+def test_named_fields_are_prepared_again_and_the_others_keep_their_first_values(cast):
+    messages = [_outbox(cast, n) for n in range(2)]
+    insert = rows.Insert(messages)
+    for message in messages:
+        message.address = f"again-{message.context['n']}@example.org"
+        message.attempts = 7  # not named: the value prepared first is written
+    insert.prepare("address")
+    with connection.cursor() as cursor:
+        assert insert.run(cursor) == 2
+    stored = OutboxMessage.objects.filter(pk__in=[m.pk for m in messages]).order_by("address")
+    assert [(m.address, m.attempts) for m in stored] == [
+        ("again-0@example.org", 0),
+        ("again-1@example.org", 0),
+    ]
+
+
+def test_a_shared_timestamp_is_converted_once_yet_each_row_keeps_its_own(cast):
+    now = timezone.now()
+    later = now + timedelta(minutes=5)
+    first, second, third = (_outbox(cast, n) for n in range(3))
+    first.created_at = first.next_attempt_at = now
+    second.created_at, second.next_attempt_at = now, later
+    # Equal to the last one converted but another object: converted on its own.
+    third.created_at = third.next_attempt_at = now.replace()
+    rows.insert([first, second, third])
+    rows.insert([_outbox(cast, 4)])  # something else converted in between
+    stored = {m.pk: m for m in OutboxMessage.objects.filter(pk__in=[first.pk, second.pk, third.pk])}
+    assert (stored[first.pk].created_at, stored[first.pk].next_attempt_at) == (now, now)
+    assert (stored[second.pk].created_at, stored[second.pk].next_attempt_at) == (now, later)
+    assert stored[third.pk].created_at == now
+    converted = [connection.ops.adapt_datetimefield_value(v) for v in (now, later)]
+    assert (
+        rows._db_value(OutboxMessage._meta.get_field("created_at"), second, connection)
+        == (converted[0])
+    )
+    assert (
+        rows._db_value(OutboxMessage._meta.get_field("next_attempt_at"), second, connection)
+        == (converted[1])
+    )
+
+
 def test_a_prepared_select_gives_the_orms_instances(cast):
     for n, enabled in enumerate((True, False, True)):
         AlertChannel.objects.create(

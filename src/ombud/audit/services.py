@@ -46,35 +46,54 @@ def record(who, action: str, obj, *, event_id=None) -> Entry:
 
     ``action`` must be registered in ``audit.actions``: an unknown code is refused.
     ``obj`` is the row acted on, or None for the installation as a whole."""
+    return prepare(who, action, obj, event_id=event_id).append()
+
+
+def prepare(who, action: str, obj, *, event_id=None) -> "Pending":
+    """``record`` in two steps, for a path that keeps its write lock short: the entry is
+    built now, outside the transaction, and ``append``-ed inside it."""
     actions.check(action)
-    if not connection.in_atomic_block:
-        raise RuntimeError("audit.record must run inside the action's transaction")
-    actor = as_actor(who)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
-    # On SQLite the IMMEDIATE transaction already holds the only write lock.
-    prev = _last_hash()
-    entry = Entry(
-        at=timezone.now(),
-        actor_kind=actor.kind,
-        actor_id=actor.id,
-        action=action,
-        object_type=obj._meta.model_name if obj is not None else "installation",
-        object_id=str(obj.pk) if obj is not None else "",
-        event_id=event_id,
-        prev_hash=prev or chain.GENESIS,
-    )
-    entry.entry_hash = chain.entry_hash(
-        entry.prev_hash, chain.hashed_fields(entry), chain.chain_key()
-    )
-    _append(entry)
-    return entry
+    return Pending(as_actor(who), action, obj, event_id)
 
 
-def _append(entry) -> None:
+class Pending:
+    """An entry built before the write lock: only its place in the chain is left."""
+
+    __slots__ = ("_canonical", "_insert", "entry")
+
+    def __init__(self, actor: Actor, action: str, obj, event_id):
+        self.entry = Entry(
+            at=timezone.now(),
+            actor_kind=actor.kind,
+            actor_id=actor.id,
+            action=action,
+            object_type=obj._meta.model_name if obj is not None else "installation",
+            object_id=str(obj.pk) if obj is not None else "",
+            event_id=event_id,
+            prev_hash=chain.GENESIS,
+            entry_hash=chain.GENESIS,
+        )
+        self._canonical = chain.canonical(chain.hashed_fields(self.entry))
+        self._insert = rows.Insert([self.entry])
+
+    def append(self) -> Entry:
+        if not connection.in_atomic_block:
+            raise RuntimeError("audit.record must run inside the action's transaction")
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
+        # On SQLite the IMMEDIATE transaction already holds the only write lock.
+        entry = self.entry
+        entry.prev_hash = _last_hash() or chain.GENESIS
+        entry.entry_hash = chain.hash_canonical(entry.prev_hash, self._canonical, chain.chain_key())
+        self._insert.prepare("prev_hash", "entry_hash")
+        _append(entry, self._insert)
+        return entry
+
+
+def _append(entry, insert: rows.Insert) -> None:
     # The one place an entry is written (tests make it fail here).
-    rows.insert([entry])
+    insert.run()
 
 
 def _last_hash() -> str | None:

@@ -10,11 +10,27 @@ here have no receivers.
 """
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import AutoField, BigAutoField, SmallAutoField
+from django.db.models import AutoField, BigAutoField, DateTimeField, SmallAutoField
 
 _AUTO = (AutoField, BigAutoField, SmallAutoField)
 _fields: dict = {}
 _statements: dict = {}
+# The last timestamp adapted: (the datetime, the database vendor, its database value).
+_moment: tuple = (None, "", None)
+
+
+def _db_value(field, obj, connection):
+    value = field.pre_save(obj, True)
+    if value is not None and type(field) is DateTimeField:
+        # A report's dozen rows share one timestamp: converted once, not per column.
+        global _moment  # noqa: PLW0603 -- a one-entry cache; swapping the tuple is atomic
+        moment, vendor, adapted = _moment
+        if moment is value and vendor == connection.vendor:
+            return adapted
+        adapted = field.get_db_prep_save(value, connection)
+        _moment = (value, connection.vendor, adapted)
+        return adapted
+    return field.get_db_prep_save(value, connection)
 
 
 def _insert_fields(model) -> list:
@@ -61,17 +77,24 @@ class Insert:
         if self.objs:
             self.prepare()
 
-    def prepare(self) -> None:
-        """(Again, after the caller changed a row.)"""
+    def prepare(self, *names: str) -> None:
+        """(Again, after the caller changed a row; with ``names``, only those fields.)"""
         # The connection itself, not the thread-local proxy: every field asks for it.
         connection = connections[DEFAULT_DB_ALIAS]
         model = type(self.objs[0])
         fields = _insert_fields(model)
+        if names and self.sql:
+            width = len(fields)
+            for index, f in enumerate(fields):
+                if f.name in names:
+                    for row, obj in enumerate(self.objs):
+                        self.params[row * width + index] = _db_value(f, obj, connection)
+            return
         params = []
         for obj in self.objs:
             if type(obj) is not model:
                 raise TypeError("an Insert takes rows of one model")
-            params.extend(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields)
+            params.extend([_db_value(f, obj, connection) for f in fields])
         self.params = params
         self.returning = isinstance(model._meta.pk, _AUTO) and not self.ignore_conflicts
         self.sql = _statement(
@@ -82,22 +105,25 @@ class Insert:
             ignore_conflicts=self.ignore_conflicts,
         )
 
-    def run(self) -> int:
+    def run(self, cursor=None) -> int:
         """Returns the rows written. Auto-numbered primary keys are set on the instances
-        (unless conflicts are ignored: then the caller knows its rows by their own keys)."""
+        (unless conflicts are ignored: then the caller knows its rows by their own keys).
+        ``cursor``: one the caller keeps open for several statements."""
         if not self.objs:
             return 0
         connection = connections[DEFAULT_DB_ALIAS]
-        with connection.cursor() as cursor:
-            cursor.execute(self.sql, self.params)
-            if self.returning:
-                pk = self.objs[0]._meta.pk
-                # In the order of VALUES, as Django's bulk_create relies on too.
-                for obj, (value,) in zip(self.objs, cursor.fetchall(), strict=True):
-                    setattr(obj, pk.attname, value)
-                written = len(self.objs)
-            else:
-                written = cursor.rowcount
+        if cursor is None:
+            with connection.cursor() as own:
+                return self.run(own)
+        cursor.execute(self.sql, self.params)
+        if self.returning:
+            pk = self.objs[0]._meta.pk
+            # In the order of VALUES, as Django's bulk_create relies on too.
+            for obj, (value,) in zip(self.objs, cursor.fetchall(), strict=True):
+                setattr(obj, pk.attname, value)
+            written = len(self.objs)
+        else:
+            written = cursor.rowcount
         for obj in self.objs:
             obj._state.adding = False
             obj._state.db = connection.alias

@@ -268,12 +268,12 @@ def _browser_box(resend: _BrowserResend, report, receipt: str) -> BrowserResend:
     )
 
 
-def _insert_case(insert: rows.Insert, *, long_name: bool) -> None:
+def _insert_case(insert: rows.Insert, cursor, *, long_name: bool) -> None:
     """The unique constraint decides the code name: a name already taken in the event
     is passed over and another tried, in the same transaction (no lookup before)."""
     (case,) = insert.objs
     for attempt in range(8):
-        if insert.run():
+        if insert.run(cursor):
             return
         case.code_name = new_code_name(extra_word=long_name or attempt >= 2)
         insert.prepare()
@@ -455,6 +455,7 @@ def _file(
         case_key, case, data.attachments, at=now, report=report, by=data.taken_by
     )
     actor = Actor.user(data.taken_by) if data.taken_by else Actor.reporter()
+    entry = audit.prepare(actor, "report.created", report, event_id=event.pk)
     prepared = functools.partial(
         _inserts,
         case,
@@ -475,13 +476,14 @@ def _file(
             # Readers may have changed too: wrap the same case key for the fresh set.
             readers = [*decided.readers, vault.ReceiptRecipient(receipt, report.id)]
             inserts = prepared(decided, wraps=vault.wraps_for(case_key, readers))
-        _insert_case(inserts[0], long_name=long_name)
-        for insert in inserts[1:]:
-            insert.run()
+        with connection.cursor() as cursor:
+            _insert_case(inserts[0], cursor, long_name=long_name)
+            for insert in inserts[1:]:
+                insert.run(cursor)
         if decided.rejected or decided.recovery_rejected:
             keytrust.raise_alarms(event, decided.rejected, decided.recovery_rejected)
         wakeup.notify()  # the alerts are queued: the worker wakes at commit
-        audit.record(actor, "report.created", report, event_id=event.pk)
+        entry.append()
         if within is not None:
             within(report, receipt)
     if not decided.recipients:

@@ -10,7 +10,7 @@ import json
 import os
 import secrets
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from django.conf import settings
@@ -34,7 +34,13 @@ class ServerKeys:
 
     def derived(self, purpose: str) -> bytes:
         """A key for another purpose (the audit chain's MAC), derived from the lookup key."""
-        return crypto.derive_key(self.lookup_key, salt=b"", info=f"ombud {purpose}/1".encode())
+        return _derived(self.lookup_key, purpose)
+
+
+@lru_cache(maxsize=8)
+def _derived(lookup_key: bytes, purpose: str) -> bytes:
+    # Every audit entry asks, inside the write lock: derived once per key, not per entry.
+    return crypto.derive_key(lookup_key, salt=b"", info=f"ombud {purpose}/1".encode())
 
 
 def _b64(raw: bytes) -> str:
