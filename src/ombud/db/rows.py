@@ -10,13 +10,49 @@ here have no receivers.
 """
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import AutoField, BigAutoField, DateTimeField, SmallAutoField
+from django.db.models import (
+    AutoField,
+    BigAutoField,
+    BigIntegerField,
+    BooleanField,
+    CharField,
+    DateTimeField,
+    ForeignKey,
+    IntegerField,
+    OneToOneField,
+    PositiveIntegerField,
+    PositiveSmallIntegerField,
+    SmallAutoField,
+    SmallIntegerField,
+    TextField,
+)
 
 _AUTO = (AutoField, BigAutoField, SmallAutoField)
+# Fields whose value of this Python type is its database value as it is: their own
+# preparation (``to_python`` of a str, a bool) gives it back unchanged. Integers only
+# on SQLite: psycopg's server-side binding wants them wrapped in a sized type.
+_PLAIN = {CharField: str, TextField: str, BooleanField: bool}
+_PLAIN_INTEGERS = (
+    IntegerField,
+    BigIntegerField,
+    SmallIntegerField,
+    PositiveIntegerField,
+    PositiveSmallIntegerField,
+    *_AUTO,
+)
 _fields: dict = {}
+_columns: dict = {}
 _statements: dict = {}
 # The last timestamp adapted: (the datetime, the database vendor, its database value).
 _moment: tuple = (None, "", None)
+
+
+def _plain_type(field, vendor: str):
+    if type(field) in (ForeignKey, OneToOneField):
+        field = field.target_field
+    if vendor == "sqlite" and type(field) in _PLAIN_INTEGERS:
+        return int
+    return _PLAIN.get(type(field))
 
 
 def _db_value(field, obj, connection):
@@ -40,6 +76,27 @@ def _insert_fields(model) -> list:
         fields = [f for f in meta.concrete_fields if not (f.primary_key and isinstance(f, _AUTO))]
         _fields[model] = fields
     return fields
+
+
+def _insert_columns(model, vendor: str) -> list:
+    """(field, attribute name, the Python type stored as it is or None) per column."""
+    columns = _columns.get((model, vendor))
+    if columns is None:
+        columns = [(f, f.attname, _plain_type(f, vendor)) for f in _insert_fields(model)]
+        _columns[(model, vendor)] = columns
+    return columns
+
+
+def _row_values(columns, obj, connection) -> list:
+    values = []
+    for field, attname, plain in columns:
+        if plain is not None:
+            value = getattr(obj, attname)
+            if value is None or type(value) is plain:
+                values.append(value)
+                continue
+        values.append(_db_value(field, obj, connection))
+    return values
 
 
 def _statement(connection, model, count: int, *, returning: bool, ignore_conflicts: bool) -> str:
@@ -90,11 +147,12 @@ class Insert:
                     for row, obj in enumerate(self.objs):
                         self.params[row * width + index] = _db_value(f, obj, connection)
             return
+        columns = _insert_columns(model, connection.vendor)
         params = []
         for obj in self.objs:
             if type(obj) is not model:
                 raise TypeError("an Insert takes rows of one model")
-            params.extend([_db_value(f, obj, connection) for f in fields])
+            params.extend(_row_values(columns, obj, connection))
         self.params = params
         self.returning = isinstance(model._meta.pk, _AUTO) and not self.ignore_conflicts
         self.sql = _statement(

@@ -13,10 +13,12 @@ Recusal applies at every step: a recused person is never alerted, even when
 they are the last one left; then the fallback contact is.
 """
 
+import functools
+import uuid
 from datetime import timedelta
 
 from django.db import transaction
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
 from ombud.audit import services as audit
@@ -75,8 +77,20 @@ def window(case) -> timedelta:
     return timedelta(minutes=event.urgent_ack_minutes if case.urgent else event.ack_minutes)
 
 
+# Any id: the case page's path is worked out once per script prefix with it in place,
+# then only the id changes (reverse() costs more than the rest of a report's alert rows).
+_ANY_CASE = uuid.UUID(int=0)
+
+
+@functools.lru_cache(maxsize=8)
+def _case_path_around(prefix: str) -> tuple[str, str]:
+    before, _any, after = reverse("cases:detail", args=[_ANY_CASE]).partition(str(_ANY_CASE))
+    return before, after
+
+
 def case_path(case) -> str:
-    return reverse("cases:detail", args=[case.pk])
+    before, after = _case_path_around(get_script_prefix())
+    return f"{before}{case.pk}{after}"
 
 
 def new_case_alerts(case, found) -> list[OutboxMessage]:

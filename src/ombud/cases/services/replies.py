@@ -10,6 +10,7 @@ clear; an e-mail address is, for the content-free notice only, until it is deliv
 (as for every alert: ``notify.worker._record``).
 """
 
+import functools
 import re
 from email.utils import formataddr
 
@@ -17,7 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -109,7 +110,13 @@ def mail_headers(report, opened) -> dict:
 
 def followup_url() -> str:
     """Where a reporter opens their report with the receipt, as a link in a message."""
-    return settings.BASE_URL + reverse("receipt:followup")
+    return settings.BASE_URL + _followup_path(get_script_prefix())
+
+
+@functools.lru_cache(maxsize=8)
+def _followup_path(prefix: str) -> str:
+    # Every report's answer carries it: reversed once per script prefix.
+    return reverse("receipt:followup")
 
 
 def reply_rows(case, report, opened, text: str) -> list[OutboxMessage]:
