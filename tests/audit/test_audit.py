@@ -12,6 +12,7 @@ from ombud.audit import chain
 from ombud.audit.actions import ACTIONS, UnknownAction, describe
 from ombud.audit.models import Entry
 from ombud.audit.services import Actor, prepare, record, verify_log
+from ombud.events.models import Organisation
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -73,16 +74,23 @@ def test_entries_prepared_before_the_transaction_take_their_place_when_appended(
         record(Actor.system(), actions[0], organisation)
         second.append()  # prepared second, appended first: the chain follows the order
         first.append()
+        with pytest.raises(RuntimeError, match="already in the log"):
+            first.append()
     entries = list(Entry.objects.order_by("seq"))
     assert [e.action for e in entries] == [actions[0], actions[1], actions[0]]
     assert [e.entry_hash for e in entries[1:]] == [second.entry.entry_hash, first.entry.entry_hash]
     assert all(b.prev_hash == a.entry_hash for a, b in itertools.pairwise(entries))
+    # Times are taken when an entry joins the chain: they follow its order.
+    assert all(a.at <= b.at for a, b in itertools.pairwise(entries))
     assert (verify_log().ok, verify_log().checked) == (True, 3)
 
 
-def test_an_action_that_is_not_registered_is_refused_when_prepared():
+def test_an_entry_is_prepared_only_for_a_registered_action_and_a_stored_row():
     with pytest.raises(UnknownAction):
         prepare(Actor.system(), "report.creatd", factories.organisation("early"))
+    unsaved = Organisation(name="Not stored", slug="not-stored")
+    with pytest.raises(ValueError, match="stored row"):
+        prepare(Actor.system(), list(ACTIONS)[-1], unsaved)
 
 
 def test_an_altered_entry_breaks_the_chain_at_that_entry():

@@ -151,10 +151,13 @@ def _action_codes_in_source() -> dict[str, str]:
             if not isinstance(node, ast.Call) or len(node.args) < 2:
                 continue
             name = getattr(node.func, "attr", getattr(node.func, "id", ""))
-            if name == "prepare" and getattr(node.func, "value", None) is not None:
-                name = f"{getattr(node.func.value, 'id', '')}.prepare"  # not rows' prepare
-            action = node.args[1]
-            if name in {"record", "audit.prepare"} and isinstance(action, ast.Constant):
+            who, action = node.args[:2]
+            # Whoever acts is never a literal (rows' Insert.prepare takes only names).
+            if (
+                name in {"record", "prepare"}
+                and isinstance(action, ast.Constant)
+                and not isinstance(who, ast.Constant)
+            ):
                 found[action.value] = f"{path.name}:{node.lineno}"
     return found
 

@@ -31,3 +31,10 @@ def test_the_follow_up_link_follows_the_script_prefix(prefix, script_prefix):
     prefix(script_prefix)
     assert replies.followup_url() == settings.BASE_URL + reverse("receipt:followup")
     assert replies.followup_url().endswith(reverse("receipt:followup"))
+
+
+def test_a_case_link_is_refused_for_what_is_not_a_case_id():
+    for pk in (None, "../admin", "1"):
+        case = type("Case", (), {"pk": pk})()
+        with pytest.raises(ValueError, match="hexadecimal UUID"):
+            alerts.case_path(case)

@@ -120,7 +120,7 @@ def test_named_fields_are_prepared_again_and_the_others_keep_their_first_values(
     ]
 
 
-def test_a_shared_timestamp_is_converted_once_yet_each_row_keeps_its_own(cast):
+def test_a_shared_timestamp_is_converted_once_yet_each_row_keeps_its_own(cast, monkeypatch):
     now = timezone.now()
     later = now + timedelta(minutes=5)
     first, second, third = (_outbox(cast, n) for n in range(3))
@@ -128,21 +128,72 @@ def test_a_shared_timestamp_is_converted_once_yet_each_row_keeps_its_own(cast):
     second.created_at, second.next_attempt_at = now, later
     # Equal to the last one converted but another object: converted on its own.
     third.created_at = third.next_attempt_at = now.replace()
+    converted = []
+    adapt = connection.ops.adapt_datetimefield_value
+
+    def counted(value):
+        if value is not None:  # the columns left empty
+            converted.append(value)
+        return adapt(value)
+
+    monkeypatch.setattr(connection.ops, "adapt_datetimefield_value", counted)
     rows.insert([first, second, third])
-    rows.insert([_outbox(cast, 4)])  # something else converted in between
+    # Columns in the model's order (created_at before next_attempt_at): now once for
+    # the first two rows, later once, and the copy of now once for the third row.
+    assert converted == [now, later, now]
+    assert [v is third.created_at for v in converted] == [False, False, True]
     stored = {m.pk: m for m in OutboxMessage.objects.filter(pk__in=[first.pk, second.pk, third.pk])}
     assert (stored[first.pk].created_at, stored[first.pk].next_attempt_at) == (now, now)
     assert (stored[second.pk].created_at, stored[second.pk].next_attempt_at) == (now, later)
-    assert stored[third.pk].created_at == now
-    converted = [connection.ops.adapt_datetimefield_value(v) for v in (now, later)]
-    assert (
-        rows._db_value(OutboxMessage._meta.get_field("created_at"), second, connection)
-        == (converted[0])
+    assert (stored[third.pk].created_at, stored[third.pk].next_attempt_at) == (now, now)
+
+
+class _Text(str):
+    pass
+
+
+# Values whose database form must be exactly what the field's own preparation gives,
+# the fast path for plain text, flags and numbers notwithstanding.
+_UNUSUAL = [
+    ("address", "plain@example.org"),
+    ("address", _Text("subclass@example.org")),
+    ("address", None),
+    ("kind", OutboxMessage.Kind.NEW_REPORT),
+    ("attempts", 3),
+    ("attempts", True),
+    ("attempts", None),
+    ("recipient_id", None),
+]
+
+
+@pytest.mark.parametrize(("name", "value"), _UNUSUAL)
+def test_every_value_reaches_the_database_as_the_fields_own_preparation_gives_it(cast, name, value):
+    from django.utils.translation import gettext_lazy  # noqa: PLC0415
+
+    message = _outbox(cast, 1)
+    setattr(message, name, value)
+    message.last_error = gettext_lazy("Not delivered")  # a lazy string, never as it is
+    fields = rows._insert_fields(OutboxMessage)
+    prepared = rows.Insert([message]).params
+    expected = [f.get_db_prep_save(f.pre_save(message, True), connection) for f in fields]
+    # psycopg's JSON wrapper compares by identity: compare what it wraps.
+    assert [getattr(v, "obj", v) for v in prepared] == [getattr(v, "obj", v) for v in expected]
+    assert [type(v) for v in prepared] == [type(v) for v in expected]
+
+
+def test_a_flag_given_as_a_number_is_a_flag_in_the_database(cast):
+    now = timezone.now()
+    case = Case(
+        id=uuid.uuid4(), event=cast.event, code_name="x", urgent=1, created_at=now, updated_at=now
     )
-    assert (
-        rows._db_value(OutboxMessage._meta.get_field("next_attempt_at"), second, connection)
-        == (converted[1])
-    )
+    params = rows.Insert([case]).params
+    assert params[rows._insert_fields(Case).index(Case._meta.get_field("urgent"))] is True
+
+
+def test_only_the_inserts_own_columns_can_be_prepared_again(cast):
+    insert = rows.Insert([_outbox(cast, 1)])
+    with pytest.raises(ValueError, match="adress"):
+        insert.prepare("adress")
 
 
 def test_a_prepared_select_gives_the_orms_instances(cast):

@@ -21,15 +21,8 @@ def chain_key() -> bytes:
 
 
 def entry_hash(prev_hash: str, fields: dict, key: bytes) -> str:
-    return hash_canonical(prev_hash, canonical(fields), key)
-
-
-def canonical(fields: dict) -> str:
-    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-
-
-def hash_canonical(prev_hash: str, canonical_fields: str, key: bytes) -> str:
-    return hmac.new(key, f"{prev_hash}\n{canonical_fields}".encode(), hashlib.sha256).hexdigest()
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hmac.new(key, f"{prev_hash}\n{canonical}".encode(), hashlib.sha256).hexdigest()
 
 
 def hashed_fields(entry) -> dict:

@@ -57,11 +57,14 @@ def prepare(who, action: str, obj, *, event_id=None) -> "Pending":
 
 
 class Pending:
-    """An entry built before the write lock: only its place in the chain is left."""
+    """An entry built before the write lock: its time and place in the chain are set when
+    it is appended, so that the log's times follow its order."""
 
-    __slots__ = ("_canonical", "_insert", "entry")
+    __slots__ = ("_insert", "entry")
 
     def __init__(self, actor: Actor, action: str, obj, event_id):
+        if obj is not None and obj.pk is None:
+            raise ValueError("an audit entry names a stored row (or None for the installation)")
         self.entry = Entry(
             at=timezone.now(),
             actor_kind=actor.kind,
@@ -73,20 +76,24 @@ class Pending:
             prev_hash=chain.GENESIS,
             entry_hash=chain.GENESIS,
         )
-        self._canonical = chain.canonical(chain.hashed_fields(self.entry))
         self._insert = rows.Insert([self.entry])
 
     def append(self) -> Entry:
         if not connection.in_atomic_block:
             raise RuntimeError("audit.record must run inside the action's transaction")
+        if self.entry.seq is not None:
+            raise RuntimeError("this audit entry is already in the log")
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
         # On SQLite the IMMEDIATE transaction already holds the only write lock.
         entry = self.entry
+        entry.at = timezone.now()
         entry.prev_hash = _last_hash() or chain.GENESIS
-        entry.entry_hash = chain.hash_canonical(entry.prev_hash, self._canonical, chain.chain_key())
-        self._insert.prepare("prev_hash", "entry_hash")
+        entry.entry_hash = chain.entry_hash(
+            entry.prev_hash, chain.hashed_fields(entry), chain.chain_key()
+        )
+        self._insert.prepare("at", "prev_hash", "entry_hash")
         _append(entry, self._insert)
         return entry
 

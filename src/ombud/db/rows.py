@@ -141,6 +141,8 @@ class Insert:
         model = type(self.objs[0])
         fields = _insert_fields(model)
         if names and self.sql:
+            if unknown := set(names) - {f.name for f in fields}:
+                raise ValueError(f"not a column of this insert: {', '.join(sorted(unknown))}")
             width = len(fields)
             for index, f in enumerate(fields):
                 if f.name in names:

@@ -10,7 +10,7 @@ import json
 import os
 import secrets
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 
 from django.conf import settings
@@ -37,7 +37,7 @@ class ServerKeys:
         return _derived(self.lookup_key, purpose)
 
 
-@lru_cache(maxsize=8)
+@cache  # a handful of fixed purposes per key
 def _derived(lookup_key: bytes, purpose: str) -> bytes:
     # Every audit entry asks, inside the write lock: derived once per key, not per entry.
     return crypto.derive_key(lookup_key, salt=b"", info=f"ombud {purpose}/1".encode())

@@ -18,7 +18,7 @@ import uuid
 from datetime import timedelta
 
 from django.db import transaction
-from django.urls import get_script_prefix, reverse
+from django.urls import get_resolver, get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 
 from ombud.audit import services as audit
@@ -77,20 +77,22 @@ def window(case) -> timedelta:
     return timedelta(minutes=event.urgent_ack_minutes if case.urgent else event.ack_minutes)
 
 
-# Any id: the case page's path is worked out once per script prefix with it in place,
-# then only the id changes (reverse() costs more than the rest of a report's alert rows).
+# Any id: the case page's path is worked out once per URLconf and script prefix with it
+# in place, then only the id changes (reverse() costs more than a report's alert rows).
 _ANY_CASE = uuid.UUID(int=0)
 
 
 @functools.lru_cache(maxsize=8)
-def _case_path_around(prefix: str) -> tuple[str, str]:
-    before, _any, after = reverse("cases:detail", args=[_ANY_CASE]).partition(str(_ANY_CASE))
+def _case_path_around(resolver, prefix: str) -> tuple[str, str]:
+    path = reverse("cases:detail", urlconf=resolver.urlconf_name, args=[_ANY_CASE])
+    before, _any, after = path.partition(str(_ANY_CASE))
     return before, after
 
 
 def case_path(case) -> str:
-    before, after = _case_path_around(get_script_prefix())
-    return f"{before}{case.pk}{after}"
+    # The resolver, not the setting: Django makes a new one when the URLconf changes.
+    before, after = _case_path_around(get_resolver(get_urlconf()), get_script_prefix())
+    return f"{before}{uuid.UUID(str(case.pk))}{after}"  # an id or an error, as reverse()
 
 
 def new_case_alerts(case, found) -> list[OutboxMessage]:

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.template.loader import render_to_string
-from django.urls import get_script_prefix, reverse
+from django.urls import get_resolver, get_script_prefix, get_urlconf, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -110,13 +110,13 @@ def mail_headers(report, opened) -> dict:
 
 def followup_url() -> str:
     """Where a reporter opens their report with the receipt, as a link in a message."""
-    return settings.BASE_URL + _followup_path(get_script_prefix())
+    return settings.BASE_URL + _followup_path(get_resolver(get_urlconf()), get_script_prefix())
 
 
 @functools.lru_cache(maxsize=8)
-def _followup_path(prefix: str) -> str:
-    # Every report's answer carries it: reversed once per script prefix.
-    return reverse("receipt:followup")
+def _followup_path(resolver, prefix: str) -> str:
+    # Every report's answer carries it: reversed once per URLconf and script prefix.
+    return reverse("receipt:followup", urlconf=resolver.urlconf_name)
 
 
 def reply_rows(case, report, opened, text: str) -> list[OutboxMessage]:
