@@ -97,6 +97,9 @@ def test_quick_exit_on_escape_twice_replaces_the_page_in_the_history(
     page.goto(f"{base}/e/{EVENT}/")
     page.get_by_role("link", name="Write a report").click()
     expect(page).to_have_url(f"{base}/e/{EVENT}/report/")
+    # The form's script unhides the hint once it listens (CSS may still keep it out of
+    # sight on a phone): an Esc before that is lost, a race a clean-clone run lost once.
+    page.wait_for_function("!document.querySelector('.quick-exit-hint').hidden")
     page.get_by_label("What happened?", exact=True).fill("QUICK-2: half written")
     page.keyboard.press("Escape")
     expect(page).to_have_url(f"{base}/e/{EVENT}/report/")  # once is not enough
