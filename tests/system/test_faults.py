@@ -363,7 +363,8 @@ def test_killing_the_server_and_the_worker_loses_no_receipted_report_or_alert(
         f" ({dict(failures)}), {len(alerts)} alerts for {len(copies)} messages;"
         f" copies: {dict(resent)}"
     )
-    assert max(copies.values()) <= 3
+    # Every alert may have gone into digests (the rounds are a flood), checked above.
+    assert max(copies.values(), default=1) <= 3
     assert sum(n - 1 for n in copies.values()) <= 20 * ROUNDS  # at most a batch per kill
 
 
