@@ -4,7 +4,9 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ombud.accounts.services import send_password_link
@@ -283,3 +285,17 @@ def test_a_worker_still_sending_a_long_batch_renews_its_claim_on_what_is_unsent(
     assert all(after[m.pk] == before[m.pk] for m in sent)
     # Another worker still finds nothing due: the claim holds while the batch goes out.
     assert worker.claim(now=timezone.now() + worker.LEASE - timedelta(seconds=1)) == []
+
+
+def test_a_batch_reads_its_recipients_languages_in_one_query(smtp):
+    event = factories.event("large")
+    for n in range(9):
+        factories.member(event, factories.user(f"responder{n}"), factories.Role.RESPONDER)
+    factories.file_report(event)
+    with CaptureQueriesContext(connection) as queries:
+        assert worker.deliver_due() == 9
+    people = get_user_model()._meta.db_table
+    # Not one per alert, and not joined to every claimed row (most rows of a flood are
+    # only held for a digest): once, for the alerts that go out.
+    (read,) = [q["sql"] for q in queries.captured_queries if people in q["sql"]]
+    assert OutboxMessage._meta.db_table not in read

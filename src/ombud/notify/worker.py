@@ -21,7 +21,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import close_old_connections, connection, transaction
-from django.db.models import F
+from django.db.models import F, prefetch_related_objects
 from django.utils import timezone, translation
 
 from ombud.db import rows as db_rows
@@ -82,10 +82,10 @@ def claim(limit: int = BATCH, now=None) -> list[OutboxMessage]:
         OutboxMessage.objects.filter(id__in=ids).update(
             next_attempt_at=now + LEASE, claimed_by=HEARTBEAT_NAME
         )
+    # Recipients are loaded for what is sent (deliver): in a flood most rows are only
+    # held for a digest, and a person's row costs more to build than the alert's own.
     return list(
-        OutboxMessage.objects.filter(id__in=ids)
-        .select_related("channel", "recipient")
-        .order_by("created_at")
+        OutboxMessage.objects.filter(id__in=ids).select_related("channel").order_by("created_at")
     )
 
 
@@ -293,6 +293,8 @@ def deliver(messages: list[OutboxMessage], now=None) -> int:
     cancelled |= set(planned.cancelled)
     # Stable: urgent alerts first, then in the order they were queued.
     wanted = sorted(planned.send, key=lambda m: m.kind != OutboxMessage.Kind.URGENT_REPORT)
+    # Their language (notify.services.language_of): one query for the batch.
+    prefetch_related_objects(wanted, "recipient")
     mail = [m for m in wanted if _by_mail(m)]
     other = [m for m in wanted if not _by_mail(m)]
     outcomes = (_send_all(mail) if mail else []) + (_send_http(other) if other else [])
