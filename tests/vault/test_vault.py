@@ -5,7 +5,7 @@ import uuid
 import pytest
 from django.test import override_settings
 
-from ombud.vault import crypto, keys, receipts
+from ombud.vault import crypto, keys, personal, receipts
 from ombud.vault import services as vault
 from ombud.vault.errors import KeyUnavailable, Tampered
 from ombud.vault.models import KeyWrap
@@ -56,6 +56,48 @@ def test_case_key_is_wrapped_per_recipient_and_opened_by_each():
     with pytest.raises(Tampered):
         vault.open_keyring(keyring, vault.ReceiptRecipient(receipts.new_receipt(), report_id))
     assert KeyWrap.objects.filter(keyring=keyring).count() == 2
+
+
+def _people(count: int) -> list:
+    pairs = [personal.new_key_pair() for _ in range(count)]
+    return [vault.PersonRecipient(n, public_key=public) for n, (public, _) in enumerate(pairs)], [
+        vault.PersonRecipient(n, private_key=private) for n, (_, private) in enumerate(pairs)
+    ]
+
+
+def test_the_readers_boxes_of_one_case_key_share_an_ephemeral_key_yet_open_one_each():
+    to, holders = _people(3)
+    keyring = uuid.uuid4()
+    case_key, wraps = vault.new_keyring(keyring, [*to, vault.ServerRecipient.active()])
+    boxes = [bytes(w.wrapped) for w in wraps[:3]]
+    # One ephemeral public key in front of every person's box, each box its own key.
+    assert len({box[:32] for box in boxes}) == 1
+    assert len({box[32:] for box in boxes}) == 3
+    context = vault._wrap_context
+    for recipient, holder, box in zip(to, holders, boxes, strict=True):
+        assert holder.unwrap(keyring, box, context(keyring, recipient)) == case_key._raw
+        for other in holders:
+            if other is not holder:
+                with pytest.raises(Tampered):
+                    other.unwrap(keyring, box, context(keyring, recipient))
+    # Another case key, another sealing: another ephemeral key.
+    _again, rewraps = vault.new_keyring(uuid.uuid4(), to)
+    assert bytes(rewraps[0].wrapped)[:32] != boxes[0][:32]
+    granted = {bytes(w.wrapped)[:32] for w in vault.wraps_for(case_key, to)}
+    assert len(granted) == 1
+    assert granted != {boxes[0][:32]}
+
+
+def test_a_sealing_without_a_person_makes_no_key_pair(monkeypatch):
+    made = []
+    generate = personal.X25519PrivateKey.generate
+    monkeypatch.setattr(personal.X25519PrivateKey, "generate", lambda: made.append(1) or generate())
+    people = _people(4)[0]
+    made.clear()
+    vault.new_keyring(uuid.uuid4(), [vault.ServerRecipient.active()])
+    assert made == []
+    vault.new_keyring(uuid.uuid4(), people)
+    assert made == [1]
 
 
 @pytest.mark.django_db

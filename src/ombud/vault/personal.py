@@ -89,13 +89,36 @@ def signature_valid(signing_public: bytes, signature: bytes, message: bytes) -> 
     return True
 
 
+class Sealing:
+    """Boxes sealed together - one case key to each of its readers - from one ephemeral
+    key pair, made at the first box and forgotten with the sealing.
+
+    Each box still has a key of its own: the exchange with its recipient's public key,
+    bound to both public keys. Re-using the ephemeral half across the recipients of one
+    message keeps Diffie-Hellman encryption as secure as a fresh one per recipient
+    (Bellare, Boldyreva and Staddon, "Randomness re-use in multi-recipient encryption
+    schemes", PKC 2003) and saves a key generation per reader. The boxes are seal_to's:
+    open_box opens them.
+    """
+
+    __slots__ = ("_ephemeral",)
+
+    def __init__(self):
+        self._ephemeral = None
+
+    def seal_to(self, public: bytes, secret: bytes, context: bytes) -> bytes:
+        if self._ephemeral is None:
+            private = X25519PrivateKey.generate()
+            self._ephemeral = (private, _raw(private.public_key()))
+        ephemeral, ephemeral_public = self._ephemeral
+        shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(public))
+        key = crypto.derive_key(shared, salt=ephemeral_public + public, info=_BOX_INFO)
+        return ephemeral_public + crypto.seal(key, secret, context)
+
+
 def seal_to(public: bytes, secret: bytes, context: bytes) -> bytes:
     """Seal ``secret`` so that only the holder of ``public``'s private half opens it."""
-    ephemeral = X25519PrivateKey.generate()
-    ephemeral_public = _raw(ephemeral.public_key())
-    shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(public))
-    key = crypto.derive_key(shared, salt=ephemeral_public + public, info=_BOX_INFO)
-    return ephemeral_public + crypto.seal(key, secret, context)
+    return Sealing().seal_to(public, secret, context)
 
 
 def open_box(private: bytes, box: bytes, context: bytes) -> bytes:

@@ -56,7 +56,7 @@ class CaseKey:
 class _Symmetric:
     """A recipient holding a secret key: the server key, or one derived from a receipt."""
 
-    def wrap(self, keyring, raw: bytes, context: bytes) -> bytes:
+    def wrap(self, keyring, raw: bytes, context: bytes, sealing) -> bytes:
         return crypto.seal(self.wrapping_key(keyring), raw, context)
 
     def unwrap(self, keyring, blob: bytes, context: bytes) -> bytes:
@@ -128,8 +128,8 @@ class PersonRecipient:
     def ref(self) -> str:
         return str(self.user_id)
 
-    def wrap(self, keyring, raw: bytes, context: bytes) -> bytes:
-        return personal.seal_to(self.public_key, raw, context)
+    def wrap(self, keyring, raw: bytes, context: bytes, sealing: personal.Sealing) -> bytes:
+        return sealing.seal_to(self.public_key, raw, context)
 
     def unwrap(self, keyring, blob: bytes, context: bytes) -> bytes:
         if not self.private_key:
@@ -148,20 +148,25 @@ def _wrap_context(keyring, recipient) -> bytes:
     return f"ombud-wrap/1|{keyring}|{recipient.kind}|{recipient.ref}".encode()
 
 
-def _wrap_row(case_key: CaseKey, recipient) -> KeyWrap:
-    raw = case_key._raw
-    return KeyWrap(
-        keyring=case_key.keyring,
-        recipient_kind=recipient.kind,
-        recipient_ref=recipient.ref,
-        wrapped=recipient.wrap(case_key.keyring, raw, _wrap_context(case_key.keyring, recipient)),
-    )
+def _wrap_rows(case_key: CaseKey, recipients) -> list[KeyWrap]:
+    # The readers' boxes of one case key are sealed together (personal.Sealing).
+    sealing = personal.Sealing()
+    keyring, raw = case_key.keyring, case_key._raw
+    return [
+        KeyWrap(
+            keyring=keyring,
+            recipient_kind=recipient.kind,
+            recipient_ref=recipient.ref,
+            wrapped=recipient.wrap(keyring, raw, _wrap_context(keyring, recipient), sealing),
+        )
+        for recipient in recipients
+    ]
 
 
 def new_keyring(keyring: uuid.UUID, recipients) -> tuple[CaseKey, list[KeyWrap]]:
     """A new case key and its unsaved wraps, one per recipient (no lock needed to seal)."""
     case_key = CaseKey(keyring, crypto.new_key())
-    return case_key, [_wrap_row(case_key, r) for r in recipients]
+    return case_key, _wrap_rows(case_key, recipients)
 
 
 def create_keyring(keyring: uuid.UUID, recipients) -> CaseKey:
@@ -173,11 +178,11 @@ def create_keyring(keyring: uuid.UUID, recipients) -> CaseKey:
 
 def wraps_for(case_key: CaseKey, recipients) -> list[KeyWrap]:
     """Unsaved wraps of an open case key for more recipients (granting access)."""
-    return [_wrap_row(case_key, r) for r in recipients]
+    return _wrap_rows(case_key, recipients)
 
 
 def add_recipient(case_key: CaseKey, recipient) -> None:
-    KeyWrap.objects.bulk_create([_wrap_row(case_key, recipient)], ignore_conflicts=True)
+    KeyWrap.objects.bulk_create(_wrap_rows(case_key, [recipient]), ignore_conflicts=True)
 
 
 def open_keyring(keyring: uuid.UUID, recipient) -> CaseKey:
