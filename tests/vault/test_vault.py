@@ -58,7 +58,8 @@ def test_case_key_is_wrapped_per_recipient_and_opened_by_each():
     assert KeyWrap.objects.filter(keyring=keyring).count() == 2
 
 
-def _people(count: int) -> list:
+def _people(count: int) -> tuple[list, list]:
+    """(recipients to seal to, the same people holding their private keys)."""
     pairs = [personal.new_key_pair() for _ in range(count)]
     return [vault.PersonRecipient(n, public_key=public) for n, (public, _) in enumerate(pairs)], [
         vault.PersonRecipient(n, private_key=private) for n, (_, private) in enumerate(pairs)

@@ -97,8 +97,8 @@ class Sealing:
     bound to both public keys. Re-using the ephemeral half across the recipients of one
     message keeps Diffie-Hellman encryption as secure as a fresh one per recipient
     (Bellare, Boldyreva and Staddon, "Randomness re-use in multi-recipient encryption
-    schemes", PKC 2003) and saves a key generation per reader. The boxes are seal_to's:
-    open_box opens them.
+    schemes", PKC 2003) and saves a key generation for every reader after the first.
+    The boxes are seal_to's: open_box opens them.
     """
 
     __slots__ = ("_ephemeral",)
