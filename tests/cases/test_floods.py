@@ -11,7 +11,9 @@ from types import SimpleNamespace
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ombud.audit.models import Entry
@@ -182,6 +184,37 @@ def test_escalation_does_not_climb_for_a_floods_near_duplicates(cast):
     assert set(escalated.values_list("subject_id", flat=True)) == {real.pk}
     paused = TimelineEntry.objects.filter(kind=TimelineEntry.Kind.ESCALATION_PAUSED)
     assert paused.count() == 12
+
+
+def test_a_floods_ladders_are_paused_a_batch_per_write_transaction(cast, monkeypatch):
+    # Thousands of ladders in one transaction would stall every report filed meanwhile.
+    cases = _junk(cast.event, 12)
+    floods.look(cast.event.pk, timezone.now())
+    monkeypatch.setattr(floods, "PAUSE_BATCH", 5)
+    with CaptureQueriesContext(connection) as captured:
+        assert floods.pause_duplicates(timezone.now()) == 12
+    updates = [q["sql"] for q in captured if q["sql"].startswith('UPDATE "cases_escalation"')]
+    assert len(updates) == 3
+    assert not Escalation.objects.filter(case__in=cases, stopped_at__isnull=True).exists()
+    # A later round finds nothing left to pause, and tells nobody twice.
+    assert floods.pause_duplicates(timezone.now()) == 0
+    paused = TimelineEntry.objects.filter(kind=TimelineEntry.Kind.ESCALATION_PAUSED)
+    assert paused.count() == 12
+
+
+def test_a_case_put_back_from_the_junk_keeps_climbing_during_the_flood(cast):
+    cases = _junk(cast.event, 12)
+    lead = factories.holding_key(cast.lead)
+    now = timezone.now()
+    floods.look(cast.event.pk, now)
+    group = triage.groups(cast.event, lead, up_to=now)[0]
+    triage.mark_junk(cast.event, group.key, up_to=now, by=lead)
+    triage.not_junk(cases[0], by=lead)
+    # The flood goes on: the worker's next rounds leave the lead's decision standing.
+    assert floods.pause_duplicates(timezone.now()) == 0
+    ladder = Escalation.objects.get(case=cases[0])
+    assert ladder.stopped_at is None
+    assert ladder.next_at is not None
 
 
 def test_a_lead_marks_a_group_as_junk_in_one_action_and_puts_one_back(cast):

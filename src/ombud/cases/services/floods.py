@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from ombud.audit import services as audit
@@ -145,30 +145,51 @@ def end_quiet_floods(now=None) -> int:
 def pause_duplicates(now=None) -> int:
     """The worker's round: during a flood, the alert ladder of its near-identical reports
     stops (the leads were told of the flood and triage it), so escalation does not
-    multiply the flood. A case put back from the junk climbs again (services.triage)."""
+    multiply the flood. A case a lead put back from the junk is left to climb
+    (services.triage)."""
     now = now or timezone.now()
     paused = 0
     for event_id in Flood.objects.filter(ended_at__isnull=True).values_list("event_id", flat=True):
         recent = look_cached(event_id, now)
+        # Only ladders still climbing are read, outside the write lock: once a flood's
+        # duplicates are paused, a round reads what arrived since.
+        climbing = Report.objects.filter(
+            event_id=event_id,
+            received_at__gt=now - GROUP_SPAN,
+            received_at__lte=now,
+            case__escalation__stopped_at__isnull=True,
+            case__escalation__level__lt=TOP_LEVEL,
+        ).exclude(case__timeline__kind=TimelineEntry.Kind.NOT_JUNK)
         duplicates = [
             case_id
-            for case_id, value in Report.objects.filter(
-                event_id=event_id, received_at__gt=now - GROUP_SPAN, received_at__lte=now
-            ).values_list("case_id", "fingerprint")[:READ_LIMIT]
+            for case_id, value in climbing.values_list("case_id", "fingerprint")[:READ_LIMIT]
             if recent.duplicate(value)
         ]
-        with transaction.atomic():
-            climbing = Escalation.objects.filter(
-                case_id__in=duplicates, stopped_at__isnull=True, level__lt=TOP_LEVEL
-            )
-            ids = list(climbing.values_list("case_id", flat=True))
-            Escalation.objects.filter(case_id__in=ids).update(stopped_at=now, next_at=None)
-            TimelineEntry.objects.bulk_create(
-                TimelineEntry(case_id=pk, at=now, kind=TimelineEntry.Kind.ESCALATION_PAUSED)
-                for pk in ids
-            )
-        paused += len(ids)
+        for start in range(0, len(duplicates), PAUSE_BATCH):
+            paused += _pause(duplicates[start : start + PAUSE_BATCH], now)
     return paused
+
+
+# Ladders stopped per write transaction: a flood's thousands would hold the write lock
+# long enough to stall every report being filed meanwhile.
+PAUSE_BATCH = 50
+
+
+def _pause(case_ids: list, now) -> int:
+    with transaction.atomic():
+        climbing = Escalation.objects.filter(
+            case_id__in=case_ids, stopped_at__isnull=True, level__lt=TOP_LEVEL
+        )
+        if connection.vendor == "postgresql":
+            # Another worker pausing the same ladders: each is paused, and told, once.
+            climbing = climbing.select_for_update(skip_locked=True)
+        ids = list(climbing.values_list("case_id", flat=True))
+        Escalation.objects.filter(case_id__in=ids).update(stopped_at=now, next_at=None)
+        TimelineEntry.objects.bulk_create(
+            TimelineEntry(case_id=pk, at=now, kind=TimelineEntry.Kind.ESCALATION_PAUSED)
+            for pk in ids
+        )
+    return len(ids)
 
 
 def open_floods(events) -> dict:
