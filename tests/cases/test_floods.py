@@ -203,18 +203,20 @@ def test_a_floods_ladders_are_paused_a_batch_per_write_transaction(cast, monkeyp
 
 
 def test_a_case_put_back_from_the_junk_keeps_climbing_during_the_flood(cast):
-    cases = _junk(cast.event, 12)
+    filed = [factories.file_report(cast.event, what_happened=JUNK.format(n="")) for _n in range(12)]
     lead = factories.holding_key(cast.lead)
     now = timezone.now()
     floods.look(cast.event.pk, now)
     group = triage.groups(cast.event, lead, up_to=now)[0]
     triage.mark_junk(cast.event, group.key, up_to=now, by=lead)
-    triage.not_junk(cases[0], by=lead)
-    # The flood goes on: the worker's next rounds leave the lead's decision standing.
+    triage.not_junk(filed[0].report.case, by=lead)
+    reporter.add_information(filed[1].receipt, "It really happened, please read it.")
+    # The flood goes on: the worker's next rounds leave both decisions standing.
     assert floods.pause_duplicates(timezone.now()) == 0
-    ladder = Escalation.objects.get(case=cases[0])
-    assert ladder.stopped_at is None
-    assert ladder.next_at is not None
+    for back in filed[:2]:
+        ladder = Escalation.objects.get(case=back.report.case)
+        assert ladder.stopped_at is None
+        assert ladder.next_at is not None
 
 
 def test_a_lead_marks_a_group_as_junk_in_one_action_and_puts_one_back(cast):
