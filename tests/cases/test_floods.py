@@ -193,8 +193,9 @@ def test_a_floods_ladders_are_paused_a_batch_per_write_transaction(cast, monkeyp
     monkeypatch.setattr(floods, "PAUSE_BATCH", 5)
     with CaptureQueriesContext(connection) as captured:
         assert floods.pause_duplicates(timezone.now()) == 12
-    updates = [q["sql"] for q in captured if q["sql"].startswith('UPDATE "cases_escalation"')]
-    assert len(updates) == 3
+    # Inside the test's own transaction, each of the worker's is a savepoint.
+    transactions = [q["sql"] for q in captured if q["sql"].startswith("SAVEPOINT")]
+    assert len(transactions) == 3
     assert not Escalation.objects.filter(case__in=cases, stopped_at__isnull=True).exists()
     # A later round finds nothing left to pause, and tells nobody twice.
     assert floods.pause_duplicates(timezone.now()) == 0
@@ -211,12 +212,27 @@ def test_a_case_put_back_from_the_junk_keeps_climbing_during_the_flood(cast):
     triage.mark_junk(cast.event, group.key, up_to=now, by=lead)
     triage.not_junk(filed[0].report.case, by=lead)
     reporter.add_information(filed[1].receipt, "It really happened, please read it.")
-    # The flood goes on: the worker's next rounds leave both decisions standing.
-    assert floods.pause_duplicates(timezone.now()) == 0
+    more = _junk(cast.event, 1, start=99)[0]  # the flood goes on
+    # The worker's next round pauses the new duplicate and leaves both decisions standing.
+    assert floods.pause_duplicates(timezone.now()) == 1
+    assert Escalation.objects.get(case=more).stopped_at is not None
     for back in filed[:2]:
         ladder = Escalation.objects.get(case=back.report.case)
         assert ladder.stopped_at is None
         assert ladder.next_at is not None
+
+
+def test_a_case_put_back_after_the_round_read_it_is_not_paused(cast):
+    # The round reads its candidates outside the write lock; a lead may act before the
+    # round's batch gets the lock, and the batch looks again.
+    filed = [factories.file_report(cast.event, what_happened=JUNK.format(n="")) for _n in range(12)]
+    lead = factories.holding_key(cast.lead)
+    now = timezone.now()
+    group = triage.groups(cast.event, lead, up_to=now)[0]
+    triage.mark_junk(cast.event, group.key, up_to=now, by=lead)
+    case = triage.not_junk(filed[0].report.case, by=lead)
+    assert floods._pause([case.pk], timezone.now()) == 0
+    assert Escalation.objects.get(case=case).stopped_at is None
 
 
 def test_a_lead_marks_a_group_as_junk_in_one_action_and_puts_one_back(cast):

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -56,6 +57,13 @@ class TimelineEntry(models.Model):
         verbose_name = _("timeline entry")
         verbose_name_plural = _("timeline entries")
         ordering = ["at", "pk"]
+        indexes = [
+            # The flood worker leaves cases put back from the junk alone
+            # (services.floods); a few rows, looked up by case every few seconds.
+            models.Index(
+                fields=["case"], condition=Q(kind="not_junk"), name="cases_timeline_put_back"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.kind} at {self.at:%Y-%m-%d %H:%M}"

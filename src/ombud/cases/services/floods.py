@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ombud.audit import services as audit
@@ -145,41 +146,47 @@ def end_quiet_floods(now=None) -> int:
 def pause_duplicates(now=None) -> int:
     """The worker's round: during a flood, the alert ladder of its near-identical reports
     stops (the leads were told of the flood and triage it), so escalation does not
-    multiply the flood. A case a lead put back from the junk is left to climb
-    (services.triage)."""
+    multiply the flood. A case put back from the junk, by a lead or by its reporter
+    writing again, is left to climb (services.triage.put_back)."""
     now = now or timezone.now()
     paused = 0
     for event_id in Flood.objects.filter(ended_at__isnull=True).values_list("event_id", flat=True):
         recent = look_cached(event_id, now)
-        # Only ladders still climbing are read, outside the write lock: once a flood's
-        # duplicates are paused, a round reads what arrived since.
-        climbing = Report.objects.filter(
-            event_id=event_id,
-            received_at__gt=now - GROUP_SPAN,
-            received_at__lte=now,
-            case__escalation__stopped_at__isnull=True,
-            case__escalation__level__lt=TOP_LEVEL,
-        ).exclude(case__timeline__kind=TimelineEntry.Kind.NOT_JUNK)
-        duplicates = [
-            case_id
-            for case_id, value in climbing.values_list("case_id", "fingerprint")[:READ_LIMIT]
-            if recent.duplicate(value)
-        ]
+        # Read outside the write lock, and only the reports whose ladder still climbs:
+        # those a round has paused are not read again.
+        candidates = (
+            Report.objects.filter(
+                _climbing(escalation="case__escalation__"),
+                event_id=event_id,
+                received_at__gt=now - GROUP_SPAN,
+                received_at__lte=now,
+            )
+            .order_by("-received_at")  # past READ_LIMIT, the newest, as look() reads
+            .values_list("case_id", "fingerprint")[:READ_LIMIT]
+        )
+        duplicates = [case_id for case_id, value in candidates if recent.duplicate(value)]
         for start in range(0, len(duplicates), PAUSE_BATCH):
             paused += _pause(duplicates[start : start + PAUSE_BATCH], now)
     return paused
 
 
-# Ladders stopped per write transaction: a flood's thousands would hold the write lock
-# long enough to stall every report being filed meanwhile.
+# Ladders stopped per write transaction: a flood's thousands in one would hold the write
+# lock long enough to stall every report being filed meanwhile.
 PAUSE_BATCH = 50
+
+
+def _climbing(escalation: str = "") -> Q:
+    """Ladders still climbing that nobody has put back from the junk (``escalation``:
+    the path to it from the model queried; both have a ``case``)."""
+    return Q(**{f"{escalation}stopped_at__isnull": True, f"{escalation}level__lt": TOP_LEVEL}) & ~Q(
+        case__timeline__kind=TimelineEntry.Kind.NOT_JUNK
+    )
 
 
 def _pause(case_ids: list, now) -> int:
     with transaction.atomic():
-        climbing = Escalation.objects.filter(
-            case_id__in=case_ids, stopped_at__isnull=True, level__lt=TOP_LEVEL
-        )
+        # Again under the lock: a lead may have put a case back since it was read.
+        climbing = Escalation.objects.filter(_climbing(), case_id__in=case_ids)
         if connection.vendor == "postgresql":
             # Another worker pausing the same ladders: each is paused, and told, once.
             climbing = climbing.select_for_update(skip_locked=True)
