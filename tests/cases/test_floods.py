@@ -44,6 +44,19 @@ def _junk(event, count, start=0):
     ]
 
 
+def _marked_junk(cast, count):
+    """A flood's reports, filed (with their receipts) and marked as junk by a lead."""
+    filed = [
+        factories.file_report(cast.event, what_happened=JUNK.format(n="")) for _n in range(count)
+    ]
+    lead = factories.holding_key(cast.lead)
+    now = timezone.now()
+    floods.look(cast.event.pk, now)  # as the worker does: enough of them open a flood
+    group = triage.groups(cast.event, lead, up_to=now)[0]
+    triage.mark_junk(cast.event, group.key, up_to=now, by=lead)
+    return filed, lead
+
+
 def test_near_identical_texts_share_a_band_and_different_ones_do_not():
     one = fingerprint.fingerprint(JUNK.format(n=1))
     two = fingerprint.fingerprint(JUNK.format(n=2))
@@ -204,12 +217,7 @@ def test_a_floods_ladders_are_paused_a_batch_per_write_transaction(cast, monkeyp
 
 
 def test_a_case_put_back_from_the_junk_keeps_climbing_during_the_flood(cast):
-    filed = [factories.file_report(cast.event, what_happened=JUNK.format(n="")) for _n in range(12)]
-    lead = factories.holding_key(cast.lead)
-    now = timezone.now()
-    floods.look(cast.event.pk, now)
-    group = triage.groups(cast.event, lead, up_to=now)[0]
-    triage.mark_junk(cast.event, group.key, up_to=now, by=lead)
+    filed, lead = _marked_junk(cast, 12)
     triage.not_junk(filed[0].report.case, by=lead)
     reporter.add_information(filed[1].receipt, "It really happened, please read it.")
     more = _junk(cast.event, 1, start=99)[0]  # the flood goes on
@@ -225,11 +233,7 @@ def test_a_case_put_back_from_the_junk_keeps_climbing_during_the_flood(cast):
 def test_a_case_put_back_after_the_round_read_it_is_not_paused(cast):
     # The round reads its candidates outside the write lock; a lead may act before the
     # round's batch gets the lock, and the batch looks again.
-    filed = [factories.file_report(cast.event, what_happened=JUNK.format(n="")) for _n in range(12)]
-    lead = factories.holding_key(cast.lead)
-    now = timezone.now()
-    group = triage.groups(cast.event, lead, up_to=now)[0]
-    triage.mark_junk(cast.event, group.key, up_to=now, by=lead)
+    filed, lead = _marked_junk(cast, 12)
     case = triage.not_junk(filed[0].report.case, by=lead)
     assert floods._pause([case.pk], timezone.now()) == 0
     assert Escalation.objects.get(case=case).stopped_at is None
@@ -266,11 +270,7 @@ def test_a_lead_marks_a_group_as_junk_in_one_action_and_puts_one_back(cast):
 
 
 def test_a_reporter_writing_again_puts_their_case_back(cast):
-    filed = [factories.file_report(cast.event, what_happened=JUNK.format(n="")) for _n in range(3)]
-    lead = factories.holding_key(cast.lead)
-    now = timezone.now()
-    group = triage.groups(cast.event, lead, up_to=now)[0]
-    triage.mark_junk(cast.event, group.key, up_to=now, by=lead)
+    filed, _lead = _marked_junk(cast, 3)
     reporter.add_information(filed[0].receipt, "It really happened, please read it.")
     case = Case.objects.get(pk=filed[0].report.case.pk)
     assert case.junk_at is None
