@@ -152,8 +152,8 @@ def pause_duplicates(now=None) -> int:
     paused = 0
     for event_id in Flood.objects.filter(ended_at__isnull=True).values_list("event_id", flat=True):
         recent = look_cached(event_id, now)
-        # Read outside the write lock, and only the reports whose ladder still climbs:
-        # those a round has paused are not read again.
+        # Read outside the write lock. The window's reports are walked by index each
+        # round, but only those whose ladder still climbs come back to be fingerprinted.
         candidates = (
             Report.objects.filter(
                 _climbing(escalation="case__escalation__"),
