@@ -12,6 +12,7 @@ from types import SimpleNamespace
 import pytest
 from django.core import mail
 from django.db import connection
+from django.db.models import Q
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -237,6 +238,13 @@ def test_a_case_put_back_after_the_round_read_it_is_not_paused(cast):
     case = triage.not_junk(filed[0].report.case, by=lead)
     assert floods._pause([case.pk], timezone.now()) == 0
     assert Escalation.objects.get(case=case).stopped_at is None
+
+
+def test_the_put_back_index_is_on_the_kind_the_worker_looks_for():
+    # A model's Meta cannot name its own Kind: were the value renamed, the index would
+    # quietly stop serving the worker's check.
+    index = next(i for i in TimelineEntry._meta.indexes if i.name == "cases_timeline_put_back")
+    assert index.condition == Q(kind=TimelineEntry.Kind.NOT_JUNK)
 
 
 def test_a_lead_marks_a_group_as_junk_in_one_action_and_puts_one_back(cast):
