@@ -1,13 +1,26 @@
 """Test settings: Ombud's own settings, read from a throwaway data directory."""
 
+import atexit
 import os
+import shutil
 import tempfile
 
 os.environ.setdefault("OMBUD_MODE", "demo")
-os.environ["OMBUD_DATA_DIR"] = tempfile.mkdtemp(prefix="ombud-test-")
+os.environ["OMBUD_DATA_DIR"] = _DATA_DIR = tempfile.mkdtemp(prefix="ombud-test-")
 os.environ.setdefault("OMBUD_BASE_URL", "http://testserver")
 
 from ombud.settings import *  # noqa: F403
+
+_OWNER = os.getpid()
+
+
+def _remove_data_dir():
+    # Its test keys go with the process that made it, not with a child forked from it.
+    if os.getpid() == _OWNER:
+        shutil.rmtree(_DATA_DIR, ignore_errors=True)
+
+
+atexit.register(_remove_data_dir)
 
 # Argon2 is checked in tests of the production settings; elsewhere it would
 # only slow every sign-in down.
