@@ -14,13 +14,13 @@ from ombud.settings import *  # noqa: F403
 _OWNER = os.getpid()
 
 
-def _remove_data_dir():
+def remove_data_dir():
     # Its test keys go with the process that made it, not with a child forked from it.
     if os.getpid() == _OWNER:
         shutil.rmtree(_DATA_DIR, ignore_errors=True)
 
 
-atexit.register(_remove_data_dir)
+atexit.register(remove_data_dir)
 
 # Argon2 is checked in tests of the production settings; elsewhere it would
 # only slow every sign-in down.

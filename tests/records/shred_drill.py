@@ -7,6 +7,7 @@ and print the samples and where the data directory is, as JSON.
 Run by tests/records/test_no_byte_left.py: ``python -m tests.records.shred_drill``.
 """
 
+import atexit
 import json
 import os
 import sys
@@ -61,6 +62,11 @@ def _samples(case) -> list[str]:
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
     django.setup()
+    from tests import settings as test_settings  # noqa: PLC0415
+
+    # The data directory outlives this process: the test reads every file of it, then
+    # removes it.
+    atexit.unregister(test_settings.remove_data_dir)
     from django.conf import settings  # noqa: PLC0415
     from django.core.management import call_command  # noqa: PLC0415
     from django.db import connection  # noqa: PLC0415
